@@ -1,0 +1,5 @@
+// Every benchmark suite, in the order they run. Each file owns one area.
+import type { BenchSuite } from '../types.js';
+import { hashSuite } from './hashes.js';
+
+export const suites: BenchSuite[] = [hashSuite];

@@ -1,0 +1,34 @@
+// lnsigner command-line entry: dispatches the first word to a subcommand.
+// Each subcommand lives in its own module and is loaded only when used.
+
+export interface Subcommand {
+  /** One-line summary for `lnsigner help`. */
+  summary: string;
+  /** Runs it; resolves to the process exit code. */
+  run(args: string[]): Promise<number>;
+}
+
+type Loader = () => Promise<Subcommand>;
+
+// Subcommands that are not JSON-RPC methods of the daemon.
+const LOCAL: Record<string, Loader> = {};
+
+export function usage(): string {
+  const lines = Object.keys(LOCAL).sort().map((k) => `  ${k}`);
+  return ['usage: lnsigner <command> [args...]', '', 'commands:', ...lines].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    console.log(usage());
+    return cmd ? 0 : 1;
+  }
+  const load = LOCAL[cmd];
+  if (!load) {
+    console.error(`lnsigner: unknown command '${cmd}'\n${usage()}`);
+    return 2;
+  }
+  const sub = await load();
+  return sub.run(rest);
+}

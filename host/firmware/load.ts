@@ -1,0 +1,74 @@
+// Loads firmware.wasm into this Node process: the emulator's "chip", and the
+// harness through which tests and benchmarks reach the firmware's exports.
+import { readFileSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { FIRMWARE_WASM } from '../paths.js';
+
+export const DEFAULT_FIRMWARE_PATH = FIRMWARE_WASM;
+
+/** Host-side implementations of the firmware's imports (see shared/firmware-abi.ts). */
+export interface FirmwareHal {
+  /** Fills `out` with hardware randomness. */
+  entropy(out: Uint8Array): void;
+}
+
+export const defaultHal: FirmwareHal = {
+  entropy: (out) => void randomFillSync(out),
+};
+
+export interface Firmware {
+  readonly instance: WebAssembly.Instance;
+  readonly exports: Record<string, any>;
+  readonly memory: WebAssembly.Memory;
+  /** Base and size of the chip-interface scratch area. */
+  readonly io: number;
+  readonly ioSize: number;
+  /** Current view of linear memory (memory never grows: initial = maximum). */
+  bytes(): Uint8Array;
+  write(ptr: number, data: Uint8Array): void;
+  read(ptr: number, len: number): Uint8Array;
+}
+
+export function firmwareImports(getMemory: () => WebAssembly.Memory, hal: FirmwareHal): WebAssembly.Imports {
+  return {
+    env: {
+      entropy(ptr: number, len: number): number {
+        try {
+          hal.entropy(new Uint8Array(getMemory().buffer, ptr, len));
+          return 0;
+        } catch {
+          return 1;
+        }
+      },
+    },
+  };
+}
+
+export function instantiateFirmware(wasm: BufferSource, hal: FirmwareHal = defaultHal): Firmware {
+  const module = new WebAssembly.Module(wasm);
+  let memory: WebAssembly.Memory | undefined;
+  const instance = new WebAssembly.Instance(module, firmwareImports(() => memory!, hal));
+  const exports = instance.exports as Record<string, any>;
+  memory = exports.memory as WebAssembly.Memory;
+  const mem = memory;
+  const io = exports.io_ptr() >>> 0;
+  const ioSize = exports.io_size() >>> 0;
+  return {
+    instance,
+    exports,
+    memory: mem,
+    io,
+    ioSize,
+    bytes: () => new Uint8Array(mem.buffer),
+    write(ptr, data) {
+      new Uint8Array(mem.buffer).set(data, ptr);
+    },
+    read(ptr, len) {
+      return new Uint8Array(mem.buffer).slice(ptr, ptr + len);
+    },
+  };
+}
+
+export function loadFirmware(path: string = DEFAULT_FIRMWARE_PATH, hal: FirmwareHal = defaultHal): Firmware {
+  return instantiateFirmware(readFileSync(path), hal);
+}
