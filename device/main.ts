@@ -1,5 +1,7 @@
 // Firmware entry point: everything exported here is the export list of
-// firmware.wasm (documented in docs/firmware.md).
+// firmware.wasm (documented in docs/firmware.md). One line per area.
 export { io_ptr, io_size } from "./abi/io";
 export * from "./abi/crypto";
+export * from "./abi/secp";
+export * from "./abi/bolt12";
 export { selftest } from "./selftest";
