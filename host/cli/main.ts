@@ -11,7 +11,9 @@ export interface Subcommand {
 type Loader = () => Promise<Subcommand>;
 
 // Subcommands that are not JSON-RPC methods of the daemon.
-const LOCAL: Record<string, Loader> = {};
+const LOCAL: Record<string, Loader> = {
+  decode: async () => (await import('./decode.js')).decode,
+};
 
 export function usage(): string {
   const lines = Object.keys(LOCAL).sort().map((k) => `  ${k}`);

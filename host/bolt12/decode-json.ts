@@ -1,0 +1,288 @@
+// `decode` output in Core Lightning's format (its `decode` RPC, BOLT 12 part):
+// same field names, order, value formats and warnings. Strings CLN's decoders
+// refuse throw a Bolt12Error; softer problems give `warning_*` and valid:false.
+import { hex } from '@scure/base';
+import { decodeBolt12String } from './bech32-string.js';
+import { chainByHash, segwitAddress } from './chains.js';
+import { Bolt12SemanticError, Bolt12SignatureError } from './errors.js';
+import { invreqId, offerId } from './ids.js';
+import { invoiceProblems, DEFAULT_RELATIVE_EXPIRY } from './invoice.js';
+import { invoiceRequestProblems, respondsToOffer } from './invoice-request.js';
+import { currencyMinorUnit } from './iso4217.js';
+import { parseTlvMessage, type AnyBolt12, type InvoiceFields, type InvoiceRequestFields, type OfferFields } from './message.js';
+import { offerProblems } from './offer.js';
+import { timeUnitName, type Recurrence } from './recurrence.js';
+import { isBip353String, type Problem } from './rules.js';
+import { signatureProblem, verifyBolt12Signature } from './signature.js';
+import { formatScid, type BlindedPath, type BlindedPayinfo, type FallbackAddress } from './subtypes.js';
+import type { TlvRecord } from './tlv.js';
+
+export type Json = string | number | bigint | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface Decoded {
+  /** The message, as parsed by the TLV layer. */
+  message: AnyBolt12;
+  /** Core Lightning `decode` output. */
+  json: JsonObject;
+  valid: boolean;
+  /** Warnings printed (key -> message), in order. */
+  warnings: [string, string][];
+}
+
+const TYPE_NAME = { offer: 'bolt12 offer', invoice_request: 'bolt12 invoice_request', invoice: 'bolt12 invoice' } as const;
+const latin = new TextDecoder('utf-8');
+
+class Out {
+  json: JsonObject = {};
+  valid = true;
+  warnings: [string, string][] = [];
+  add(key: string, v: Json | undefined): void {
+    if (v !== undefined) this.json[key] = v;
+  }
+  warn(key: string, message: string): void {
+    this.json[key] = message;
+    this.warnings.push([key, message]);
+    this.valid = false;
+  }
+}
+
+const h = (b: Uint8Array) => hex.encode(b);
+
+function pathsJson(o: Out, key: string, paths: BlindedPath[], payinfo?: BlindedPayinfo[]): void {
+  o.add(key, paths.map((p, i) => {
+    const j: JsonObject = {};
+    if ('pubkey' in p.firstNodeId) j.first_node_id = h(p.firstNodeId.pubkey);
+    else {
+      j.first_scid = formatScid(p.firstNodeId.scid);
+      j.first_scid_dir = p.firstNodeId.direction;
+    }
+    j.first_path_key = h(p.firstPathKey);
+    const pi = payinfo?.[i];
+    if (pi) {
+      j.payinfo = {
+        fee_base_msat: pi.feeBaseMsat,
+        fee_proportional_millionths: pi.feeProportionalMillionths,
+        cltv_expiry_delta: pi.cltvExpiryDelta,
+        htlc_minimum_msat: pi.htlcMinimumMsat,
+        htlc_maximum_msat: pi.htlcMaximumMsat,
+        features: h(pi.features),
+      };
+    }
+    j.path = p.hops.map((hop) => ({ blinded_node_id: h(hop.blindedNodeId), encrypted_recipient_data: h(hop.encryptedRecipientData) }));
+    return j;
+  }));
+  if (payinfo && payinfo.length !== paths.length) {
+    o.warn('warning_invalid_invoice_blindedpay', `invoice has ${payinfo.length} blinded_payinfo but ${paths.length} paths`);
+    return;
+  }
+  const empty = paths.findIndex((p) => p.hops.length === 0);
+  if (empty >= 0) o.warn('warning_empty_blinded_path', `blinded path ${empty} has 0 hops`);
+}
+
+function recurrenceJson(f: OfferFields, rec: Recurrence, compulsory: boolean): JsonObject {
+  const j: JsonObject = { compulsory_field: compulsory, time_unit: rec.timeUnit };
+  const name = timeUnitName(rec.timeUnit);
+  if (name) j.time_unit_name = name;
+  j.period = rec.period;
+  if (f.offer_recurrence_base) {
+    j.basetime = f.offer_recurrence_base.basetime;
+    if (f.offer_recurrence_base.proportionalAmount) j.proportional_amount = true;
+  }
+  if (f.offer_recurrence_limit !== undefined) j.limit = f.offer_recurrence_limit;
+  if (f.offer_recurrence_paywindow) {
+    j.paywindow = { seconds_before: f.offer_recurrence_paywindow.secondsBefore, seconds_after: f.offer_recurrence_paywindow.secondsAfter };
+  }
+  return j;
+}
+
+function offerFieldsJson(o: Out, f: OfferFields): void {
+  if (f.offer_chains) o.add('offer_chains', f.offer_chains.map(h));
+  if (f.offer_metadata) o.add('offer_metadata', h(f.offer_metadata));
+  if (f.offer_currency !== undefined) {
+    o.add('offer_currency', f.offer_currency);
+    o.add('offer_amount', f.offer_amount);
+    const minor = currencyMinorUnit(f.offer_currency);
+    // Not a reader rule: Core Lightning warns but keeps `valid`.
+    if (minor !== undefined) o.add('currency_minor_unit', minor);
+    else o.json.warning_unknown_offer_currency = 'unknown currency code';
+  } else if (f.offer_amount !== undefined) o.add('offer_amount_msat', f.offer_amount);
+  if (f.offer_description !== undefined) o.add('offer_description', f.offer_description);
+  else if (f.offer_amount !== undefined) {
+    o.warn('warning_missing_offer_description', 'description is required if offer_amount is set (for the user to know what it was they paid for)');
+  }
+  if (f.offer_issuer !== undefined) o.add('offer_issuer', f.offer_issuer);
+  if (f.offer_features) o.add('offer_features', h(f.offer_features));
+  o.add('offer_absolute_expiry', f.offer_absolute_expiry);
+  if (f.offer_paths) pathsJson(o, 'offer_paths', f.offer_paths);
+  o.add('offer_quantity_max', f.offer_quantity_max);
+  // (Both recurrence fields at once is invalid; CLN would print the key twice, we print it once.)
+  if (f.offer_recurrence_compulsory) o.add('offer_recurrence', recurrenceJson(f, f.offer_recurrence_compulsory, true));
+  else if (f.offer_recurrence_optional) o.add('offer_recurrence', recurrenceJson(f, f.offer_recurrence_optional, false));
+  if (f.offer_issuer_id) o.add('offer_issuer_id', h(f.offer_issuer_id));
+}
+
+function invreqFieldsJson(o: Out, f: InvoiceRequestFields | InvoiceFields): void {
+  if (f.invreq_metadata) o.add('invreq_metadata', h(f.invreq_metadata));
+  else o.warn('warning_missing_invreq_metadata', 'invreq_metadata required');
+  if (f.invreq_payer_id) o.add('invreq_payer_id', h(f.invreq_payer_id));
+  if (f.invreq_chain) o.add('invreq_chain', h(f.invreq_chain));
+  o.add('invreq_amount_msat', f.invreq_amount);
+  if (f.invreq_features) o.add('invreq_features', h(f.invreq_features));
+  o.add('invreq_quantity', f.invreq_quantity);
+  o.add('invreq_payer_note', f.invreq_payer_note);
+  if (f.invreq_paths) pathsJson(o, 'invreq_paths', f.invreq_paths);
+  const bip = f.invreq_bip_353_name;
+  if (bip) {
+    o.add('invreq_bip_353_name', { name: latin.decode(bip.name), domain: latin.decode(bip.domain) });
+    if (!isBip353String(bip.name)) o.warn('warning_invreq_bip_353_name_name_invalid', 'bip353 name field contains invalid characters');
+    if (!isBip353String(bip.domain)) o.warn('warning_invreq_bip_353_name_domain_invalid', 'bip353 domain field contains invalid characters');
+  }
+  if (f.invreq_recurrence_counter !== undefined) {
+    o.add('invreq_recurrence_counter', f.invreq_recurrence_counter);
+    o.add('invreq_recurrence_start', f.invreq_recurrence_start);
+  }
+  if ('invreq_recurrence_cancel' in f && f.invreq_recurrence_cancel) {
+    o.add('invreq_recurrence_cancel', true);
+    if (f.invreq_recurrence_counter === undefined) {
+      o.warn('warning_invreq_recurrence_cancel_without_counter', 'invreq_recurrence_cancel is invalid without invreq_recurrence_counter');
+    } else if (f.invreq_recurrence_counter === 0) {
+      o.warn('warning_invreq_recurrence_cancel_with_zero_counter', 'invreq_recurrence_cancel is invalid with invreq_recurrence_counter zero');
+    }
+  }
+}
+
+function fallbacksJson(o: Out, chain: Uint8Array | undefined, fallbacks: FallbackAddress[]): void {
+  // Addresses are shown for `invreq_chain` (bitcoin when absent), if it is a chain we know.
+  const known = chain ? chainByHash(chain) : { hrp: 'bc' };
+  o.add('invoice_fallbacks', fallbacks.map((fb) => {
+    const j: JsonObject = { version: fb.version, hex: h(fb.address) };
+    // BOLT #12: MUST ignore any `fallback_address` for which `version` is greater than 16,
+    // `address` is less than 2 or greater than 40 bytes, or does not meet the version's rules.
+    const warn = (k: string, m: string) => {
+      j[k] = m;
+      o.warnings.push([k, m]);
+      o.valid = false;
+    };
+    if (fb.version > 16) warn('warning_invalid_invoice_fallbacks_version', 'invoice fallback version > 16');
+    else if (fb.address.length < 2 || fb.address.length > 40) warn('warning_invalid_invoice_fallbacks_address', 'invoice fallback address bad length');
+    else if (known) {
+      const addr = segwitAddress(known.hrp, fb.version, fb.address);
+      if (addr) j.address = addr;
+      else warn('warning_invalid_invoice_fallbacks_address', 'invalid fallback address for this version');
+    }
+    return j;
+  }));
+}
+
+function invoiceFieldsJson(o: Out, f: InvoiceFields): void {
+  if (f.invoice_paths) pathsJson(o, 'invoice_paths', f.invoice_paths, f.invoice_blindedpay);
+  o.add('invoice_created_at', f.invoice_created_at);
+  // Always printed: 7200 when absent on the wire.
+  o.add('invoice_relative_expiry', f.invoice_relative_expiry ?? DEFAULT_RELATIVE_EXPIRY);
+  if (f.invoice_payment_hash) o.add('invoice_payment_hash', h(f.invoice_payment_hash));
+  o.add('invoice_amount_msat', f.invoice_amount);
+  if (f.invoice_fallbacks) fallbacksJson(o, f.invreq_chain, f.invoice_fallbacks);
+  if (f.invoice_features) o.add('invoice_features', h(f.invoice_features));
+  if (f.invoice_node_id) o.add('invoice_node_id', h(f.invoice_node_id));
+  if (f.offer_recurrence_compulsory || f.offer_recurrence_optional) o.add('invoice_recurrence_basetime', f.invoice_recurrence_basetime);
+}
+
+function unknownJson(o: Out, key: string, unknown: TlvRecord[]): void {
+  if (unknown.length) o.add(key, unknown.map((r) => ({ type: r.type, length: r.value.length, value: h(r.value) })));
+}
+
+/** Problems Core Lightning's decoder does not check: printed as extra warnings. */
+function extraWarnings(o: Out, problems: Problem[]): void {
+  for (const p of problems) if (p.cln === 'silent' && !(p.warning in o.json)) o.warn(p.warning, p.message);
+}
+
+function throwFatal(problems: Problem[]): void {
+  const p = problems.find((x) => x.cln === 'fatal');
+  if (p) throw new Bolt12SemanticError(p.message, p.field);
+}
+
+/**
+ * Decodes `lno1`/`lnr1`/`lni1` text (optionally prefixed by `lightning:`) into
+ * Core Lightning's `decode` JSON. Throws a Bolt12Error for strings its decoder
+ * would refuse.
+ */
+export function decodeToJson(input: string): Decoded {
+  let text = input;
+  if (text.startsWith('lightning:') || text.startsWith('LIGHTNING:')) text = text.slice('lightning:'.length);
+  const { prefix, bytes } = decodeBolt12String(text);
+  const o = new Out();
+  if (prefix === 'lno') {
+    const offer = parseTlvMessage('offer', bytes);
+    const problems = offerProblems(offer);
+    throwFatal(problems);
+    o.add('type', TYPE_NAME.offer);
+    o.add('offer_id', h(offerId(offer.records)));
+    offerFieldsJson(o, offer.fields);
+    extraWarnings(o, problems);
+    unknownJson(o, 'unknown_offer_tlvs', offer.unknown);
+    o.add('valid', o.valid);
+    return { message: offer, json: o.json, valid: o.valid, warnings: o.warnings };
+  }
+  if (prefix === 'lnr') {
+    const req = parseTlvMessage('invoice_request', bytes);
+    const problems = invoiceRequestProblems(req);
+    throwFatal(problems);
+    const f = req.fields;
+    o.add('type', TYPE_NAME.invoice_request);
+    if (respondsToOffer(f)) o.add('offer_id', h(offerId(req.records)));
+    offerFieldsJson(o, f);
+    invreqFieldsJson(o, f);
+    if (!f.invreq_payer_id) o.warn('warning_missing_invreq_payer_id', 'invreq_payer_id required');
+    if (f.signature) {
+      if (f.invreq_payer_id && !verifyBolt12Signature('invoice_request', req.records, f.invreq_payer_id, f.signature)) {
+        o.warn('warning_invalid_invoice_request_signature', 'Bad signature');
+      } else o.add('signature', h(f.signature));
+    } else o.warn('warning_missing_invoice_request_signature', 'Missing signature');
+    extraWarnings(o, problems);
+    unknownJson(o, 'unknown_invoice_request_tlvs', req.unknown);
+    o.add('valid', o.valid);
+    return { message: req, json: o.json, valid: o.valid, warnings: o.warnings };
+  }
+  const inv = parseTlvMessage('invoice', bytes);
+  // Core Lightning's invoice decoder checks the signature before anything else.
+  const sigProblem = signatureProblem(inv);
+  if (sigProblem) throw new Bolt12SignatureError(`invoice: ${sigProblem}`);
+  const problems = invoiceProblems(inv);
+  throwFatal(problems);
+  const f = inv.fields;
+  o.add('type', TYPE_NAME.invoice);
+  if (respondsToOffer(f)) o.add('offer_id', h(offerId(inv.records)));
+  offerFieldsJson(o, f);
+  invreqFieldsJson(o, f);
+  if ((f.offer_recurrence_compulsory || f.offer_recurrence_optional) && f.invoice_recurrence_basetime === undefined) {
+    o.warn('warning_missing_invoice_recurrence_basetime', 'recurring invoices without a recurrence_basetime are invalid');
+  }
+  invoiceFieldsJson(o, f);
+  o.add('signature', h(f.signature!));
+  extraWarnings(o, problems);
+  unknownJson(o, 'unknown_invoice_tlvs', inv.unknown);
+  o.add('valid', o.valid);
+  return { message: inv, json: o.json, valid: o.valid, warnings: o.warnings };
+}
+
+/** JSON text with bigints written as plain integers (u64 values exceed doubles). */
+export function stringifyJson(v: Json, indent = 2, depth = 0): string {
+  const pad = ' '.repeat(indent * (depth + 1));
+  const end = ' '.repeat(indent * depth);
+  if (typeof v === 'bigint') return v.toString();
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => pad + stringifyJson(x, indent, depth + 1)).join(',\n')}\n${end}]`;
+  }
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}';
+  return `{\n${keys.map((k) => `${pad}${JSON.stringify(k)}: ${stringifyJson(v[k], indent, depth + 1)}`).join(',\n')}\n${end}}`;
+}
+
+/** Helper for callers wanting the ids alongside the JSON. */
+export const idsOf = (m: AnyBolt12) => ({
+  offer_id: h(offerId(m.records)),
+  invreq_id: m.kind === 'offer' ? undefined : h(invreqId(m.records)),
+});
