@@ -12,6 +12,7 @@ import type { ReaderOptions } from './rules.js';
 
 export * from './errors.js';
 export * from './bigsize.js';
+export * from './wire.js';
 export * from './tlv.js';
 export * from './tlv-types.js';
 export * from './bech32-string.js';
