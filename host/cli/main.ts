@@ -13,6 +13,7 @@ type Loader = () => Promise<Subcommand>;
 // Subcommands that are not JSON-RPC methods of the daemon.
 const LOCAL: Record<string, Loader> = {
   decode: async () => (await import('./decode.js')).decode,
+  daemon: async () => (await import('./daemon.js')).subcommand,
 };
 
 export function usage(): string {
@@ -27,10 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     return cmd ? 0 : 1;
   }
   const load = LOCAL[cmd];
-  if (!load) {
-    console.error(`lnsigner: unknown command '${cmd}'\n${usage()}`);
-    return 2;
-  }
+  if (!load) return (await import('./client.js')).runClient(argv); // anything else is a daemon JSON-RPC call
   const sub = await load();
   return sub.run(rest);
 }

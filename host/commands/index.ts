@@ -1,0 +1,24 @@
+// The daemon's JSON-RPC methods, one module each.
+import type { RpcMethod } from '../rpc/method.js';
+import type { CommandContext } from './context.js';
+import { disableinvoicerequest } from './disableinvoicerequest.js';
+import { disableoffer } from './disableoffer.js';
+import { enableoffer } from './enableoffer.js';
+import { getinfo } from './getinfo.js';
+import { listinvoicerequests } from './listinvoicerequests.js';
+import { listoffers } from './listoffers.js';
+import { offer } from './offer.js';
+
+export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
+  getinfo,
+  offer,
+  listoffers,
+  disableoffer,
+  enableoffer,
+  listinvoicerequests,
+  disableinvoicerequest,
+];
+
+export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {
+  return new Map(COMMANDS.map((m) => [m.name, m]));
+}

@@ -1,0 +1,120 @@
+// offer amount description [issuer] [label] [quantity_max] [absolute_expiry]
+//       [recurrence] [recurrence_base] [recurrence_paywindow] [recurrence_limit]
+//       [single_use]
+// Parameters in the order of the user's spec (seed 003); behaviour as
+// cln-rpc-digest §1.1 and §3. Offers are not signed, so no device signature is
+// involved; the device supplies the node id (offer_issuer_id).
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { ErrorCode, RpcError } from '../rpc/errors.js';
+import { defineMethod } from '../rpc/method.js';
+import { bad, opt, optDef, req } from '../rpc/params.js';
+import { pBool, pEscapedString, pU32, pU64 } from '../rpc/param-types.js';
+import { GENESIS_WIRE_HEX } from '../daemon/network.js';
+import { pOfferAmount, pRecurrence, pRecurrenceBase, pRecurrencePaywindow } from './amount-params.js';
+import type { CommandContext } from './context.js';
+import { offerEntry } from './format.js';
+import type { OfferFields } from './offer-encoder.js';
+
+export const offer = defineMethod({
+  name: 'offer',
+  summary: 'Create an offer (or return the identical existing one)',
+  params: {
+    amount: req(pOfferAmount),
+    description: req(pEscapedString()),
+    issuer: opt(pEscapedString()),
+    label: opt(pEscapedString()),
+    quantity_max: opt(pU64),
+    absolute_expiry: opt(pU64),
+    recurrence: opt(pRecurrence),
+    recurrence_base: opt(pRecurrenceBase),
+    recurrence_paywindow: opt(pRecurrencePaywindow),
+    recurrence_limit: opt(pU32),
+    single_use: optDef(pBool, false),
+  },
+  async run({ values: p }, ctx: CommandContext) {
+    // CLN json_offer: the recurrence_* parameters need a recurrence.
+    if (!p.recurrence) {
+      if (p.recurrence_limit !== undefined) bad('recurrence_limit', 'needs recurrence');
+      if (p.recurrence_base) bad('recurrence_base', 'needs recurrence');
+      if (p.recurrence_paywindow) bad('recurrence_paywindow', 'needs recurrence');
+    }
+    // Seed 003: `%` makes the amount proportional to the time left in the
+    // period, which is measured from the base (CLN HEAD: "proportional_amount
+    // needs recurrence_base").
+    if (p.recurrence_paywindow?.proportionalAmount && !p.recurrence_base) {
+      bad('recurrence_paywindow', 'proportional amount (%) needs recurrence_base');
+    }
+    // The offer reader rules createoffer applies (cln-rpc-digest §3.1).
+    if (p.amount.kind !== 'any' && (p.amount.kind === 'msat' ? p.amount.msat : p.amount.amount) === 0n) {
+      bad('amount', 'Offer contains a zero amount');
+    }
+    if (p.recurrence && p.recurrence.period === 0) bad('recurrence', 'Offer contains invalid recurrence period 0');
+    if (p.recurrence_limit === 0) bad('recurrence_limit', 'invalid recurrence limit 0');
+
+    if (!ctx.device) {
+      throw new RpcError(ErrorCode.LIGHTNINGD, 'No signing device connected: the offer needs its node id');
+    }
+
+    // CLN probes `currencyconvert` with amount 1 before creating a currency
+    // offer, and refuses the offer when nothing can price it.
+    if (p.amount.kind === 'currency') {
+      const cur = p.amount.currency;
+      if (!ctx.currency) {
+        throw new RpcError(
+          ErrorCode.METHOD_NOT_FOUND,
+          `Cannot create a ${cur} offer: no currency conversion provider is configured ` +
+            '(start the daemon with --currency-rates <file>); the offer was not created',
+          { currency: cur },
+        );
+      }
+      try {
+        await ctx.currency.convert(cur, 1);
+      } catch (e) {
+        throw new RpcError(
+          ErrorCode.LIGHTNINGD,
+          `Cannot create a ${cur} offer: ${ctx.currency.name} cannot price ${cur}: ${(e as Error).message}`,
+          { currency: cur },
+        );
+      }
+    }
+
+    if (!ctx.offerEncoder) {
+      throw new RpcError(ErrorCode.LIGHTNINGD, 'BOLT 12 offer encoding is not available in this build');
+    }
+    const fields: OfferFields = {
+      chains: ctx.network === 'bitcoin' ? undefined : [hexToBytes(GENESIS_WIRE_HEX[ctx.network])],
+      currency: p.amount.kind === 'currency' ? p.amount.currency : undefined,
+      amount: p.amount.kind === 'msat' ? p.amount.msat : p.amount.kind === 'currency' ? p.amount.amount : undefined,
+      description: p.description,
+      issuer: p.issuer,
+      quantityMax: p.quantity_max,
+      absoluteExpiry: p.absolute_expiry,
+      issuerId: ctx.device.info.nodeId,
+      recurrence: p.recurrence,
+      recurrenceBase: p.recurrence_base && {
+        basetime: p.recurrence_base.basetime,
+        proportionalAmount: p.recurrence_paywindow?.proportionalAmount ?? false,
+      },
+      recurrencePaywindow: p.recurrence_paywindow && {
+        secondsBefore: p.recurrence_paywindow.secondsBefore,
+        secondsAfter: p.recurrence_paywindow.secondsAfter,
+      },
+      recurrenceLimit: p.recurrence_limit,
+    };
+    const encoded = ctx.offerEncoder.encodeOffer(fields);
+
+    // Idempotent: the same TLVs give the same offer_id; the stored row (its
+    // label and single_use) is returned with created:false.
+    const { record, created } = ctx.store.offers.createOrGet({
+      offerId: encoded.offerId,
+      bolt12: encoded.bolt12,
+      label: p.label,
+      description: p.description,
+      singleUse: p.single_use,
+      startAtPeriodZero: p.recurrence_base?.startAtPeriodZero ?? false,
+    });
+    // CLN offers plugin check_result: an inactive existing offer is an error.
+    if (!record.active) throw new RpcError(ErrorCode.OFFER_ALREADY_EXISTS, "Already exists, but isn't active");
+    return { ...offerEntry(record, false), created };
+  },
+});

@@ -1,0 +1,117 @@
+// The daemon: owns the data directory (lock, log, SQLite store), the device
+// connection and the JSON-RPC socket. startDaemon() returns once the socket
+// accepts requests; stop() finishes the requests in flight and closes
+// everything in reverse order.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { commandMap } from '../commands/index.js';
+import type { CommandContext } from '../commands/context.js';
+import type { OfferEncoder } from '../commands/offer-encoder.js';
+import { FixedRateConverter, type CurrencyConverter } from '../grammar/currency-converter.js';
+import { RpcServer } from '../rpc/server.js';
+import { Store, STORE_FILE } from '../store/index.js';
+import { LOCK_FILE, LOG_FILE, RPC_FILE } from './data-dir.js';
+import type { DeviceSigner } from './device-signer.js';
+import { acquireLock } from './lock.js';
+import { FileLogger, type LogLevel } from './log.js';
+import type { Network } from './network.js';
+
+export interface DaemonConfig {
+  dataDir: string;
+  network: Network;
+  /** Serial device path; needs `connectDevice` to be usable. */
+  device?: string;
+  /** Core Lightning's lightning-rpc socket (used by the payment commands, later). */
+  lightningRpc?: string;
+  /** JSON file of fixed currency rates (FixedRateConverter.fromFile). */
+  currencyRates?: string;
+  developer?: boolean;
+  logLevel?: LogLevel;
+}
+
+/** Pieces supplied by other parts of the host, when they exist. */
+export interface DaemonPlugins {
+  /** Opens the serial client for `path` (host/device/). */
+  connectDevice?: (path: string) => Promise<DeviceSigner>;
+  offerEncoder?: OfferEncoder;
+  /** Overrides --currency-rates. */
+  currency?: CurrencyConverter;
+}
+
+export interface RunningDaemon {
+  readonly rpcFile: string;
+  readonly log: FileLogger;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}): Promise<RunningDaemon> {
+  const dataDir = resolve(cfg.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireLock(join(dataDir, LOCK_FILE));
+  const undo: Array<() => Promise<void> | void> = [() => lock.release()];
+  const unwind = async () => {
+    for (const f of undo.reverse()) await f();
+  };
+  try {
+    const log = new FileLogger(join(dataDir, LOG_FILE), cfg.logLevel ?? 'info');
+    undo.push(() => log.close());
+    log.info(`lnsigner daemon starting, pid ${process.pid}, network ${cfg.network}, data dir ${dataDir}`);
+
+    const store = Store.open(join(dataDir, STORE_FILE), {
+      onMigrate: (v, m) => log.info(`store: applied migration ${v} (${m.name})`),
+    });
+    undo.push(() => store.close());
+    store.bindMeta('network', cfg.network);
+
+    let device: CommandContext['device'];
+    if (cfg.device) {
+      if (!plugins.connectDevice) {
+        log.warn(`--device ${cfg.device}: no device client in this build; running without a device`);
+      } else {
+        const signer = await plugins.connectDevice(cfg.device);
+        undo.push(() => signer.close());
+        const info = await signer.getInfo();
+        store.bindMeta('node_id', bytesToHex(info.nodeId));
+        device = { signer, info };
+        log.info(`device ${cfg.device}: node ${bytesToHex(info.nodeId)}, firmware ${info.firmwareVersion}`);
+      }
+    } else {
+      log.warn('no --device given: commands that need the device will fail');
+    }
+    if (cfg.lightningRpc) log.info(`Core Lightning RPC: ${cfg.lightningRpc}`);
+
+    const currency = plugins.currency ?? (cfg.currencyRates ? FixedRateConverter.fromFile(cfg.currencyRates) : undefined);
+    if (currency) log.info(`currency conversion: ${currency.name}`);
+
+    const context: CommandContext = {
+      store,
+      network: cfg.network,
+      log,
+      device,
+      currency,
+      offerEncoder: plugins.offerEncoder,
+    };
+    const server = new RpcServer({ methods: commandMap(), context, log, developer: cfg.developer });
+    const rpcFile = join(dataDir, RPC_FILE);
+    await server.listen(rpcFile);
+    undo.push(() => server.close());
+    log.info(`JSON-RPC listening on ${rpcFile}`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      rpcFile,
+      log,
+      stop() {
+        stopping ??= (async () => {
+          log.info('shutting down');
+          await unwind();
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await unwind();
+    throw e;
+  }
+}

@@ -1,0 +1,33 @@
+// What the daemon needs from the signing device. The serial client in
+// host/device/ implements this; the daemon only ever talks to this interface.
+// Trust boundary (docs/design): the device computes the merkle root of the
+// whole TLV stream it is given, picks the key itself and returns a BIP-340
+// signature, which the host verifies before storing or returning anything.
+
+export interface DeviceInfo {
+  /** 33-byte compressed node public key. */
+  nodeId: Uint8Array;
+  /** Network the device's policy is set for, when it reports one. */
+  network?: string;
+  firmwareVersion: string;
+  /** Hex SHA-256 of the running firmware image. */
+  imageHash: string;
+}
+
+export interface SignBolt12Request {
+  /** BOLT 12 message name for the signature tag, e.g. `invoice_request` or `invoice`. */
+  messageName: 'invoice_request' | 'invoice';
+  /** Signature field name for the tag (always `signature` today). */
+  fieldName: 'signature';
+  /** The TLV stream to sign, without a signature record. */
+  tlv: Uint8Array;
+  /** Payer-key tweak input (invreq_metadata); absent: sign with the node key. */
+  tweak?: Uint8Array;
+}
+
+export interface DeviceSigner {
+  getInfo(): Promise<DeviceInfo>;
+  /** Returns the 64-byte BIP-340 signature. */
+  signBolt12(req: SignBolt12Request): Promise<Uint8Array>;
+  close(): Promise<void>;
+}

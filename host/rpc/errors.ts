@@ -1,0 +1,63 @@
+// JSON-RPC error objects and the error codes Core Lightning uses for the
+// commands we implement (common/jsonrpc_errors.h; cln-rpc-digest §1.20).
+
+export const ErrorCode = {
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  /** CLN's generic "LIGHTNINGD" catch-all. */
+  LIGHTNINGD: -1,
+  /** Shutting down. */
+  SHUTTING_DOWN: -5,
+  OFFER_ALREADY_EXISTS: 1000,
+  OFFER_ALREADY_DISABLED: 1001,
+  OFFER_ALREADY_ENABLED: 1006,
+  OFFER_USED_SINGLE_USE: 1007,
+} as const;
+
+/** An error that becomes the JSON-RPC `error` member as is. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+
+  toJSON(): { code: number; message: string; data?: unknown } {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/**
+ * A parameter failed validation. The server turns it into CLN's
+ * `NAME: REASON: invalid token ...` message (see badParamMessage).
+ */
+export class BadParamError extends Error {
+  constructor(
+    readonly param: string,
+    readonly reason: string,
+    /** Raw JSON text of the offending token, if there is one. */
+    readonly token?: string,
+  ) {
+    super(`${param}: ${reason}`);
+    this.name = 'BadParamError';
+  }
+}
+
+/**
+ * CLN (common/json_command.h command_fail_badparam): `NAME: REASON: invalid
+ * token (see logs for details)`; in developer mode the token is echoed:
+ * `NAME: REASON: invalid token 'TOKEN'`.
+ */
+export function badParamMessage(e: BadParamError, developer: boolean): string {
+  if (developer && e.token !== undefined) return `${e.param}: ${e.reason}: invalid token '${e.token}'`;
+  return `${e.param}: ${e.reason}: invalid token (see logs for details)`;
+}
+
+export const invalidParams = (message: string, data?: unknown) =>
+  new RpcError(ErrorCode.INVALID_PARAMS, message, data);

@@ -1,0 +1,26 @@
+// What a JSON-RPC method is: a name, its parameter table (positional order =
+// table order) and a handler. One module per command under host/commands/.
+import { checkTable, type ParamTable, type ParsedParams } from './params.js';
+
+export interface CallInfo {
+  /** The request id's raw JSON text. */
+  readonly id: string;
+  readonly method: string;
+}
+
+export interface RpcMethod<P extends ParamTable = ParamTable, C = unknown> {
+  readonly name: string;
+  /** One line for `help`. */
+  readonly summary: string;
+  readonly params: P;
+  /**
+   * Runs the command. Returns the `result` object; throws RpcError /
+   * BadParamError for CLN-shaped errors (anything else becomes code -1).
+   */
+  run(args: ParsedParams<P>, ctx: C, call: CallInfo): unknown | Promise<unknown>;
+}
+
+export function defineMethod<P extends ParamTable, C>(m: RpcMethod<P, C>): RpcMethod<P, C> {
+  checkTable(m.params);
+  return m;
+}

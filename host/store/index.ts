@@ -1,0 +1,53 @@
+// The daemon's store: one SQLite file in the data directory holding offers,
+// invoice_requests and a little metadata (which network the data belongs to).
+import { openDatabase, StoreError, type Db, type OpenOptions } from './db.js';
+import { InvoiceRequestStore } from './invoice-requests.js';
+import { OfferStore } from './offers.js';
+
+export { StoreError } from './db.js';
+export type { OfferRecord, NewOffer } from './offers.js';
+export type { InvoiceRequestRecord, NewInvoiceRequest } from './invoice-requests.js';
+
+export const STORE_FILE = 'lnsigner.sqlite3';
+
+export class Store {
+  readonly offers: OfferStore;
+  readonly invoiceRequests: InvoiceRequestStore;
+  private readonly getMeta;
+  private readonly putMeta;
+
+  private constructor(readonly db: Db) {
+    this.offers = new OfferStore(db);
+    this.invoiceRequests = new InvoiceRequestStore(db);
+    this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+  }
+
+  static open(path: string, opts?: OpenOptions): Store {
+    return new Store(openDatabase(path, opts));
+  }
+
+  meta(key: string): string | undefined {
+    return (this.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  /**
+   * Records `value` under `key` the first time; later calls must agree (a data
+   * directory made for regtest must not be reopened as mainnet).
+   */
+  bindMeta(key: string, value: string): void {
+    this.db.transaction(() => {
+      const have = this.meta(key);
+      if (have === undefined) this.putMeta.run(key, value);
+      else if (have !== value) throw new StoreError(`this store belongs to ${key} '${have}', not '${value}'`);
+    }).immediate();
+  }
+
+  counts() {
+    return { offers: this.offers.counts(), invoice_requests: this.invoiceRequests.counts() };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
