@@ -10,7 +10,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { hkdf, extract, expand } from '@noble/hashes/hkdf.js';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { loadFirmware, type Firmware } from '../host/firmware/load.js';
-import * as S from '../shared/crypto-status.js';
+import * as S from '../shared/hash-cipher-status.js';
 
 const vec = (f: string) => JSON.parse(readFileSync(new URL(`./vectors/${f}`, import.meta.url), 'utf8'));
 const h = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));

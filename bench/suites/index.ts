@@ -1,5 +1,6 @@
 // Every benchmark suite, in the order they run. Each file owns one area.
 import type { BenchSuite } from '../types.js';
 import { hashSuite } from './hashes.js';
+import { bolt12DeviceSuite } from './bolt12-device.js';
 
-export const suites: BenchSuite[] = [hashSuite];
+export const suites: BenchSuite[] = [hashSuite, bolt12DeviceSuite];

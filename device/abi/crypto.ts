@@ -6,7 +6,7 @@ import { hmacSha256 } from "../crypto/hmac";
 import { hkdfSha256, hkdfSha256Extract, hkdfSha256Expand, HKDF_SHA256_MAX_OUT } from "../crypto/hkdf";
 import { chacha20Block, chacha20Xor } from "../crypto/chacha20";
 import { inMemory } from "./bounds";
-import { CRYPTO_OK, CRYPTO_ERR_ARG, CRYPTO_ERR_LENGTH, CRYPTO_ERR_COUNTER, CRYPTO_ERR_OVERLAP } from "../../shared/crypto-status";
+import { CRYPTO_OK, CRYPTO_ERR_ARG, CRYPTO_ERR_LENGTH, CRYPTO_ERR_COUNTER, CRYPTO_ERR_OVERLAP } from "../../shared/hash-cipher-status";
 
 export function crypto_sha256(data: usize, len: u32, out: usize): void {
   sha256(data, len, out);
@@ -29,7 +29,7 @@ export function crypto_sha256_final(ctx: usize, out: usize): void {
 }
 
 // ---- HMAC-SHA256, HKDF-SHA256, ChaCha20 (docs/firmware/hashes.md) ----
-// Status codes: shared/crypto-status.ts. Nothing is written on error.
+// Status codes: shared/hash-cipher-status.ts. Nothing is written on error.
 
 @inline function overlaps(a: usize, alen: usize, b: usize, blen: usize): bool {
   return alen != 0 && blen != 0 && <u64>a < <u64>b + <u64>blen && <u64>b < <u64>a + <u64>alen;
