@@ -1,13 +1,28 @@
-// Status codes of the firmware's crypto_* exports (HMAC, HKDF, ChaCha20), one
-// definition for the firmware (AssemblyScript) and the host (TypeScript).
-// Plain `export const NAME = n;` lines only: both compilers accept them.
+// Status codes returned by the firmware's secp256k1 / ECDH / BIP-340 functions
+// (device/abi/secp.ts). Shared verbatim by the AssemblyScript firmware and the
+// TypeScript host, hence plain untyped constants.
 
-export const CRYPTO_OK = 0;
-/** A (pointer, length) argument lies outside linear memory, or ChaCha20 in/out partially overlap. */
-export const CRYPTO_ERR_ARG = 1;
-/** HKDF output longer than 255 * 32 = 8160 bytes (RFC 5869 §2.3). */
-export const CRYPTO_ERR_LENGTH = 2;
-/** ChaCha20: the 32-bit block counter would wrap (RFC 8439 §2.4). */
-export const CRYPTO_ERR_COUNTER = 3;
-/** HKDF output overlaps `info` (info is read for every output block). */
-export const CRYPTO_ERR_OVERLAP = 4;
+// Success (for bip340_verify: the signature is valid).
+export const SECP_OK = 0;
+// Secret key is 0 or >= n.
+export const SECP_ERR_SECKEY = 1;
+// Tweak is >= n (additive tweak) or 0 / >= n (multiplicative tweak).
+export const SECP_ERR_TWEAK = 2;
+// The tweaked secret key would be 0.
+export const SECP_ERR_RESULT_ZERO = 3;
+// Public key: bad prefix (not 02/03), x >= p, or x not on the curve.
+export const SECP_ERR_PUBKEY = 4;
+// Well-formed BIP-340 signature that does not verify.
+export const SECP_ERR_SIG_INVALID = 5;
+// BIP-340 signature with r >= p.
+export const SECP_ERR_SIG_R = 6;
+// BIP-340 signature with s >= n.
+export const SECP_ERR_SIG_S = 7;
+// aux pointer was 0 and the hardware entropy source failed.
+export const SECP_ERR_ENTROPY = 8;
+// Derived BIP-340 nonce is 0 (probability about 2^-256).
+export const SECP_ERR_NONCE = 9;
+// Result is the point at infinity (impossible for valid inputs; never returned as data).
+export const SECP_ERR_INFINITY = 10;
+// Scalar operand of secp_scalar_mul is >= n.
+export const SECP_ERR_SCALAR = 11;

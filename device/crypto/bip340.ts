@@ -1,0 +1,121 @@
+// BIP-340 Schnorr signatures over secp256k1 (sign with aux randomness, verify).
+// Signing is constant time in the secret key and nonce; verification handles
+// public data only and uses variable-time arithmetic.
+import {
+  SECP_ERR_ENTROPY, SECP_ERR_NONCE, SECP_ERR_PUBKEY, SECP_ERR_SECKEY, SECP_ERR_SIG_INVALID,
+  SECP_ERR_SIG_R, SECP_ERR_SIG_S, SECP_OK,
+} from "../../shared/crypto-status";
+import { hal_entropy } from "../hal";
+import { SHA256_CTX_SIZE, sha256Final, sha256Update } from "./sha256";
+import { MID_AUX, MID_CHALLENGE, MID_NONCE, taggedHashStart } from "./tagged-hash";
+import { feEqual, feGetB32, feIsOdd, feSetB32 } from "./field";
+import { GE_SIZE, GEJ_SIZE, geLiftXVar, geSetGej, gejAddVar, gejIsInfinity } from "./group";
+import { ecmultGenVar } from "./ecmult-gen";
+import { ecmultVar } from "./ecmult-var";
+import { pubkeyPoint, seckeyLoad } from "./keys";
+import { scAdd, scCondNeg, scGetB32, scIsZero, scMul, scNeg, scSetB32, wipe } from "./scalar";
+
+const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
+const D: usize = memory.data(32, 8);
+const K: usize = memory.data(32, 8);
+const E: usize = memory.data(32, 8);
+const PA: usize = memory.data(<i32>GE_SIZE, 8);
+const RA: usize = memory.data(<i32>GE_SIZE, 8);
+const PX: usize = memory.data(32, 8);
+const RX: usize = memory.data(32, 8);
+const AUX: usize = memory.data(32, 8);
+const T: usize = memory.data(32, 8);
+const H: usize = memory.data(32, 8);
+
+// e = int(hash_challenge(rx || px || m)) mod n into E.
+function challenge(rx: usize, px: usize, msg: usize, msgLen: usize): void {
+  taggedHashStart(CTX, MID_CHALLENGE);
+  sha256Update(CTX, rx, 32);
+  sha256Update(CTX, px, 32);
+  sha256Update(CTX, msg, msgLen);
+  sha256Final(CTX, H);
+  scSetB32(E, H);
+}
+
+function wipeSign(): void {
+  wipe(D, 32); wipe(K, 32); wipe(E, 32); wipe(T, 32); wipe(H, 32); wipe(AUX, 32);
+  wipe(CTX, SHA256_CTX_SIZE);
+}
+
+// BIP-340 Sign(sk, m) with auxiliary randomness a (32 bytes at aux, or 32
+// bytes from the hardware entropy source when aux = 0). Writes the 64-byte
+// signature to out64 (written last, so it may overlap the inputs).
+export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usize, aux: usize): i32 {
+  // BIP-340: d' = int(sk); fail if d' = 0 or d' >= n.
+  if (!seckeyLoad(D, seckey)) { wipe(D, 32); return SECP_ERR_SECKEY; }
+  if (aux == 0) {
+    if (hal_entropy(AUX, 32) != 0) { wipe(D, 32); return SECP_ERR_ENTROPY; }
+  } else {
+    for (let i: usize = 0; i < 32; i += 4) store<u32>(AUX + i, load<u32>(aux + i));
+  }
+  // P = d'G (computed from the secret, as libsecp256k1's keypair signing does).
+  pubkeyPoint(PA, D);
+  feGetB32(PX, PA);
+  // d = d' if has_even_y(P), otherwise n - d'.
+  scCondNeg(D, D, feIsOdd(PA + 40));
+  // t = bytes(d) xor hash_aux(a).
+  taggedHashStart(CTX, MID_AUX);
+  sha256Update(CTX, AUX, 32);
+  sha256Final(CTX, H);
+  scGetB32(T, D);
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(T + i, load<u32>(T + i) ^ load<u32>(H + i));
+  // rand = hash_nonce(t || bytes(P) || m); k' = int(rand) mod n.
+  taggedHashStart(CTX, MID_NONCE);
+  sha256Update(CTX, T, 32);
+  sha256Update(CTX, PX, 32);
+  sha256Update(CTX, msg, msgLen);
+  sha256Final(CTX, H);
+  scSetB32(K, H);
+  // BIP-340: fail if k' = 0.
+  if (scIsZero(K)) { wipeSign(); return SECP_ERR_NONCE; }
+  // R = k'G; k = k' if has_even_y(R), otherwise n - k'.
+  pubkeyPoint(RA, K);
+  feGetB32(RX, RA);
+  scCondNeg(K, K, feIsOdd(RA + 40));
+  // e = int(hash_challenge(bytes(R) || bytes(P) || m)) mod n.
+  challenge(RX, PX, msg, msgLen);
+  // sig = bytes(R) || bytes((k + e*d) mod n).
+  scMul(E, E, D);
+  scAdd(E, E, K);
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(out64 + i, load<u32>(RX + i));
+  scGetB32(out64 + 32, E);
+  wipeSign();
+  return SECP_OK;
+}
+
+const VR: usize = memory.data(40, 8);
+const VS: usize = memory.data(32, 8);
+const VPX: usize = memory.data(32, 8);
+const J1: usize = memory.data(<i32>GEJ_SIZE, 8);
+const J2: usize = memory.data(<i32>GEJ_SIZE, 8);
+
+// BIP-340 Verify(pk, m, sig). Returns SECP_OK when valid, otherwise the reason.
+export function bip340Verify(msg: usize, msgLen: usize, pk: usize, sig: usize): i32 {
+  // BIP-340: P = lift_x(int(pk)); fail if that fails (pk >= p or not on curve).
+  if (!geLiftXVar(PA, pk)) return SECP_ERR_PUBKEY;
+  // BIP-340: r = int(sig[0:32]); fail if r >= p.
+  if (!feSetB32(VR, sig)) return SECP_ERR_SIG_R;
+  // BIP-340: s = int(sig[32:64]); fail if s >= n.
+  if (scSetB32(VS, sig + 32)) return SECP_ERR_SIG_S;
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(VPX + i, load<u32>(pk + i));
+  // e = int(hash_challenge(bytes(r) || bytes(P) || m)) mod n.
+  challenge(sig, VPX, msg, msgLen);
+  // R = s*G - e*P.
+  scNeg(E, E);
+  ecmultGenVar(J1, VS);
+  ecmultVar(J2, PA, E);
+  gejAddVar(J1, J1, J2);
+  // BIP-340: fail if is_infinite(R).
+  if (gejIsInfinity(J1)) return SECP_ERR_SIG_INVALID;
+  geSetGej(RA, J1);
+  // BIP-340: fail if not has_even_y(R).
+  if (feIsOdd(RA + 40)) return SECP_ERR_SIG_INVALID;
+  // BIP-340: fail if x(R) != r.
+  if (!feEqual(RA, VR)) return SECP_ERR_SIG_INVALID;
+  return SECP_OK;
+}
