@@ -4,4 +4,5 @@ export { io_ptr, io_size } from "./abi/io";
 export * from "./abi/crypto";
 export * from "./abi/secp";
 export * from "./abi/bolt12";
+export * from "./abi/serial";
 export { selftest } from "./selftest";

@@ -12,7 +12,11 @@ cp "$wasm" "$work/firmware.wasm"
 # A stand-in board: every import of shared/firmware-abi.ts, returning "ok".
 cat > "$work/env.wat" <<'WAT'
 (module
-  (func (export "entropy") (param i32 i32) (result i32) i32.const 0))
+  (func (export "entropy") (param i32 i32) (result i32) i32.const 0)
+  (func (export "serial_write") (param i32 i32))
+  (func (export "flash_read") (param i32 i32 i32) (result i32) i32.const 0)
+  (func (export "flash_write") (param i32 i32 i32) (result i32) i32.const 0)
+  (func (export "flash_erase") (param i32 i32) (result i32) i32.const 0))
 WAT
 wat2wasm --disable-sign-extension --disable-bulk-memory --disable-mutable-globals \
   --disable-saturating-float-to-int --disable-multi-value --disable-reference-types \

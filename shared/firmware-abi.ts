@@ -2,8 +2,16 @@
 // support package or the emulator): the only imports it may have, and its
 // resource budgets. Tests check the built firmware.wasm against these.
 
-/** Every function firmware.wasm may import, as "module.name". */
-export const FIRMWARE_IMPORTS: readonly string[] = ['env.entropy'];
+/** Every function firmware.wasm may import, as "module.name" (signatures in
+ *  docs/firmware.md; the board stand-in of flash-scripts/interp-selftest.sh
+ *  and host/firmware/load.ts provide each of them). */
+export const FIRMWARE_IMPORTS: readonly string[] = [
+  'env.entropy', // (ptr, len) -> i32: hardware randomness
+  'env.serial_write', // (ptr, len) -> void: bytes out on the serial line
+  'env.flash_read', // (offset, ptr, len) -> i32
+  'env.flash_write', // (offset, ptr, len) -> i32: NOR program, bits 1 -> 0
+  'env.flash_erase', // (offset, len) -> i32: sectors to 0xFF
+];
 
 /** Budget for the firmware binary, in bytes. */
 export const FIRMWARE_MAX_BYTES = 128 * 1024;

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { FIRMWARE_WASM } from '../paths.js';
+import { FLASH_ERR_IO, FLASH_ERR_RANGE } from '../../shared/board.js';
+import { MemoryFlash, type FlashDevice } from '../emulator/flash.js';
 
 export const DEFAULT_FIRMWARE_PATH = FIRMWARE_WASM;
 
@@ -10,6 +12,10 @@ export const DEFAULT_FIRMWARE_PATH = FIRMWARE_WASM;
 export interface FirmwareHal {
   /** Fills `out` with hardware randomness. */
   entropy(out: Uint8Array): void;
+  /** Bytes the firmware sends on its serial line (a copy; default: dropped). */
+  serialWrite?(bytes: Uint8Array): void;
+  /** The device's flash (default: a fresh, erased MemoryFlash per instance). */
+  flash?: FlashDevice;
 }
 
 export const defaultHal: FirmwareHal = {
@@ -30,8 +36,39 @@ export interface Firmware {
 }
 
 export function firmwareImports(getMemory: () => WebAssembly.Memory, hal: FirmwareHal): WebAssembly.Imports {
+  const flash = hal.flash ?? new MemoryFlash();
+  // A view of firmware memory, or undefined when [ptr, ptr+len) is outside it.
+  const view = (ptr: number, len: number): Uint8Array | undefined => {
+    const buf = getMemory().buffer;
+    ptr >>>= 0;
+    len >>>= 0;
+    return ptr + len <= buf.byteLength ? new Uint8Array(buf, ptr, len) : undefined;
+  };
+  // Imports never throw into the firmware: failures become its error codes.
+  const flashCall = (f: () => number): number => {
+    try {
+      return f();
+    } catch {
+      return FLASH_ERR_IO;
+    }
+  };
   return {
     env: {
+      serial_write(ptr: number, len: number): void {
+        const v = view(ptr, len);
+        if (v && hal.serialWrite) hal.serialWrite(v.slice());
+      },
+      flash_read(offset: number, ptr: number, len: number): number {
+        const v = view(ptr, len);
+        return v ? flashCall(() => flash.read(offset >>> 0, v)) : FLASH_ERR_RANGE;
+      },
+      flash_write(offset: number, ptr: number, len: number): number {
+        const v = view(ptr, len);
+        return v ? flashCall(() => flash.write(offset >>> 0, v)) : FLASH_ERR_RANGE;
+      },
+      flash_erase(offset: number, len: number): number {
+        return flashCall(() => flash.erase(offset >>> 0, len >>> 0));
+      },
       entropy(ptr: number, len: number): number {
         try {
           hal.entropy(new Uint8Array(getMemory().buffer, ptr, len));

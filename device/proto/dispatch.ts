@@ -1,0 +1,48 @@
+// Request dispatcher: the table from message type to handler. Each handler
+// reads its request payload (`req`, `len` bytes, already intact and within
+// FRAME_MAX_PAYLOAD), writes its reply payload at `out` (room for
+// FRAME_MAX_PAYLOAD bytes) and returns the reply length, or a negative ERR_*
+// code (optionally after setting errorDetail). A handler never sends by itself.
+//
+// To add a request: give it a number and its REQ_* flags in shared/protocol.ts,
+// put its handler in device/proto/handlers/, add one `case` below, and document
+// its payloads in docs/protocol.md.
+import {
+  ERR_NOT_PROVISIONED, ERR_UNSUPPORTED, MSG_GET_INFO, MSG_PING, MSG_REPLY,
+  REQ_NEEDS_SECRET, requestFlags,
+} from "../../shared/protocol";
+import { sendError, sendFrame, txPayload } from "./tx";
+import { handlePing } from "./handlers/ping";
+import { handleGetInfo, isProvisioned } from "./handlers/info";
+
+/** Detail word of the next ERROR reply (see ERROR_OFF_DETAIL); handlers set it. */
+export let errorDetail: u32 = 0;
+
+export function setErrorDetail(d: u32): void {
+  errorDetail = d;
+}
+
+function run(type: i32, req: usize, len: i32, out: usize): i32 {
+  switch (type) {
+    case MSG_PING: return handlePing(req, len, out);
+    case MSG_GET_INFO: return handleGetInfo(req, len, out);
+    // case MSG_PROVISION, MSG_WIPE:     provisioning work (device/proto/handlers/provision.ts)
+    // case MSG_SIGN_BOLT12, MSG_ECDH:   signing work
+    // case MSG_BUILD_ONION:             sendpay issue (RESERVED)
+    // case MSG_FW_BEGIN .. MSG_REBOOT:  bootloader work
+    default: return -ERR_UNSUPPORTED;
+  }
+}
+
+/** Runs an intact request of a known type and sends its reply. */
+export function dispatch(type: i32, id: i32, req: usize, len: i32): void {
+  errorDetail = 0;
+  // Rule: requests that use the secret are refused until the device has one.
+  if ((requestFlags(type) & REQ_NEEDS_SECRET) != 0 && !isProvisioned()) {
+    sendError(ERR_NOT_PROVISIONED, type, id, 0, 0);
+    return;
+  }
+  const r = run(type, req, len, txPayload());
+  if (r < 0) sendError(-r, type, id, 0, errorDetail);
+  else sendFrame(type | MSG_REPLY, id, r);
+}

@@ -1,0 +1,240 @@
+// The emulated device (docs/emulator.md): the chip (firmware.wasm) behind a
+// raw pseudo-terminal, with its flash in the state directory, optional UART
+// pacing and fault injection. Byte path:
+//   host -> PTY -> rx UartLine -> rx faults -> chip.receive
+//   chip serial_write -> tx faults -> tx UartLine -> PTY -> host
+import { createHash } from 'node:crypto';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:net';
+import { RESET_PIN, RESET_POWER_ON } from '../../shared/board.js';
+import * as P from '../../shared/protocol.js';
+import { DEFAULT_FIRMWARE_PATH } from '../firmware/load.js';
+import { FrameDecoder, encodeFrame, type Frame } from '../transport/codec.js';
+import { statusName } from '../transport/errors.js';
+import { decodeError } from '../transport/messages.js';
+import { Chip } from './chip.js';
+import { serveControl } from './control.js';
+import { FaultFilter, type FaultCommand } from './faults.js';
+import { FileFlash } from './flash.js';
+import { UartLine } from './line.js';
+import { openPty, type Pty } from './pty.js';
+
+export interface EmulatorOptions {
+  /** The device's flash: one file per partition; created if missing. */
+  stateDir: string;
+  /** Firmware image to run (default build/firmware.wasm). */
+  image?: string;
+  /** UART speed to pace both directions at; unthrottled when absent. */
+  baud?: number;
+  /** Provision with this Core Lightning hsm_secret (32 bytes) before serving. */
+  hsmSecret?: Uint8Array;
+  /** Network for --hsm-secret provisioning (NET_*). */
+  network?: number;
+  /** Also make this path a symlink to the PTY (stable across restarts). */
+  link?: string;
+  /** Serve the fault-injection control socket here. */
+  control?: string;
+  log?: (msg: string) => void;
+}
+
+export class Emulator {
+  readonly rxFaults = new FaultFilter();
+  readonly txFaults = new FaultFilter();
+  private resetAfterRx = -1;
+  private rxBytes = 0;
+  private txBytes = 0;
+  private server?: Server;
+  private stopped = false;
+
+  private constructor(
+    readonly options: EmulatorOptions,
+    private readonly chip: Chip,
+    private readonly flash: FileFlash,
+    private readonly pty: Pty,
+    private readonly rxLine: UartLine,
+    private readonly txLine: UartLine,
+    private readonly pidFile: string,
+  ) {}
+
+  get path(): string {
+    return this.pty.path;
+  }
+
+  static async start(o: EmulatorOptions): Promise<Emulator> {
+    const log = o.log ?? (() => undefined);
+    mkdirSync(o.stateDir, { recursive: true });
+    const pidFile = claimStateDir(o.stateDir);
+    try {
+      const wasm = readFileSync(o.image ?? DEFAULT_FIRMWARE_PATH);
+      const sha256 = createHash('sha256').update(wasm).digest();
+      const flash = new FileFlash(o.stateDir);
+      const chip = new Chip({ wasm, sha256 }, flash, () => undefined, log);
+      chip.boot(RESET_POWER_ON);
+      if (o.hsmSecret) provisionDirect(chip, o.hsmSecret, o.network ?? P.NET_BITCOIN, log);
+      const pty = await openPty();
+      let emu: Emulator | undefined;
+      const txLine = new UartLine(o.baud, (b) => pty.write(b));
+      const rxLine = new UartLine(o.baud, (b) => emu?.toChip(b));
+      emu = new Emulator(o, chip, flash, pty, rxLine, txLine, pidFile);
+      const e = emu;
+      chip.out = (b) => e.fromChip(b);
+      pty.onData((b) => rxLine.send(b));
+      pty.onExit((why) => {
+        log(`${why}; stopping`);
+        void e.stop().then(() => process.exit(1));
+      });
+      if (o.link) makeLink(o.link, pty.path);
+      if (o.control) e.server = await serveControl(o.control, (c) => e.fault(c));
+      log(`firmware ${sha256.toString('hex').slice(0, 16)}... on ${pty.path}, state ${o.stateDir}` +
+        `${o.baud ? `, ${o.baud} baud` : ', unthrottled'}`);
+      return e;
+    } catch (err) {
+      rmSync(pidFile, { force: true });
+      throw err;
+    }
+  }
+
+  /** Resets the chip (reset pin): RAM and untransmitted bytes are lost, flash stays. */
+  reset(reason = RESET_PIN): void {
+    this.resetAfterRx = -1;
+    this.rxLine.clear();
+    this.txLine.clear();
+    this.chip.boot(reason);
+  }
+
+  /** Applies a fault-injection command (docs/emulator.md). */
+  fault(c: FaultCommand): Record<string, unknown> {
+    const f = (d: 'rx' | 'tx') => (d === 'rx' ? this.rxFaults : this.txFaults);
+    switch (c.op) {
+      case 'drop':
+        f(c.dir).arm(c.skip ?? 0, c.count ?? 1, 0);
+        break;
+      case 'corrupt':
+        f(c.dir).arm(c.skip ?? 0, c.count ?? 1, c.xor ?? 0x20);
+        break;
+      case 'reset':
+        if (c.afterRx === undefined || c.afterRx === 0) this.reset();
+        else this.resetAfterRx = c.afterRx;
+        break;
+      case 'inject':
+        this.txLine.send(Buffer.from(c.hex, 'hex'));
+        break;
+      case 'clear':
+        this.rxFaults.clear();
+        this.txFaults.clear();
+        this.resetAfterRx = -1;
+        break;
+      case 'stats':
+        break;
+    }
+    return {
+      rxBytes: this.rxBytes, txBytes: this.txBytes, boots: this.chip.boots,
+      rxFaults: this.rxFaults.applied, txFaults: this.txFaults.applied,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.rxLine.clear();
+    this.txLine.clear();
+    if (this.server) {
+      await new Promise<void>((r) => this.server!.close(() => r()));
+      if (this.options.control) rmSync(this.options.control, { force: true });
+    }
+    if (this.options.link) removeLink(this.options.link);
+    await this.pty.close();
+    this.flash.close();
+    rmSync(this.pidFile, { force: true });
+  }
+
+  private toChip(bytes: Uint8Array): void {
+    let b = this.rxFaults.apply(bytes);
+    if (this.resetAfterRx > 0) {
+      if (b.length >= this.resetAfterRx) {
+        // The chip sees the first bytes, then resets; the rest of this burst
+        // arrives while it is in reset and is lost.
+        const head = b.subarray(0, this.resetAfterRx);
+        this.rxBytes += head.length;
+        this.chip.receive(head);
+        this.reset();
+        return;
+      }
+      this.resetAfterRx -= b.length;
+    }
+    this.rxBytes += b.length;
+    this.chip.receive(b);
+  }
+
+  private fromChip(bytes: Uint8Array): void {
+    const b = this.txFaults.apply(bytes);
+    this.txBytes += b.length;
+    this.txLine.send(b);
+  }
+}
+
+/** One emulator per state directory: two would corrupt each other's flash. */
+function claimStateDir(dir: string): string {
+  const pidFile = join(dir, 'emulator.pid');
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const fd = openSync(pidFile, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return pidFile;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (pid > 0 && isAlive(pid)) throw new Error(`state directory ${dir} is in use by another emulator (pid ${pid})`);
+      rmSync(pidFile, { force: true }); // stale: its emulator died without cleaning up
+    }
+  }
+  throw new Error(`cannot claim state directory ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function makeLink(link: string, target: string): void {
+  removeLink(link);
+  symlinkSync(target, link);
+}
+
+function removeLink(link: string): void {
+  try {
+    if (lstatSync(link).isSymbolicLink()) rmSync(link);
+    else throw new Error(`--link ${link} exists and is not a symlink; not touching it`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/** Provisions through the firmware's own provision request, on the chip's
+ *  pins (not the PTY): the emulator never writes a secret behind its back. */
+function provisionDirect(chip: Chip, secret: Uint8Array, network: number, log: (m: string) => void): void {
+  const frames: Frame[] = [];
+  const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
+  const saved = chip.out;
+  chip.out = (b) => dec.push(b);
+  try {
+    const payload = Uint8Array.from([P.PROVISION_HSM_SECRET, network, ...secret]);
+    chip.receive(encodeFrame(P.MSG_PROVISION, 1, payload));
+  } finally {
+    chip.out = saved;
+  }
+  const reply = frames.find((f) => f.id === 1);
+  if (reply?.type === (P.MSG_PROVISION | P.MSG_REPLY)) return log('provisioned from --hsm-secret');
+  const err = reply?.type === P.MSG_ERROR ? decodeError(reply.payload) : undefined;
+  if (err?.code === P.ERR_ALREADY_PROVISIONED) return log('already provisioned; --hsm-secret ignored');
+  if (err?.code === P.ERR_UNSUPPORTED) {
+    throw new Error('--hsm-secret: this firmware does not implement the provision request yet (ERR_UNSUPPORTED)');
+  }
+  throw new Error(`--hsm-secret: the firmware refused provisioning (${err ? statusName(err.code) : 'no reply'})`);
+}
