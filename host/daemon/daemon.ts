@@ -8,6 +8,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { commandMap } from '../commands/index.js';
 import type { CommandContext } from '../commands/context.js';
 import type { OfferEncoder } from '../commands/offer-encoder.js';
+import { bolt12OfferEncoder } from '../commands/bolt12-offer-encoder.js';
 import { FixedRateConverter, type CurrencyConverter } from '../grammar/currency-converter.js';
 import { RpcServer } from '../rpc/server.js';
 import { Store, STORE_FILE } from '../store/index.js';
@@ -90,7 +91,7 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       log,
       device,
       currency,
-      offerEncoder: plugins.offerEncoder,
+      offerEncoder: plugins.offerEncoder ?? bolt12OfferEncoder,
     };
     const server = new RpcServer({ methods: commandMap(), context, log, developer: cfg.developer });
     const rpcFile = join(dataDir, RPC_FILE);
