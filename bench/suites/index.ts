@@ -4,3 +4,4 @@ import { hashSuite } from './hashes.js';
 import { bolt12DeviceSuite } from './bolt12-device.js';
 
 export const suites: BenchSuite[] = [hashSuite, bolt12DeviceSuite];
+import { secpSuite } from './secp.js'; suites.push(secpSuite);
