@@ -103,12 +103,13 @@ export class MemoryFlash extends NorFlash {
   }
 }
 
-/** Flash in `<dir>/<partition>.bin` files, created erased on first use. */
+/** Flash in `<dir>/<partition>.bin` files, all created erased at start. */
 export class FileFlash extends NorFlash {
   private readonly fds = new Map<string, number>();
 
   constructor(readonly dir: string) {
     super();
+    for (const p of PARTITIONS) this.store(p);
   }
 
   static pathOf(dir: string, name: string): string {
