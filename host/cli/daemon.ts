@@ -9,6 +9,7 @@ import { defaultDataDir } from '../daemon/data-dir.js';
 import { DataDirLockedError } from '../daemon/lock.js';
 import { isLogLevel } from '../daemon/log.js';
 import { isNetwork, NETWORKS } from '../daemon/network.js';
+import { connectSerialDevice } from '../daemon/serial-device.js';
 import type { Subcommand } from './main.js';
 
 const USAGE =
@@ -59,7 +60,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
   let daemon;
   try {
-    daemon = await startDaemon(cfg);
+    daemon = await startDaemon(cfg, { connectDevice: connectSerialDevice });
   } catch (e) {
     const msg = e instanceof DataDirLockedError ? e.message : `could not start: ${(e as Error).message}`;
     console.error(`lnsigner daemon: ${msg}`);

@@ -13,7 +13,7 @@ import { FixedRateConverter, type CurrencyConverter } from '../grammar/currency-
 import { RpcServer } from '../rpc/server.js';
 import { Store, STORE_FILE } from '../store/index.js';
 import { LOCK_FILE, LOG_FILE, RPC_FILE } from './data-dir.js';
-import type { DeviceSigner } from './device-signer.js';
+import { DeviceNotProvisionedError, type DeviceSigner } from './device-signer.js';
 import { acquireLock } from './lock.js';
 import { FileLogger, type LogLevel } from './log.js';
 import type { Network } from './network.js';
@@ -72,10 +72,19 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       } else {
         const signer = await plugins.connectDevice(cfg.device);
         undo.push(() => signer.close());
-        const info = await signer.getInfo();
-        store.bindMeta('node_id', bytesToHex(info.nodeId));
-        device = { signer, info };
-        log.info(`device ${cfg.device}: node ${bytesToHex(info.nodeId)}, firmware ${info.firmwareVersion}`);
+        try {
+          const info = await signer.getInfo();
+          if (info.network !== undefined && info.network !== cfg.network) {
+            throw new Error(`the device is set up for ${info.network}, not ${cfg.network}`);
+          }
+          store.bindMeta('node_id', bytesToHex(info.nodeId));
+          device = { signer, info };
+          log.info(`device ${cfg.device}: node ${bytesToHex(info.nodeId)}, firmware ${info.firmwareVersion}`);
+        } catch (e) {
+          // An unprovisioned device is not fatal: store commands still work.
+          if (!(e instanceof DeviceNotProvisionedError)) throw e;
+          log.warn(`device ${cfg.device}: ${e.message}; commands that need the device will fail`);
+        }
       }
     } else {
       log.warn('no --device given: commands that need the device will fail');

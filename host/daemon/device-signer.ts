@@ -31,3 +31,11 @@ export interface DeviceSigner {
   signBolt12(req: SignBolt12Request): Promise<Uint8Array>;
   close(): Promise<void>;
 }
+
+/** The device answered but has no node key yet (provision it first). */
+export class DeviceNotProvisionedError extends Error {
+  constructor() {
+    super('the device is not provisioned (no node key yet)');
+    this.name = 'DeviceNotProvisionedError';
+  }
+}
