@@ -26,3 +26,6 @@ export const SECP_ERR_NONCE = 9;
 export const SECP_ERR_INFINITY = 10;
 // Scalar operand of secp_scalar_mul is >= n.
 export const SECP_ERR_SCALAR = 11;
+// A freshly made BIP-340 signature failed its own verification (a computation
+// fault); nothing was written.
+export const SECP_ERR_FAULT = 12;

@@ -3,13 +3,13 @@
 // public data only and uses variable-time arithmetic.
 import {
   SECP_ERR_ENTROPY, SECP_ERR_NONCE, SECP_ERR_PUBKEY, SECP_ERR_SECKEY, SECP_ERR_SIG_INVALID,
-  SECP_ERR_SIG_R, SECP_ERR_SIG_S, SECP_OK,
+  SECP_ERR_SIG_R, SECP_ERR_SIG_S, SECP_ERR_FAULT, SECP_OK,
 } from "../../shared/crypto-status";
 import { hal_entropy } from "../hal";
 import { SHA256_CTX_SIZE, sha256Final, sha256Update } from "./sha256";
 import { MID_AUX, MID_CHALLENGE, MID_NONCE, taggedHashStart } from "./tagged-hash";
 import { feEqual, feGetB32, feIsOdd, feSetB32 } from "./field";
-import { GE_SIZE, GEJ_SIZE, geLiftXVar, geSetGej, gejAddVar, gejIsInfinity } from "./group";
+import { GE_SIZE, GEJ_SIZE, geLiftXVar, geNegVar, geSetGej, gejAddVar, gejIsInfinity } from "./group";
 import { ecmultGenVar } from "./ecmult-gen";
 import { ecmultVar } from "./ecmult-var";
 import { pubkeyPoint, seckeyLoad } from "./keys";
@@ -26,6 +26,7 @@ const RX: usize = memory.data(32, 8);
 const AUX: usize = memory.data(32, 8);
 const T: usize = memory.data(32, 8);
 const H: usize = memory.data(32, 8);
+const SIGB: usize = memory.data(64, 8);
 
 // e = int(hash_challenge(rx || px || m)) mod n into E.
 function challenge(rx: usize, px: usize, msg: usize, msgLen: usize): void {
@@ -38,13 +39,39 @@ function challenge(rx: usize, px: usize, msg: usize, msgLen: usize): void {
 }
 
 function wipeSign(): void {
-  wipe(D, 32); wipe(K, 32); wipe(E, 32); wipe(T, 32); wipe(H, 32); wipe(AUX, 32);
+  wipe(D, 32); wipe(K, 32); wipe(T, 32); wipe(H, 32); wipe(AUX, 32);
   wipe(CTX, SHA256_CTX_SIZE);
 }
 
+// R = s*G - e*P for public s, e and P (affine, even y); true when R is not
+// infinity, has even y and x(R) = r (r a normalized field element).
+const J1: usize = memory.data(<i32>GEJ_SIZE, 8);
+const J2: usize = memory.data(<i32>GEJ_SIZE, 8);
+const NE: usize = memory.data(32, 8);
+const RV: usize = memory.data(<i32>GE_SIZE, 8);
+function verifyPoint(p: usize, r: usize, s: usize, e: usize): i32 {
+  scNeg(NE, e);
+  ecmultGenVar(J1, s);
+  ecmultVar(J2, p, NE);
+  gejAddVar(J1, J1, J2);
+  // BIP-340: fail if is_infinite(R).
+  if (gejIsInfinity(J1)) return SECP_ERR_SIG_INVALID;
+  geSetGej(RV, J1);
+  // BIP-340: fail if not has_even_y(R).
+  if (feIsOdd(RV + 40)) return SECP_ERR_SIG_INVALID;
+  // BIP-340: fail if x(R) != r.
+  if (!feEqual(RV, r)) return SECP_ERR_SIG_INVALID;
+  return SECP_OK;
+}
+
+const S: usize = memory.data(32, 8);
+const VR: usize = memory.data(40, 8);
+
 // BIP-340 Sign(sk, m) with auxiliary randomness a (32 bytes at aux, or 32
 // bytes from the hardware entropy source when aux = 0). Writes the 64-byte
-// signature to out64 (written last, so it may overlap the inputs).
+// signature to out64 (written last, so it may overlap the inputs) after
+// checking it as bip340Verify would (SECP_ERR_FAULT and nothing written if
+// that fails).
 export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usize, aux: usize): i32 {
   // BIP-340: d' = int(sk); fail if d' = 0 or d' >= n.
   if (!seckeyLoad(D, seckey)) { wipe(D, 32); return SECP_ERR_SECKEY; }
@@ -57,7 +84,8 @@ export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usiz
   pubkeyPoint(PA, D);
   feGetB32(PX, PA);
   // d = d' if has_even_y(P), otherwise n - d'.
-  scCondNeg(D, D, feIsOdd(PA + 40));
+  const oddP = feIsOdd(PA + 40);
+  scCondNeg(D, D, oddP);
   // t = bytes(d) xor hash_aux(a).
   taggedHashStart(CTX, MID_AUX);
   sha256Update(CTX, AUX, 32);
@@ -80,19 +108,23 @@ export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usiz
   // e = int(hash_challenge(bytes(R) || bytes(P) || m)) mod n.
   challenge(RX, PX, msg, msgLen);
   // sig = bytes(R) || bytes((k + e*d) mod n).
-  scMul(E, E, D);
-  scAdd(E, E, K);
-  for (let i: usize = 0; i < 32; i += 4) store<u32>(out64 + i, load<u32>(RX + i));
-  scGetB32(out64 + 32, E);
+  scMul(S, E, D);
+  scAdd(S, S, K);
   wipeSign();
+  // BIP-340 (recommended): verify the signature before releasing it, so that a
+  // computation fault (glitch) cannot leak the key through a bad signature.
+  // The public key is lift_x(bytes(P)), i.e. P with its y made even.
+  if (oddP) geNegVar(PA);
+  feSetB32(VR, RX);
+  if (verifyPoint(PA, VR, S, E) != SECP_OK) { wipe(S, 32); wipe(E, 32); return SECP_ERR_FAULT; }
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(out64 + i, load<u32>(RX + i));
+  scGetB32(out64 + 32, S);
+  wipe(S, 32); wipe(E, 32);
   return SECP_OK;
 }
 
-const VR: usize = memory.data(40, 8);
 const VS: usize = memory.data(32, 8);
 const VPX: usize = memory.data(32, 8);
-const J1: usize = memory.data(<i32>GEJ_SIZE, 8);
-const J2: usize = memory.data(<i32>GEJ_SIZE, 8);
 
 // BIP-340 Verify(pk, m, sig). Returns SECP_OK when valid, otherwise the reason.
 export function bip340Verify(msg: usize, msgLen: usize, pk: usize, sig: usize): i32 {
@@ -102,20 +134,10 @@ export function bip340Verify(msg: usize, msgLen: usize, pk: usize, sig: usize): 
   if (!feSetB32(VR, sig)) return SECP_ERR_SIG_R;
   // BIP-340: s = int(sig[32:64]); fail if s >= n.
   if (scSetB32(VS, sig + 32)) return SECP_ERR_SIG_S;
+  // e = int(hash_challenge(bytes(r) || bytes(P) || m)) mod n (pk copied first:
+  // sig and pk may overlap nothing we write, but stay safe).
   for (let i: usize = 0; i < 32; i += 4) store<u32>(VPX + i, load<u32>(pk + i));
-  // e = int(hash_challenge(bytes(r) || bytes(P) || m)) mod n.
   challenge(sig, VPX, msg, msgLen);
-  // R = s*G - e*P.
-  scNeg(E, E);
-  ecmultGenVar(J1, VS);
-  ecmultVar(J2, PA, E);
-  gejAddVar(J1, J1, J2);
-  // BIP-340: fail if is_infinite(R).
-  if (gejIsInfinity(J1)) return SECP_ERR_SIG_INVALID;
-  geSetGej(RA, J1);
-  // BIP-340: fail if not has_even_y(R).
-  if (feIsOdd(RA + 40)) return SECP_ERR_SIG_INVALID;
-  // BIP-340: fail if x(R) != r.
-  if (!feEqual(RA, VR)) return SECP_ERR_SIG_INVALID;
-  return SECP_OK;
+  // R = s*G - e*P, checked as BIP-340 requires.
+  return verifyPoint(PA, VR, VS, E);
 }

@@ -224,6 +224,12 @@ export function geCondNegY(a: usize, flag: u32): void {
   feCmov(a + Y, CNY, flag);
 }
 
+// a = -a for an affine point with normalized coordinates (public data).
+export function geNegVar(a: usize): void {
+  feNeg(a + Y, a + Y, 1);
+  feNormalize(a + Y);
+}
+
 // ---- variable-time additions (public data) -------------------------------------
 
 const VZZ: usize = memory.data(40, 8);

@@ -7,11 +7,19 @@
 //   102 BIP-340 sign, vector 1 (byte for byte)    107 tweak-add 1 + (n-1) gives "zero"
 //   103 BIP-340 verify, vector 1                  108 (n-1)*(n-1) = 1 mod n
 //   104 verify rejects a modified message
+//   109-113 the constant-time complete addition gejAddGe against doubling and
+//   the variable-time formula in its special cases (a = b, a = -b, a = infinity,
+//   y1 = -y2 with x1 = beta*x2, and x1 = beta*x2 with y1 = y2)
 import { SECP_ERR_RESULT_ZERO, SECP_ERR_SIG_INVALID, SECP_OK } from "../../shared/crypto-status";
 import { bip340Sign, bip340Verify } from "./bip340";
 import { ecdh } from "./ecdh";
 import { pubkeyCreate, scalarMulModN, seckeyLoad, seckeyTweakAdd, xonlyPubkeyCreate } from "./keys";
 import { bytesEqual } from "../util";
+import { feEqual, feMul } from "./field";
+import {
+  FE_BETA, GE_SIZE, GEJ_SIZE, G_STORAGE, geFromStorage, geNegVar, geSetGej, gejAddGe, gejAddGeVar,
+  gejDouble, gejIsInfinity, gejSetGe, gejSetInfinity, groupInit,
+} from "./group";
 
 const SK1: usize = memory.data<u8>([
   0xb7, 0xe1, 0x51, 0x62, 0x8a, 0xed, 0x2a, 0x6a, 0xbf, 0x71, 0x58, 0x80, 0x9c, 0xf4, 0xf3, 0xc7,
@@ -61,6 +69,55 @@ const SC: usize = memory.data(32, 8);
 const OUT: usize = memory.data(64, 8);
 const MSG: usize = memory.data(32, 8);
 
+const GA: usize = memory.data(<i32>GE_SIZE, 8);
+const GB: usize = memory.data(<i32>GE_SIZE, 8);
+const GR: usize = memory.data(<i32>GE_SIZE, 8);
+const GX: usize = memory.data(<i32>GE_SIZE, 8);
+const JA: usize = memory.data(<i32>GEJ_SIZE, 8);
+const JR: usize = memory.data(<i32>GEJ_SIZE, 8);
+const JX: usize = memory.data(<i32>GEJ_SIZE, 8);
+
+// 1 when the Jacobian points j1, j2 (not infinity) are equal, via affine forms.
+function sameAffine(j1: usize, j2: usize): bool {
+  geSetGej(GR, j1);
+  geSetGej(GX, j2);
+  return feEqual(GR, GX) != 0 && feEqual(GR + 40, GX + 40) != 0;
+}
+
+// Complete-addition checks; a = 3G as a Jacobian point with Z != 1.
+function katAddition(): i32 {
+  groupInit();
+  geFromStorage(GA, G_STORAGE);
+  gejSetGe(JA, GA);
+  gejDouble(JA, JA);
+  gejAddGeVar(JA, JA, GA, 0);          // 3G, Z != 1
+  geSetGej(GB, JA);                   // b = 3G affine
+  // 109: a + a = 2a
+  gejAddGe(JR, JA, GB);
+  gejDouble(JX, JA);
+  if (gejIsInfinity(JR) || !sameAffine(JR, JX)) return 109;
+  // 110: a + (-a) = infinity
+  geNegVar(GB);
+  gejAddGe(JR, JA, GB);
+  if (!gejIsInfinity(JR)) return 110;
+  // 111: y1 = -y2, x1 = beta*x2 (the unified slope is 0/0): b = -lambda(a)
+  feMul(GB, GB, FE_BETA);
+  gejAddGe(JR, JA, GB);
+  gejAddGeVar(JX, JA, GB, 0);
+  if (gejIsInfinity(JR) || !sameAffine(JR, JX)) return 111;
+  // 112: b = lambda(a) (same y, different x)
+  geNegVar(GB);
+  gejAddGe(JR, JA, GB);
+  gejAddGeVar(JX, JA, GB, 0);
+  if (gejIsInfinity(JR) || !sameAffine(JR, JX)) return 112;
+  // 113: infinity + b = b
+  gejSetInfinity(JX);
+  gejAddGe(JR, JX, GB);
+  gejSetGe(JX, GB);
+  if (gejIsInfinity(JR) || !sameAffine(JR, JX)) return 113;
+  return 0;
+}
+
 export function katSecp(): i32 {
   // 100: the key range check (0 < d < n).
   const NN: usize = OUT; // n = (n - 1) + 1, built in place
@@ -86,5 +143,5 @@ export function katSecp(): i32 {
   if (seckeyTweakAdd(OUT, ONE32, NM1) != SECP_ERR_RESULT_ZERO) return 107;
   // 108
   if (scalarMulModN(OUT, NM1, NM1) != SECP_OK || !bytesEqual(OUT, ONE32, 32)) return 108;
-  return 0;
+  return katAddition();
 }
