@@ -8,8 +8,8 @@ import {
 import { hal_entropy } from "../hal";
 import { SHA256_CTX_SIZE, sha256Final, sha256Update } from "./sha256";
 import { MID_AUX, MID_CHALLENGE, MID_NONCE, taggedHashStart } from "./tagged-hash";
-import { feEqual, feGetB32, feIsOdd, feSetB32 } from "./field";
-import { GE_SIZE, GEJ_SIZE, geLiftXVar, geNegVar, geSetGej, gejAddVar, gejIsInfinity } from "./group";
+import { feEqual, feGetB32, feIsOdd, feMul, feSetB32, feSqr } from "./field";
+import { GE_SIZE, GEJ_SIZE, geCondNegY, geLiftXVar, geNegVar, geSetGej, gejAddVar, gejIsInfinity } from "./group";
 import { ecmultGenVar } from "./ecmult-gen";
 import { ecmultVar } from "./ecmult-var";
 import { pubkeyPoint, seckeyLoad } from "./keys";
@@ -43,17 +43,21 @@ function wipeSign(): void {
   wipe(CTX, SHA256_CTX_SIZE);
 }
 
-// R = s*G - e*P for public s, e and P (affine, even y); true when R is not
-// infinity, has even y and x(R) = r (r a normalized field element).
+// R' = s*G - e*P for public s, e and P (affine, even y), variable time.
 const J1: usize = memory.data(<i32>GEJ_SIZE, 8);
 const J2: usize = memory.data(<i32>GEJ_SIZE, 8);
 const NE: usize = memory.data(32, 8);
-const RV: usize = memory.data(<i32>GE_SIZE, 8);
-function verifyPoint(p: usize, r: usize, s: usize, e: usize): i32 {
+function sgMinusEp(p: usize, s: usize, e: usize): void {
   scNeg(NE, e);
   ecmultGenVar(J1, s);
   ecmultVar(J2, p, NE);
   gejAddVar(J1, J1, J2);
+}
+
+// BIP-340's final checks on R' = s*G - e*P (in J1) against r (a normalized field element).
+const RV: usize = memory.data(<i32>GE_SIZE, 8);
+function verifyPoint(p: usize, r: usize, s: usize, e: usize): i32 {
+  sgMinusEp(p, s, e);
   // BIP-340: fail if is_infinite(R).
   if (gejIsInfinity(J1)) return SECP_ERR_SIG_INVALID;
   geSetGej(RV, J1);
@@ -62,6 +66,23 @@ function verifyPoint(p: usize, r: usize, s: usize, e: usize): i32 {
   // BIP-340: fail if x(R) != r.
   if (!feEqual(RV, r)) return SECP_ERR_SIG_INVALID;
   return SECP_OK;
+}
+
+// Signing's self-check: R' = s*G - e*P must be exactly the point R (affine,
+// even y) the signature was made with; compared projectively (X' = x Z'^2,
+// Y' = y Z'^3), so no inversion. Implies BIP-340's checks (R on the curve,
+// x(R) = r, even y) for the released signature.
+const CZ: usize = memory.data(40, 8);
+const CT: usize = memory.data(40, 8);
+function signatureMatches(p: usize, rpt: usize, s: usize, e: usize): bool {
+  sgMinusEp(p, s, e);
+  if (gejIsInfinity(J1)) return false;
+  feSqr(CZ, J1 + 80);
+  feMul(CT, rpt, CZ);
+  if (!feEqual(CT, J1)) return false;
+  feMul(CZ, CZ, J1 + 80);
+  feMul(CT, rpt + 40, CZ);
+  return feEqual(CT, J1 + 40) != 0;
 }
 
 const S: usize = memory.data(32, 8);
@@ -104,7 +125,9 @@ export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usiz
   // R = k'G; k = k' if has_even_y(R), otherwise n - k'.
   pubkeyPoint(RA, K);
   feGetB32(RX, RA);
-  scCondNeg(K, K, feIsOdd(RA + 40));
+  const oddR = feIsOdd(RA + 40);
+  scCondNeg(K, K, oddR);
+  geCondNegY(RA, oddR); // RA = the point lift_x(r) a verifier reconstructs
   // e = int(hash_challenge(bytes(R) || bytes(P) || m)) mod n.
   challenge(RX, PX, msg, msgLen);
   // sig = bytes(R) || bytes((k + e*d) mod n).
@@ -115,8 +138,7 @@ export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usiz
   // computation fault (glitch) cannot leak the key through a bad signature.
   // The public key is lift_x(bytes(P)), i.e. P with its y made even.
   if (oddP) geNegVar(PA);
-  feSetB32(VR, RX);
-  if (verifyPoint(PA, VR, S, E) != SECP_OK) { wipe(S, 32); wipe(E, 32); return SECP_ERR_FAULT; }
+  if (!signatureMatches(PA, RA, S, E)) { wipe(S, 32); wipe(E, 32); return SECP_ERR_FAULT; }
   for (let i: usize = 0; i < 32; i += 4) store<u32>(out64 + i, load<u32>(RX + i));
   scGetB32(out64 + 32, S);
   wipe(S, 32); wipe(E, 32);

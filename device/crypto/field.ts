@@ -23,6 +23,10 @@ const P1: u32 = 0x3FFFFBF;
 const PM: u32 = 0x3FFFFFF;
 const P9: u32 = 0x3FFFFF;
 
+// Multiplication in one sweep: low column j and high column j+10 are formed
+// together; the high digit (with its carry) is folded into the low columns as
+// soon as it is known (2^260 = R0 + R1*2^26 mod p), and the low carries run in
+// the same sweep. Every partial sum stays below 2^64 for limbs < 2^30.
 // r = a * b mod p. Inputs: every limb < 2^30 (magnitude <= 8). Output magnitude 1. r may alias a or b.
 export function feMul(r: usize, a: usize, b: usize): void {
   const a0 = <u64>load<u32>(a, 0);
@@ -45,73 +49,96 @@ export function feMul(r: usize, a: usize, b: usize): void {
   const b7 = <u64>load<u32>(b, 28);
   const b8 = <u64>load<u32>(b, 32);
   const b9 = <u64>load<u32>(b, 36);
-  let c0 = a0 * b0;
-  let c1 = a0 * b1 + a1 * b0;
-  let c2 = a0 * b2 + a1 * b1 + a2 * b0;
-  let c3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
-  let c4 = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0;
-  let c5 = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0;
-  let c6 = a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0;
-  let c7 = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0;
-  let c8 = a0 * b8 + a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1 + a8 * b0;
-  let c9 = a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0;
-  let c10 = a1 * b9 + a2 * b8 + a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3 + a8 * b2 + a9 * b1;
-  let c11 = a2 * b9 + a3 * b8 + a4 * b7 + a5 * b6 + a6 * b5 + a7 * b4 + a8 * b3 + a9 * b2;
-  let c12 = a3 * b9 + a4 * b8 + a5 * b7 + a6 * b6 + a7 * b5 + a8 * b4 + a9 * b3;
-  let c13 = a4 * b9 + a5 * b8 + a6 * b7 + a7 * b6 + a8 * b5 + a9 * b4;
-  let c14 = a5 * b9 + a6 * b8 + a7 * b7 + a8 * b6 + a9 * b5;
-  let c15 = a6 * b9 + a7 * b8 + a8 * b7 + a9 * b6;
-  let c16 = a7 * b9 + a8 * b8 + a9 * b7;
-  let c17 = a8 * b9 + a9 * b8;
-  let c18 = a9 * b9;
-  // High columns 10..18 -> 26-bit digits d10..d18 plus d19 (carry out of column 18).
-  c11 += c10 >> 26; c10 &= M26;
-  c12 += c11 >> 26; c11 &= M26;
-  c13 += c12 >> 26; c12 &= M26;
-  c14 += c13 >> 26; c13 &= M26;
-  c15 += c14 >> 26; c14 &= M26;
-  c16 += c15 >> 26; c15 &= M26;
-  c17 += c16 >> 26; c16 &= M26;
-  c18 += c17 >> 26; c17 &= M26;
-  const d19 = c18 >> 26; c18 &= M26;
-  // Fold: 2^260 = 0x3D10 + 0x400 * 2^26 (mod p), so digit d(10+j) adds d*0x3D10 to limb j and d*0x400 to limb j+1.
-  let t0 = c0 + c10 * R0;
-  let t1 = c1 + c11 * R0 + c10 * R1;
-  let t2 = c2 + c12 * R0 + c11 * R1;
-  let t3 = c3 + c13 * R0 + c12 * R1;
-  let t4 = c4 + c14 * R0 + c13 * R1;
-  let t5 = c5 + c15 * R0 + c14 * R1;
-  let t6 = c6 + c16 * R0 + c15 * R1;
-  let t7 = c7 + c17 * R0 + c16 * R1;
-  let t8 = c8 + c18 * R0 + c17 * R1;
-  let t9 = c9 + d19 * R0 + c18 * R1;
-  const t10 = d19 * R1; // weight 2^260
-  t1 += t0 >> 26; t0 &= M26;
-  t2 += t1 >> 26; t1 &= M26;
-  t3 += t2 >> 26; t2 &= M26;
-  t4 += t3 >> 26; t3 &= M26;
-  t5 += t4 >> 26; t4 &= M26;
-  t6 += t5 >> 26; t5 &= M26;
-  t7 += t6 >> 26; t6 &= M26;
-  t8 += t7 >> 26; t7 &= M26;
-  t9 += t8 >> 26; t8 &= M26;
-  // Bits at and above 2^256: 2^256 = 0x1000003D1 (mod p) = 0x3D1 + 0x40 * 2^26.
-  const top = (t9 >> 22) + (t10 << 4); t9 &= M22;
-  t0 += top * 0x3D1;
-  t1 += top << 6;
-  t1 += t0 >> 26; t0 &= M26;
-  t2 += t1 >> 26; t1 &= M26;
-  t3 += t2 >> 26; t2 &= M26;
-  store<u32>(r, <u32>t0, 0);
-  store<u32>(r, <u32>t1, 4);
-  store<u32>(r, <u32>t2, 8);
-  store<u32>(r, <u32>t3, 12);
-  store<u32>(r, <u32>t4, 16);
-  store<u32>(r, <u32>t5, 20);
-  store<u32>(r, <u32>t6, 24);
-  store<u32>(r, <u32>t7, 28);
-  store<u32>(r, <u32>t8, 32);
-  store<u32>(r, <u32>t9, 36);
+  // j = 0: high digit d10 from column 10; low column 0.
+  let h = a1 * b9 + a2 * b8 + a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3 + a8 * b2 + a9 * b1;
+  let d = h & M26; // d10
+  h >>= 26;
+  let t = a0 * b0 + d * R0;
+  const r0 = t & M26;
+  t >>= 26;
+  let dp = d;
+  // j = 1: d11 from column 11 plus carry; low column 1 gets d11*R0 + d10*R1.
+  h += a2 * b9 + a3 * b8 + a4 * b7 + a5 * b6 + a6 * b5 + a7 * b4 + a8 * b3 + a9 * b2;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b1 + a1 * b0 + d * R0 + dp * R1;
+  const r1 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 2: d12 from column 12 plus carry; low column 2 gets d12*R0 + d11*R1.
+  h += a3 * b9 + a4 * b8 + a5 * b7 + a6 * b6 + a7 * b5 + a8 * b4 + a9 * b3;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b2 + a1 * b1 + a2 * b0 + d * R0 + dp * R1;
+  const r2 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 3: d13 from column 13 plus carry; low column 3 gets d13*R0 + d12*R1.
+  h += a4 * b9 + a5 * b8 + a6 * b7 + a7 * b6 + a8 * b5 + a9 * b4;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + d * R0 + dp * R1;
+  const r3 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 4: d14 from column 14 plus carry; low column 4 gets d14*R0 + d13*R1.
+  h += a5 * b9 + a6 * b8 + a7 * b7 + a8 * b6 + a9 * b5;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0 + d * R0 + dp * R1;
+  const r4 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 5: d15 from column 15 plus carry; low column 5 gets d15*R0 + d14*R1.
+  h += a6 * b9 + a7 * b8 + a8 * b7 + a9 * b6;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + d * R0 + dp * R1;
+  const r5 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 6: d16 from column 16 plus carry; low column 6 gets d16*R0 + d15*R1.
+  h += a7 * b9 + a8 * b8 + a9 * b7;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0 + d * R0 + dp * R1;
+  const r6 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 7: d17 from column 17 plus carry; low column 7 gets d17*R0 + d16*R1.
+  h += a8 * b9 + a9 * b8;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + d * R0 + dp * R1;
+  const r7 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 8: d18 from column 18 plus carry; low column 8 gets d18*R0 + d17*R1.
+  h += a9 * b9;
+  d = h & M26;
+  h >>= 26;
+  t += a0 * b8 + a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1 + a8 * b0 + d * R0 + dp * R1;
+  const r8 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 9: d19 = carry out of column 18 (h); limb 9 keeps 22 bits.
+  t += a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0 + h * R0 + dp * R1;
+  let r9 = t & M22;
+  // Bits >= 2^256: t >> 22, and d19*R1 at 2^260 = 16 * 2^256; 2^256 = 0x1000003D1 (mod p).
+  const top = (t >> 22) + ((h * R1) << 4);
+  t = r0 + top * 0x3D1;
+  store<u32>(r, <u32>(t & M26));
+  t = r1 + (top << 6) + (t >> 26);
+  store<u32>(r, <u32>(t & M26), 4);
+  t = r2 + (t >> 26);
+  store<u32>(r, <u32>(t & M26), 8);
+  store<u32>(r, <u32>(r3 + (t >> 26)), 12);
+  store<u32>(r, <u32>r4, 16);
+  store<u32>(r, <u32>r5, 20);
+  store<u32>(r, <u32>r6, 24);
+  store<u32>(r, <u32>r7, 28);
+  store<u32>(r, <u32>r8, 32);
+  store<u32>(r, <u32>r9, 36);
 }
 
 // r = a^2 mod p. Input: every limb < 2^30 (magnitude <= 8). Output magnitude 1. r may alias a.
@@ -135,74 +162,98 @@ export function feSqr(r: usize, a: usize): void {
   const e6 = a6 << 1;
   const e7 = a7 << 1;
   const e8 = a8 << 1;
-  let c0 = a0 * a0;
-  let c1 = e0 * a1;
-  let c2 = e0 * a2 + a1 * a1;
-  let c3 = e0 * a3 + e1 * a2;
-  let c4 = e0 * a4 + e1 * a3 + a2 * a2;
-  let c5 = e0 * a5 + e1 * a4 + e2 * a3;
-  let c6 = e0 * a6 + e1 * a5 + e2 * a4 + a3 * a3;
-  let c7 = e0 * a7 + e1 * a6 + e2 * a5 + e3 * a4;
-  let c8 = e0 * a8 + e1 * a7 + e2 * a6 + e3 * a5 + a4 * a4;
-  let c9 = e0 * a9 + e1 * a8 + e2 * a7 + e3 * a6 + e4 * a5;
-  let c10 = e1 * a9 + e2 * a8 + e3 * a7 + e4 * a6 + a5 * a5;
-  let c11 = e2 * a9 + e3 * a8 + e4 * a7 + e5 * a6;
-  let c12 = e3 * a9 + e4 * a8 + e5 * a7 + a6 * a6;
-  let c13 = e4 * a9 + e5 * a8 + e6 * a7;
-  let c14 = e5 * a9 + e6 * a8 + a7 * a7;
-  let c15 = e6 * a9 + e7 * a8;
-  let c16 = e7 * a9 + a8 * a8;
-  let c17 = e8 * a9;
-  let c18 = a9 * a9;
-  // High columns 10..18 -> 26-bit digits d10..d18 plus d19 (carry out of column 18).
-  c11 += c10 >> 26; c10 &= M26;
-  c12 += c11 >> 26; c11 &= M26;
-  c13 += c12 >> 26; c12 &= M26;
-  c14 += c13 >> 26; c13 &= M26;
-  c15 += c14 >> 26; c14 &= M26;
-  c16 += c15 >> 26; c15 &= M26;
-  c17 += c16 >> 26; c16 &= M26;
-  c18 += c17 >> 26; c17 &= M26;
-  const d19 = c18 >> 26; c18 &= M26;
-  // Fold: 2^260 = 0x3D10 + 0x400 * 2^26 (mod p), so digit d(10+j) adds d*0x3D10 to limb j and d*0x400 to limb j+1.
-  let t0 = c0 + c10 * R0;
-  let t1 = c1 + c11 * R0 + c10 * R1;
-  let t2 = c2 + c12 * R0 + c11 * R1;
-  let t3 = c3 + c13 * R0 + c12 * R1;
-  let t4 = c4 + c14 * R0 + c13 * R1;
-  let t5 = c5 + c15 * R0 + c14 * R1;
-  let t6 = c6 + c16 * R0 + c15 * R1;
-  let t7 = c7 + c17 * R0 + c16 * R1;
-  let t8 = c8 + c18 * R0 + c17 * R1;
-  let t9 = c9 + d19 * R0 + c18 * R1;
-  const t10 = d19 * R1; // weight 2^260
-  t1 += t0 >> 26; t0 &= M26;
-  t2 += t1 >> 26; t1 &= M26;
-  t3 += t2 >> 26; t2 &= M26;
-  t4 += t3 >> 26; t3 &= M26;
-  t5 += t4 >> 26; t4 &= M26;
-  t6 += t5 >> 26; t5 &= M26;
-  t7 += t6 >> 26; t6 &= M26;
-  t8 += t7 >> 26; t7 &= M26;
-  t9 += t8 >> 26; t8 &= M26;
-  // Bits at and above 2^256: 2^256 = 0x1000003D1 (mod p) = 0x3D1 + 0x40 * 2^26.
-  const top = (t9 >> 22) + (t10 << 4); t9 &= M22;
-  t0 += top * 0x3D1;
-  t1 += top << 6;
-  t1 += t0 >> 26; t0 &= M26;
-  t2 += t1 >> 26; t1 &= M26;
-  t3 += t2 >> 26; t2 &= M26;
-  store<u32>(r, <u32>t0, 0);
-  store<u32>(r, <u32>t1, 4);
-  store<u32>(r, <u32>t2, 8);
-  store<u32>(r, <u32>t3, 12);
-  store<u32>(r, <u32>t4, 16);
-  store<u32>(r, <u32>t5, 20);
-  store<u32>(r, <u32>t6, 24);
-  store<u32>(r, <u32>t7, 28);
-  store<u32>(r, <u32>t8, 32);
-  store<u32>(r, <u32>t9, 36);
+  // j = 0: high digit d10 from column 10; low column 0.
+  let h = e1 * a9 + e2 * a8 + e3 * a7 + e4 * a6 + a5 * a5;
+  let d = h & M26; // d10
+  h >>= 26;
+  let t = a0 * a0 + d * R0;
+  const r0 = t & M26;
+  t >>= 26;
+  let dp = d;
+  // j = 1: d11 from column 11 plus carry; low column 1 gets d11*R0 + d10*R1.
+  h += e2 * a9 + e3 * a8 + e4 * a7 + e5 * a6;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a1 + d * R0 + dp * R1;
+  const r1 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 2: d12 from column 12 plus carry; low column 2 gets d12*R0 + d11*R1.
+  h += e3 * a9 + e4 * a8 + e5 * a7 + a6 * a6;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a2 + a1 * a1 + d * R0 + dp * R1;
+  const r2 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 3: d13 from column 13 plus carry; low column 3 gets d13*R0 + d12*R1.
+  h += e4 * a9 + e5 * a8 + e6 * a7;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a3 + e1 * a2 + d * R0 + dp * R1;
+  const r3 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 4: d14 from column 14 plus carry; low column 4 gets d14*R0 + d13*R1.
+  h += e5 * a9 + e6 * a8 + a7 * a7;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a4 + e1 * a3 + a2 * a2 + d * R0 + dp * R1;
+  const r4 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 5: d15 from column 15 plus carry; low column 5 gets d15*R0 + d14*R1.
+  h += e6 * a9 + e7 * a8;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a5 + e1 * a4 + e2 * a3 + d * R0 + dp * R1;
+  const r5 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 6: d16 from column 16 plus carry; low column 6 gets d16*R0 + d15*R1.
+  h += e7 * a9 + a8 * a8;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a6 + e1 * a5 + e2 * a4 + a3 * a3 + d * R0 + dp * R1;
+  const r6 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 7: d17 from column 17 plus carry; low column 7 gets d17*R0 + d16*R1.
+  h += e8 * a9;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a7 + e1 * a6 + e2 * a5 + e3 * a4 + d * R0 + dp * R1;
+  const r7 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 8: d18 from column 18 plus carry; low column 8 gets d18*R0 + d17*R1.
+  h += a9 * a9;
+  d = h & M26;
+  h >>= 26;
+  t += e0 * a8 + e1 * a7 + e2 * a6 + e3 * a5 + a4 * a4 + d * R0 + dp * R1;
+  const r8 = t & M26;
+  t >>= 26;
+  dp = d;
+  // j = 9: d19 = carry out of column 18 (h); limb 9 keeps 22 bits.
+  t += e0 * a9 + e1 * a8 + e2 * a7 + e3 * a6 + e4 * a5 + h * R0 + dp * R1;
+  let r9 = t & M22;
+  // Bits >= 2^256: t >> 22, and d19*R1 at 2^260 = 16 * 2^256; 2^256 = 0x1000003D1 (mod p).
+  const top = (t >> 22) + ((h * R1) << 4);
+  t = r0 + top * 0x3D1;
+  store<u32>(r, <u32>(t & M26));
+  t = r1 + (top << 6) + (t >> 26);
+  store<u32>(r, <u32>(t & M26), 4);
+  t = r2 + (t >> 26);
+  store<u32>(r, <u32>(t & M26), 8);
+  store<u32>(r, <u32>(r3 + (t >> 26)), 12);
+  store<u32>(r, <u32>r4, 16);
+  store<u32>(r, <u32>r5, 20);
+  store<u32>(r, <u32>r6, 24);
+  store<u32>(r, <u32>r7, 28);
+  store<u32>(r, <u32>r8, 32);
+  store<u32>(r, <u32>r9, 36);
 }
+
 
 export function feSetInt(r: usize, v: u32): void {
   store<u32>(r, v);
