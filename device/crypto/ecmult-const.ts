@@ -75,12 +75,18 @@ const SEL: usize = memory.data(<i32>GE_SIZE, 8);
 
 // Copies table entry idx into SEL (x, y) reading all 8 entries.
 function selectEntry(idx: u32): void {
-  for (let w: usize = 0; w < 80; w += 4) store<u32>(SEL + w, 0);
+  let s0: u64 = 0, s1: u64 = 0, s2: u64 = 0, s3: u64 = 0, s4: u64 = 0;
+  let s5: u64 = 0, s6: u64 = 0, s7: u64 = 0, s8: u64 = 0, s9: u64 = 0;
   for (let i: u32 = 0; i < 8; i++) {
-    const m: u32 = 0 - <u32>(i == idx);
+    const m: u64 = 0 - <u64>(i == idx);
     const e = TABLE + <usize>i * 80;
-    for (let w: usize = 0; w < 80; w += 4) store<u32>(SEL + w, load<u32>(SEL + w) | (load<u32>(e + w) & m));
+    s0 |= load<u64>(e) & m; s1 |= load<u64>(e, 8) & m; s2 |= load<u64>(e, 16) & m; s3 |= load<u64>(e, 24) & m;
+    s4 |= load<u64>(e, 32) & m; s5 |= load<u64>(e, 40) & m; s6 |= load<u64>(e, 48) & m; s7 |= load<u64>(e, 56) & m;
+    s8 |= load<u64>(e, 64) & m; s9 |= load<u64>(e, 72) & m;
   }
+  store<u64>(SEL, s0); store<u64>(SEL, s1, 8); store<u64>(SEL, s2, 16); store<u64>(SEL, s3, 24);
+  store<u64>(SEL, s4, 32); store<u64>(SEL, s5, 40); store<u64>(SEL, s6, 48); store<u64>(SEL, s7, 56);
+  store<u64>(SEL, s8, 64); store<u64>(SEL, s9, 72);
   store<u32>(SEL + 80, 0);
 }
 

@@ -76,14 +76,15 @@ const PT: usize = memory.data(<i32>GE_SIZE, 8);
 // Copies entry idx of row j into SEL reading all 8 entries (constant time).
 function selectRow(j: u32, idx: u32): void {
   const row = TABLE + <usize>j * ROW;
-  for (let w: usize = 0; w < GES_SIZE; w += 4) store<u32>(SEL + w, 0);
+  let s0: u64 = 0, s1: u64 = 0, s2: u64 = 0, s3: u64 = 0, s4: u64 = 0, s5: u64 = 0, s6: u64 = 0, s7: u64 = 0;
   for (let i: u32 = 0; i < 8; i++) {
-    const m: u32 = 0 - <u32>(i == idx);
+    const m: u64 = 0 - <u64>(i == idx);
     const e = row + <usize>i * GES_SIZE;
-    for (let w: usize = 0; w < GES_SIZE; w += 4) {
-      store<u32>(SEL + w, load<u32>(SEL + w) | (load<u32>(e + w) & m));
-    }
+    s0 |= load<u64>(e) & m; s1 |= load<u64>(e, 8) & m; s2 |= load<u64>(e, 16) & m; s3 |= load<u64>(e, 24) & m;
+    s4 |= load<u64>(e, 32) & m; s5 |= load<u64>(e, 40) & m; s6 |= load<u64>(e, 48) & m; s7 |= load<u64>(e, 56) & m;
   }
+  store<u64>(SEL, s0); store<u64>(SEL, s1, 8); store<u64>(SEL, s2, 16); store<u64>(SEL, s3, 24);
+  store<u64>(SEL, s4, 32); store<u64>(SEL, s5, 40); store<u64>(SEL, s6, 48); store<u64>(SEL, s7, 56);
 }
 
 // r = k*G, k a scalar < n (k = 0 gives infinity). Constant time in k.

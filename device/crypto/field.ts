@@ -261,35 +261,68 @@ export function feSetInt(r: usize, v: u32): void {
 }
 
 export function feCopy(r: usize, a: usize): void {
-  for (let i: usize = 0; i < 40; i += 8) store<u64>(r + i, load<u64>(a + i));
+  store<u64>(r, load<u64>(a)); store<u64>(r, load<u64>(a, 8), 8); store<u64>(r, load<u64>(a, 16), 16);
+  store<u64>(r, load<u64>(a, 24), 24); store<u64>(r, load<u64>(a, 32), 32);
 }
 
 // r = a + b (magnitudes add).
 export function feAdd(r: usize, a: usize, b: usize): void {
-  for (let i: usize = 0; i < 40; i += 4) store<u32>(r + i, load<u32>(a + i) + load<u32>(b + i));
+  store<u32>(r, load<u32>(a, 0) + load<u32>(b, 0), 0);
+  store<u32>(r, load<u32>(a, 4) + load<u32>(b, 4), 4);
+  store<u32>(r, load<u32>(a, 8) + load<u32>(b, 8), 8);
+  store<u32>(r, load<u32>(a, 12) + load<u32>(b, 12), 12);
+  store<u32>(r, load<u32>(a, 16) + load<u32>(b, 16), 16);
+  store<u32>(r, load<u32>(a, 20) + load<u32>(b, 20), 20);
+  store<u32>(r, load<u32>(a, 24) + load<u32>(b, 24), 24);
+  store<u32>(r, load<u32>(a, 28) + load<u32>(b, 28), 28);
+  store<u32>(r, load<u32>(a, 32) + load<u32>(b, 32), 32);
+  store<u32>(r, load<u32>(a, 36) + load<u32>(b, 36), 36);
 }
 
 // r = a * k for a small k (magnitude times k).
 export function feMulInt(r: usize, a: usize, k: u32): void {
-  for (let i: usize = 0; i < 40; i += 4) store<u32>(r + i, load<u32>(a + i) * k);
+  store<u32>(r, load<u32>(a, 0) * k, 0);
+  store<u32>(r, load<u32>(a, 4) * k, 4);
+  store<u32>(r, load<u32>(a, 8) * k, 8);
+  store<u32>(r, load<u32>(a, 12) * k, 12);
+  store<u32>(r, load<u32>(a, 16) * k, 16);
+  store<u32>(r, load<u32>(a, 20) * k, 20);
+  store<u32>(r, load<u32>(a, 24) * k, 24);
+  store<u32>(r, load<u32>(a, 28) * k, 28);
+  store<u32>(r, load<u32>(a, 32) * k, 32);
+  store<u32>(r, load<u32>(a, 36) * k, 36);
 }
 
 // r = -a, for a of magnitude <= m (m <= 31): r = 2(m+1)p - a, magnitude m+1.
 export function feNeg(r: usize, a: usize, m: u32): void {
   const k = (m + 1) << 1;
-  store<u32>(r, P0 * k - load<u32>(a));
-  store<u32>(r, P1 * k - load<u32>(a, 4), 4);
-  for (let i: usize = 8; i < 36; i += 4) store<u32>(r + i, PM * k - load<u32>(a + i));
-  store<u32>(r, P9 * k - load<u32>(a, 36), 36);
+  const p0 = P0 * k, p1 = P1 * k, pm = PM * k, p9 = P9 * k;
+  store<u32>(r, p0 - load<u32>(a, 0), 0);
+  store<u32>(r, p1 - load<u32>(a, 4), 4);
+  store<u32>(r, pm - load<u32>(a, 8), 8);
+  store<u32>(r, pm - load<u32>(a, 12), 12);
+  store<u32>(r, pm - load<u32>(a, 16), 16);
+  store<u32>(r, pm - load<u32>(a, 20), 20);
+  store<u32>(r, pm - load<u32>(a, 24), 24);
+  store<u32>(r, pm - load<u32>(a, 28), 28);
+  store<u32>(r, pm - load<u32>(a, 32), 32);
+  store<u32>(r, p9 - load<u32>(a, 36), 36);
 }
 
 // r = a - b where b has magnitude <= mb.
 export function feSub(r: usize, a: usize, b: usize, mb: u32): void {
   const k = (mb + 1) << 1;
-  store<u32>(r, load<u32>(a) + P0 * k - load<u32>(b));
-  store<u32>(r, load<u32>(a, 4) + P1 * k - load<u32>(b, 4), 4);
-  for (let i: usize = 8; i < 36; i += 4) store<u32>(r + i, load<u32>(a + i) + PM * k - load<u32>(b + i));
-  store<u32>(r, load<u32>(a, 36) + P9 * k - load<u32>(b, 36), 36);
+  const p0 = P0 * k, p1 = P1 * k, pm = PM * k, p9 = P9 * k;
+  store<u32>(r, load<u32>(a, 0) + p0 - load<u32>(b, 0), 0);
+  store<u32>(r, load<u32>(a, 4) + p1 - load<u32>(b, 4), 4);
+  store<u32>(r, load<u32>(a, 8) + pm - load<u32>(b, 8), 8);
+  store<u32>(r, load<u32>(a, 12) + pm - load<u32>(b, 12), 12);
+  store<u32>(r, load<u32>(a, 16) + pm - load<u32>(b, 16), 16);
+  store<u32>(r, load<u32>(a, 20) + pm - load<u32>(b, 20), 20);
+  store<u32>(r, load<u32>(a, 24) + pm - load<u32>(b, 24), 24);
+  store<u32>(r, load<u32>(a, 28) + pm - load<u32>(b, 28), 28);
+  store<u32>(r, load<u32>(a, 32) + pm - load<u32>(b, 32), 32);
+  store<u32>(r, load<u32>(a, 36) + p9 - load<u32>(b, 36), 36);
 }
 
 // Carries and folds the bits above 2^256 once: any input whose limbs fit in
@@ -374,15 +407,29 @@ export function feNormalize(r: usize): void {
   store<u32>(r, <u32>((t9 & mt) | (u9 & mu)), 36);
 }
 
-const TZ: usize = memory.data(40, 8);
-
-// 1 when a = 0 (mod p), else 0. Constant time; a is not modified.
+// 1 when a = 0 (mod p), else 0. Constant time; a is not modified. One carry
+// pass brings the value below 2^256 + 2^44 < 2p, so it is 0 mod p exactly when
+// it equals 0 or p.
 export function feIsZero(a: usize): u32 {
-  feCopy(TZ, a);
-  feNormalize(TZ);
-  let z: u32 = 0;
-  for (let i: usize = 0; i < 40; i += 4) z |= load<u32>(TZ + i);
-  return <u32>(z == 0);
+  let t0 = <u64>load<u32>(a), t1 = <u64>load<u32>(a, 4), t2 = <u64>load<u32>(a, 8);
+  let t3 = <u64>load<u32>(a, 12), t4 = <u64>load<u32>(a, 16), t5 = <u64>load<u32>(a, 20);
+  let t6 = <u64>load<u32>(a, 24), t7 = <u64>load<u32>(a, 28), t8 = <u64>load<u32>(a, 32);
+  let t9 = <u64>load<u32>(a, 36);
+  const x = t9 >> 22; t9 &= M22;
+  t0 += x * 0x3D1; t1 += x << 6;
+  t1 += t0 >> 26; t0 &= M26;
+  t2 += t1 >> 26; t1 &= M26;
+  t3 += t2 >> 26; t2 &= M26;
+  t4 += t3 >> 26; t3 &= M26;
+  t5 += t4 >> 26; t4 &= M26;
+  t6 += t5 >> 26; t5 &= M26;
+  t7 += t6 >> 26; t6 &= M26;
+  t8 += t7 >> 26; t7 &= M26;
+  t9 += t8 >> 26; t8 &= M26;
+  const z = t0 | t1 | t2 | t3 | t4 | t5 | t6 | t7 | t8 | t9;
+  const q = (t0 ^ <u64>P0) | (t1 ^ <u64>P1) | (t2 ^ <u64>PM) | (t3 ^ <u64>PM) | (t4 ^ <u64>PM) |
+    (t5 ^ <u64>PM) | (t6 ^ <u64>PM) | (t7 ^ <u64>PM) | (t8 ^ <u64>PM) | (t9 ^ <u64>P9);
+  return <u32>(z == 0) | <u32>(q == 0);
 }
 
 // Parity of a normalized element.
@@ -399,8 +446,12 @@ export function feEqual(a: usize, b: usize): u32 {
 
 // r = flag ? a : r, flag in {0, 1}, without branching.
 export function feCmov(r: usize, a: usize, flag: u32): void {
-  const m: u32 = 0 - flag, k = ~m;
-  for (let i: usize = 0; i < 40; i += 4) store<u32>(r + i, (load<u32>(r + i) & k) | (load<u32>(a + i) & m));
+  const m: u64 = 0 - <u64>flag, k = ~m;
+  store<u64>(r, (load<u64>(r, 0) & k) | (load<u64>(a, 0) & m), 0);
+  store<u64>(r, (load<u64>(r, 8) & k) | (load<u64>(a, 8) & m), 8);
+  store<u64>(r, (load<u64>(r, 16) & k) | (load<u64>(a, 16) & m), 16);
+  store<u64>(r, (load<u64>(r, 24) & k) | (load<u64>(a, 24) & m), 24);
+  store<u64>(r, (load<u64>(r, 32) & k) | (load<u64>(a, 32) & m), 32);
 }
 
 // Limbs from eight little-endian 32-bit words w0..w7 (w0 least significant).

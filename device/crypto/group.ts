@@ -2,7 +2,9 @@
 //   ge  (affine):   x @0, y @40, infinity flag (u32) @80        GE_SIZE  = 88
 //   gej (Jacobian): X @0, Y @40, Z @80, infinity flag @120      GEJ_SIZE = 128
 //   storage:        x, y normalized as 8 u32 words each          GES_SIZE = 64
-// (X, Y, Z) stands for (X/Z^2, Y/Z^3). Stored coordinates have magnitude 1.
+// (X, Y, Z) stands for (X/Z^2, Y/Z^3). Stored coordinates have magnitude 1,
+// except Jacobian Z, which may have magnitude 2 (Z is only ever a
+// multiplication input).
 // Functions ending in Var branch on their (public) inputs; the others run the
 // same instructions and touch the same memory whatever the point values.
 import {
@@ -131,7 +133,6 @@ export function gejDouble(r: usize, a: usize): void {
   feSub(r + Y, DD, DC, 8);        // Y3 (10)
   feNormalizeWeak(r + Y);
   feAdd(r + Z, DZ, DZ);           // Z3 = 2YZ (2)
-  feNormalizeWeak(r + Z);
   store<u32>(r + GEJ_INF, load<u32>(a + GEJ_INF));
 }
 
@@ -208,7 +209,6 @@ export function gejAddGe(r: usize, a: usize, b: usize): void {
   feMulInt(r, AX3, 4);                     // X3 (4)
   feNormalizeWeak(r);
   feAdd(r + Z, AZ3, AZ3);                  // Z3 (2)
-  feNormalizeWeak(r + Z);
   // a = infinity: the result is b.
   feCmov(r, b, aInf);
   feCmov(r + Y, b + Y, aInf);
