@@ -43,6 +43,11 @@ export function invoiceProblems(inv: Invoice, opts: ReaderOptions = {}): Problem
   // BOLT #12: MUST reject the invoice if `num_hops` is 0 in any `blinded_path` in `invoice_paths`.
   const empty = emptyPathIndex(paths);
   if (empty >= 0) fatal(`blinded path ${empty} of ${paths.length} in invoice_paths has 0 hops`, 'invoice_paths');
+  // Mirrored paths with no hops: Core Lightning's decode warns (warning_empty_blinded_path).
+  for (const name of ['offer_paths', 'invreq_paths'] as const) {
+    const i = emptyPathIndex(f[name]);
+    if (i >= 0) out.push({ field: name, cln: 'warning', warning: 'warning_empty_blinded_path', message: `blinded path ${i} in ${name} has 0 hops` });
+  }
   // BOLT #12: MUST reject the invoice if `invoice_blindedpay` is not present, or does not
   // contain exactly one `blinded_payinfo` per `invoice_paths`.`blinded_path`.
   const pay = f.invoice_blindedpay;
