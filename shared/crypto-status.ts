@@ -29,3 +29,5 @@ export const SECP_ERR_SCALAR = 11;
 // A freshly made BIP-340 signature failed its own verification (a computation
 // fault); nothing was written.
 export const SECP_ERR_FAULT = 12;
+// A (pointer, length) argument lies outside linear memory.
+export const SECP_ERR_ARG = 13;

@@ -247,3 +247,25 @@ describe('BIP-340 invalid inputs', () => {
     expect(x(fw.read(io + SK, 64))).toBe(x(good));
   });
 });
+
+describe('BIP-340 pointer arguments outside linear memory', () => {
+  it('give SECP_ERR_ARG instead of trapping', () => {
+    const E = fw.exports, io = fw.io, end = fw.memory.buffer.byteLength;
+    expect(E.bip340_sign(io + MSG, 32, io + SK, io + AUX, end - 63)).toBe(S.SECP_ERR_ARG);
+    expect(E.bip340_sign(end - 10, 11, io + SK, io + AUX, io + OUT)).toBe(S.SECP_ERR_ARG);
+    expect(E.bip340_sign(io + MSG, 0x7fffffff, io + SK, 0, io + OUT)).toBe(S.SECP_ERR_ARG);
+    expect(E.bip340_sign(io + MSG, 32, -1, io + AUX, io + OUT)).toBe(S.SECP_ERR_ARG);
+    expect(E.bip340_sign(io + MSG, 32, io + SK, end - 16, io + OUT)).toBe(S.SECP_ERR_ARG);
+    expect(E.bip340_verify(io + MSG, -1, io + PK, io + SIG)).toBe(S.SECP_ERR_ARG);
+    expect(E.bip340_verify(io + MSG, 32, end, io + SIG)).toBe(S.SECP_ERR_ARG);
+    expect(E.bip340_verify(io + MSG, 32, io + PK, end - 32)).toBe(S.SECP_ERR_ARG);
+    // a message ending at the last byte of memory is fine
+    const sk = b32(3n), msg = new Uint8Array(10).fill(9), aux = new Uint8Array(32);
+    fw.write(end - 10, msg);
+    fw.write(io + SK, sk);
+    fw.write(io + AUX, aux);
+    expect(E.bip340_sign(end - 10, 10, io + SK, io + AUX, io + OUT)).toBe(S.SECP_OK);
+    expect(x(fw.read(io + OUT, 64))).toBe(x(secp.schnorr.sign(msg, sk, aux)));
+    stillWorks();
+  });
+});

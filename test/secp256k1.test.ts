@@ -273,3 +273,26 @@ describe('public keys with x near p', () => {
     }), { numRuns: 200 });
   });
 });
+
+describe('pointer arguments outside linear memory', () => {
+  it('give SECP_ERR_ARG instead of trapping, for every export', () => {
+    const end = fw.memory.buffer.byteLength;
+    const bad = [end - 31, end, 0xffffffe0 | 0, -1];
+    for (const p of bad) {
+      expect(E.secp_seckey_verify(p)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_pubkey(A, p)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_pubkey(p, OUT)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_xonly_pubkey(A, p)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_pubkey_validate(p, OUT)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_seckey_tweak_add(A, p, OUT)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_seckey_tweak_mul(A, B, p)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_pubkey_tweak_mul(p, B, OUT)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_scalar_mul(p, B, OUT)).toBe(S.SECP_ERR_ARG);
+      expect(E.secp_ecdh(A, p, OUT)).toBe(S.SECP_ERR_ARG);
+    }
+    // the last byte of memory is usable
+    fw.write(end - 32, b32(5n));
+    expect(E.secp_seckey_verify(end - 32)).toBe(S.SECP_OK);
+    stillWorks();
+  });
+});
