@@ -12,7 +12,7 @@ import { feEqual, feGetB32, feIsOdd, feMul, feSetB32, feSqr } from "./field";
 import { GE_SIZE, GEJ_SIZE, geCondNegY, geLiftXVar, geNegVar, geSetGej, gejAddVar, gejIsInfinity } from "./group";
 import { ecmultGenVar } from "./ecmult-gen";
 import { ecmultVar } from "./ecmult-var";
-import { pubkeyPoint, seckeyLoad } from "./keys";
+import { pubkeyPoint, seckeyLoad, wipeScratch } from "./keys";
 import { scAdd, scCondNeg, scGetB32, scIsZero, scMul, scNeg, scSetB32, wipe } from "./scalar";
 
 const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
@@ -93,7 +93,7 @@ const VR: usize = memory.data(40, 8);
 // signature to out64 (written last, so it may overlap the inputs) after
 // checking it as bip340Verify would (SECP_ERR_FAULT and nothing written if
 // that fails).
-export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usize, aux: usize): i32 {
+function bip340SignInner(out64: usize, msg: usize, msgLen: usize, seckey: usize, aux: usize): i32 {
   // BIP-340: d' = int(sk); fail if d' = 0 or d' >= n.
   if (!seckeyLoad(D, seckey)) { wipe(D, 32); return SECP_ERR_SECKEY; }
   if (aux == 0) {
@@ -156,10 +156,16 @@ export function bip340Verify(msg: usize, msgLen: usize, pk: usize, sig: usize): 
   if (!feSetB32(VR, sig)) return SECP_ERR_SIG_R;
   // BIP-340: s = int(sig[32:64]); fail if s >= n.
   if (scSetB32(VS, sig + 32)) return SECP_ERR_SIG_S;
-  // e = int(hash_challenge(bytes(r) || bytes(P) || m)) mod n (pk copied first:
-  // sig and pk may overlap nothing we write, but stay safe).
+  // e = int(hash_challenge(bytes(r) || bytes(P) || m)) mod n.
   for (let i: usize = 0; i < 32; i += 4) store<u32>(VPX + i, load<u32>(pk + i));
   challenge(sig, VPX, msg, msgLen);
   // R = s*G - e*P, checked as BIP-340 requires.
   return verifyPoint(PA, VR, VS, E);
+}
+
+// bip340SignInner, then zero the static temporaries (wipeScratch).
+export function bip340Sign(out64: usize, msg: usize, msgLen: usize, seckey: usize, aux: usize): i32 {
+  const r = bip340SignInner(out64, msg, msgLen, seckey, aux);
+  wipeScratch();
+  return r;
 }

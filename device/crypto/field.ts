@@ -539,6 +539,7 @@ const X44: usize = memory.data(40, 8);
 const X88: usize = memory.data(40, 8);
 const XT: usize = memory.data(40, 8);
 const XA: usize = memory.data(40, 8);
+const SQ: usize = memory.data(40, 8);
 
 function powPrefix(a: usize): void {
   feCopy(XA, a);
@@ -555,6 +556,16 @@ function powPrefix(a: usize): void {
   feSqrN(XT, XT, 3); feMul(XT, XT, X3);      // 2^223 - 1
 }
 
+// Zeroes the static temporaries of inversion and square root.
+export function feWipeScratch(): void {
+  wipe40(X2); wipe40(X3); wipe40(X6); wipe40(X11); wipe40(X22); wipe40(X44); wipe40(X88); wipe40(XT);
+  wipe40(XA); wipe40(SQ); wipe40(TE); wipe40(TB);
+}
+
+@inline function wipe40(p: usize): void {
+  store<u64>(p, 0); store<u64>(p, 0, 8); store<u64>(p, 0, 16); store<u64>(p, 0, 24); store<u64>(p, 0, 32);
+}
+
 // r = a^(p-2) = 1/a (0 maps to 0). Constant time (Fermat).
 // p - 2 = [223 ones] 0 [22 ones] 0000 1 0 11 0 1.
 export function feInv(r: usize, a: usize): void {
@@ -567,7 +578,6 @@ export function feInv(r: usize, a: usize): void {
 
 // r = a^((p+1)/4), a square root of a when one exists. Returns 1 when r^2 = a.
 // (p+1)/4 = [223 ones] 0 [22 ones] 0000 11 00. Constant time.
-const SQ: usize = memory.data(40, 8);
 export function feSqrt(r: usize, a: usize): u32 {
   powPrefix(a);
   feSqrN(XT, XT, 23); feMul(XT, XT, X22);

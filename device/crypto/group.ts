@@ -382,3 +382,36 @@ export function geIsValidVar(a: usize): bool {
   feAdd(LX3, LX3, FE_SEVEN);
   return feEqual(VY2, LX3) != 0;
 }
+
+// Zeroes the static temporaries of the constant-time point formulas and
+// conversions (they hold coordinates derived from secret scalars).
+export function groupWipeScratch(): void {
+  feSetInt(CZI, 0);
+  feSetInt(CZ2, 0);
+  feSetInt(DA, 0);
+  feSetInt(DB, 0);
+  feSetInt(DC, 0);
+  feSetInt(DD, 0);
+  feSetInt(DE, 0);
+  feSetInt(DF, 0);
+  feSetInt(DZ, 0);
+  feSetInt(AZZ, 0);
+  feSetInt(AU1, 0);
+  feSetInt(AU2, 0);
+  feSetInt(AS1, 0);
+  feSetInt(AS2, 0);
+  feSetInt(AT, 0);
+  feSetInt(AM, 0);
+  feSetInt(ARR, 0);
+  feSetInt(ANU2, 0);
+  feSetInt(ATT, 0);
+  feSetInt(ARA, 0);
+  feSetInt(AMA, 0);
+  feSetInt(AN, 0);
+  feSetInt(AQ, 0);
+  feSetInt(AT2, 0);
+  feSetInt(AZ3, 0);
+  feSetInt(AX3, 0);
+  feSetInt(AW, 0);
+  feSetInt(CNY, 0);
+}

@@ -5,17 +5,26 @@ import {
   SECP_ERR_INFINITY, SECP_ERR_PUBKEY, SECP_ERR_RESULT_ZERO, SECP_ERR_SCALAR, SECP_ERR_SECKEY,
   SECP_ERR_TWEAK, SECP_OK,
 } from "../../shared/crypto-status";
-import { feGetB32 } from "./field";
-import { GE_SIZE, GEJ_SIZE, gePubkeyParseVar, gePubkeySerialize, geSetGej, gejIsInfinity } from "./group";
+import { feGetB32, feWipeScratch } from "./field";
+import { GE_SIZE, GEJ_SIZE, gePubkeyParseVar, gePubkeySerialize, geSetGej, gejIsInfinity, groupWipeScratch } from "./group";
 import { ecmultGen } from "./ecmult-gen";
 import { ecmultConst } from "./ecmult-const";
-import { scAdd, scGetB32, scIsZero, scMul, scSetB32, wipe } from "./scalar";
+import { scAdd, scGetB32, scIsZero, scMul, scSetB32, scWipeScratch, wipe } from "./scalar";
 
 // Loads a 32-byte big-endian secret key into scalar r. Returns 1 when
 // 0 < key < n (SEC1 / BIP-340 key range), else 0.
 export function seckeyLoad(r: usize, b32: usize): u32 {
   const overflow = scSetB32(r, b32);
   return (overflow | scIsZero(r)) ^ 1;
+}
+
+// Zeroes every static temporary that can hold secret-derived values (field
+// chains, scalar products, point formulas). Called at the end of each
+// operation on a secret; cheap (about 2 KB of stores).
+export function wipeScratch(): void {
+  feWipeScratch();
+  scWipeScratch();
+  groupWipeScratch();
 }
 
 const KJ: usize = memory.data(<i32>GEJ_SIZE, 8);
@@ -32,7 +41,7 @@ const KT: usize = memory.data(32, 8);
 const KP: usize = memory.data(<i32>GE_SIZE, 8);
 
 // 33-byte compressed public key of a 32-byte secret key.
-export function pubkeyCreate(out33: usize, seckey: usize): i32 {
+function pubkeyCreateInner(out33: usize, seckey: usize): i32 {
   if (!seckeyLoad(KD, seckey)) { wipe(KD, 32); return SECP_ERR_SECKEY; }
   pubkeyPoint(KP, KD);
   wipe(KD, 32);
@@ -41,7 +50,7 @@ export function pubkeyCreate(out33: usize, seckey: usize): i32 {
 }
 
 // 32-byte x-only public key (BIP-340) of a 32-byte secret key.
-export function xonlyPubkeyCreate(out32: usize, seckey: usize): i32 {
+function xonlyPubkeyCreateInner(out32: usize, seckey: usize): i32 {
   if (!seckeyLoad(KD, seckey)) { wipe(KD, 32); return SECP_ERR_SECKEY; }
   pubkeyPoint(KP, KD);
   wipe(KD, 32);
@@ -50,7 +59,7 @@ export function xonlyPubkeyCreate(out32: usize, seckey: usize): i32 {
 }
 
 // out32 = (seckey + tweak) mod n.
-export function seckeyTweakAdd(out32: usize, seckey: usize, tweak: usize): i32 {
+function seckeyTweakAddInner(out32: usize, seckey: usize, tweak: usize): i32 {
   if (!seckeyLoad(KD, seckey)) { wipe(KD, 32); return SECP_ERR_SECKEY; }
   // Fail if the tweak is >= n.
   if (scSetB32(KT, tweak)) { wipe(KD, 32); wipe(KT, 32); return SECP_ERR_TWEAK; }
@@ -64,7 +73,7 @@ export function seckeyTweakAdd(out32: usize, seckey: usize, tweak: usize): i32 {
 
 // out32 = (seckey * tweak) mod n (e.g. onion ephemeral key blinding
 // e_{i+1} = e_i * b_i). Fails for an invalid key or a tweak that is 0 or >= n.
-export function seckeyTweakMul(out32: usize, seckey: usize, tweak: usize): i32 {
+function seckeyTweakMulInner(out32: usize, seckey: usize, tweak: usize): i32 {
   if (!seckeyLoad(KD, seckey)) { wipe(KD, 32); return SECP_ERR_SECKEY; }
   if (!seckeyLoad(KT, tweak)) { wipe(KD, 32); wipe(KT, 32); return SECP_ERR_TWEAK; }
   scMul(KD, KD, KT);
@@ -74,7 +83,7 @@ export function seckeyTweakMul(out32: usize, seckey: usize, tweak: usize): i32 {
 }
 
 // out32 = (a * b) mod n for two 32-byte scalars < n (either may be 0).
-export function scalarMulModN(out32: usize, a: usize, b: usize): i32 {
+function scalarMulModNInner(out32: usize, a: usize, b: usize): i32 {
   const oa = scSetB32(KD, a), ob = scSetB32(KT, b);
   if (oa | ob) { wipe(KD, 32); wipe(KT, 32); return SECP_ERR_SCALAR; }
   scMul(KD, KD, KT);
@@ -95,7 +104,7 @@ export function pointMul(out: usize, p: usize, q: usize): bool {
 
 // out33 = compressed(tweak * P) for a 33-byte compressed P (e.g. onion
 // ephemeral public key blinding epk_{i+1} = b_i * epk_i). Constant time in tweak.
-export function pubkeyTweakMul(out33: usize, pub33: usize, tweak: usize): i32 {
+function pubkeyTweakMulInner(out33: usize, pub33: usize, tweak: usize): i32 {
   if (!seckeyLoad(KT, tweak)) { wipe(KT, 32); return SECP_ERR_TWEAK; }
   if (!gePubkeyParseVar(KP, pub33)) { wipe(KT, 32); return SECP_ERR_PUBKEY; }
   const ok = pointMul(KP, KP, KT);
@@ -111,4 +120,46 @@ export function pubkeyValidate(out33: usize, pub33: usize): i32 {
   if (!gePubkeyParseVar(KP, pub33)) return SECP_ERR_PUBKEY;
   gePubkeySerialize(out33, KP);
   return SECP_OK;
+}
+
+// pubkeyCreateInner, then zero the static temporaries (wipeScratch).
+export function pubkeyCreate(out33: usize, seckey: usize): i32 {
+  const r = pubkeyCreateInner(out33, seckey);
+  wipeScratch();
+  return r;
+}
+
+// xonlyPubkeyCreateInner, then zero the static temporaries (wipeScratch).
+export function xonlyPubkeyCreate(out32: usize, seckey: usize): i32 {
+  const r = xonlyPubkeyCreateInner(out32, seckey);
+  wipeScratch();
+  return r;
+}
+
+// seckeyTweakAddInner, then zero the static temporaries (wipeScratch).
+export function seckeyTweakAdd(out32: usize, seckey: usize, tweak: usize): i32 {
+  const r = seckeyTweakAddInner(out32, seckey, tweak);
+  wipeScratch();
+  return r;
+}
+
+// seckeyTweakMulInner, then zero the static temporaries (wipeScratch).
+export function seckeyTweakMul(out32: usize, seckey: usize, tweak: usize): i32 {
+  const r = seckeyTweakMulInner(out32, seckey, tweak);
+  wipeScratch();
+  return r;
+}
+
+// scalarMulModNInner, then zero the static temporaries (wipeScratch).
+export function scalarMulModN(out32: usize, a: usize, b: usize): i32 {
+  const r = scalarMulModNInner(out32, a, b);
+  wipeScratch();
+  return r;
+}
+
+// pubkeyTweakMulInner, then zero the static temporaries (wipeScratch).
+export function pubkeyTweakMul(out33: usize, pub33: usize, tweak: usize): i32 {
+  const r = pubkeyTweakMulInner(out33, pub33, tweak);
+  wipeScratch();
+  return r;
 }

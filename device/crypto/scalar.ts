@@ -161,6 +161,8 @@ const WIDE: usize = memory.data(64, 8);
 const RA: usize = memory.data(56, 8);
 const RB: usize = memory.data(40, 8);
 const RC: usize = memory.data(36, 8);
+const SPC1: usize = memory.data(32, 8);
+const SPC2: usize = memory.data(32, 8);
 
 // r = x mod n for a 512-bit x (16 words), using 2^256 = c (mod n) three times.
 function reduce512(r: usize, x: usize): void {
@@ -169,6 +171,12 @@ function reduce512(r: usize, x: usize): void {
   addMulC(RC, 9, RB, 8, RB + 32, 2);  // < 2^256 + 2^194, word 8 in {0, 1}
   // Value v = RC < 2n: subtract n once when v >= n.
   condSubN(r, RC, load<u32>(RC + 32) | overflowOf(RC));
+}
+
+// Zeroes the static temporaries of multiplication, negation and the GLV split
+// (they hold products of secret scalars).
+export function scWipeScratch(): void {
+  wipe(WIDE, 64); wipe(RA, 56); wipe(RB, 40); wipe(RC, 36); wipe(SPC1, 32); wipe(SPC2, 32); wipe(TNEG, 32);
 }
 
 // r = a * b mod n.
@@ -190,8 +198,6 @@ function mulShift384(r: usize, a: usize, b: usize): void {
   store<u32>(r + 20, 0); store<u32>(r + 24, 0); store<u32>(r + 28, 0);
 }
 
-const SPC1: usize = memory.data(32, 8);
-const SPC2: usize = memory.data(32, 8);
 
 // GLV split: k = r1 + lambda * r2 (mod n) with r1, r2 in (-2^128, 2^128),
 // a negative value x held as n - x. r1, r2 must not alias k.
