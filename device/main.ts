@@ -5,4 +5,5 @@ export * from "./abi/crypto";
 export * from "./abi/secp";
 export * from "./abi/bolt12";
 export * from "./abi/serial";
+export * from "./abi/keys";
 export { selftest } from "./selftest";
