@@ -7,3 +7,4 @@ export const suites: BenchSuite[] = [hashSuite, bolt12DeviceSuite];
 import { secpSuite } from './secp.js'; suites.push(secpSuite);
 import { serialSuite } from './serial.js'; suites.push(serialSuite);
 import { bolt12HostSuite } from './bolt12-host.js'; suites.push(bolt12HostSuite);
+import { keysSuite } from './keys.js'; suites.push(keysSuite);
