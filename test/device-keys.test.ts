@@ -352,6 +352,7 @@ describe('invalid hsm_secret files and arguments', () => {
     const enc = Uint8Array.from({ length: 73 }, (_, i) => i * 7);
     expect(code(enc)).toBe(K.KEYS_ERR_ENCRYPTED);
     expect(code(enc, ascii('secret'))).toBe(K.KEYS_ERR_ENCRYPTED);
+    expect(code(enc, new Uint8Array(300).fill(0x61))).toBe(K.KEYS_ERR_ENCRYPTED);
   });
 
   it('mnemonic text length outside 47..215 bytes: KEYS_ERR_MNEMONIC_TEXT', () => {

@@ -36,8 +36,6 @@ export function hsmSecretToSecretData(
 ): i32 {
   // CLN: a file shorter than 32 bytes is no hsm_secret.
   if (fileLen < HSM_SECRET_PLAIN_LEN) return KEYS_ERR_FORMAT;
-  // A passphrase is at most KEYS_MAX_PASSPHRASE bytes (our bound; CLN has none).
-  if (havePass && passLen > <usize>KEYS_MAX_PASSPHRASE) return KEYS_ERR_PASSPHRASE_LENGTH;
   if (fileLen == HSM_SECRET_PLAIN_LEN) {
     // Legacy plain files take no passphrase (CLN ignores one; we refuse it so
     // that a user who typed one learns that the file is not protected by it).
@@ -48,6 +46,8 @@ export function hsmSecretToSecretData(
   }
   // CLN: exactly 73 bytes is the encrypted legacy format.
   if (fileLen == HSM_SECRET_ENCRYPTED_LEN) return KEYS_ERR_ENCRYPTED;
+  // A passphrase is at most KEYS_MAX_PASSPHRASE bytes (our bound; CLN has none).
+  if (havePass && passLen > <usize>KEYS_MAX_PASSPHRASE) return KEYS_ERR_PASSPHRASE_LENGTH;
 
   // Mnemonic format: the header says whether a passphrase was used.
   let header: u32 = 0;

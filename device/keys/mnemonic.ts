@@ -32,9 +32,6 @@ const FOUND: usize = memory.data(<i32>MAX_WORDS * 4, 4); // 1 when it is in the 
 const ENT: usize = memory.data(40, 8); // entropy || checksum bits (<= 264 bits)
 const HASH: usize = memory.data(32, 8);
 
-// Word count of the last successful mnemonicCheck (12..24).
-export let mnemonicWordCount: u32 = 0;
-
 // All-ones when a == b, else 0, without a branch.
 @inline function eqMask(a: u64, b: u64): u64 {
   const x = a ^ b;
@@ -93,7 +90,7 @@ function splitWords(text: usize, len: usize): u32 {
 
 // Checks a BIP39 English mnemonic: the text rules, the word count, every word
 // in the list, and the checksum (BIP39: the first ENT/32 bits of SHA-256 of
-// the entropy). Returns KEYS_OK (and sets mnemonicWordCount) or the first
+// the entropy). Returns KEYS_OK or the first
 // failing rule's KEYS_ERR_MNEMONIC_* code.
 export function mnemonicCheck(text: usize, len: usize): i32 {
   // Rule: 12 words of at least 3 letters, or 24 of at most 8 letters.
@@ -137,7 +134,6 @@ export function mnemonicCheck(text: usize, len: usize): i32 {
   wipeScratch();
   if (missing) return KEYS_ERR_MNEMONIC_WORD;
   if (badSum) return KEYS_ERR_MNEMONIC_CHECKSUM;
-  mnemonicWordCount = words;
   return KEYS_OK;
 }
 
@@ -153,7 +149,7 @@ export function mnemonicToSeed(text: usize, len: usize, pass: usize, passLen: us
 // and returns its length, or 0 when index >= 2048. Public data (variable time).
 export function bip39Word(index: u32, out: usize): u32 {
   if (index >= BIP39_WORDS) return 0;
-  let v = load<u64>(BIP39_PACKED + <usize>index * 5) & MASK40;
+  const v = load<u64>(BIP39_PACKED + <usize>index * 5) & MASK40;
   let n: u32 = 0;
   while (v >>> (<u64>n * 5) != 0) n++;
   for (let k: u32 = 0; k < n; k++) {
