@@ -126,6 +126,19 @@ describe('lnsigner emulator', () => {
     expect((await c.getInfo()).bootCount).toBe(2);
   });
 
+  it('exits 1 when its PTY relay dies under it, and the host sees the port vanish', async () => {
+    const e = await start(['--state', tmp()]);
+    const c = await connect(e.path);
+    await c.ping();
+    const gone = new Promise((r) => c.transport.once('disconnect', r));
+    const relay = execFileSync('ps', ['-o', 'pid=', '--ppid', String(e.proc.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    expect(relay.length).toBe(1);
+    process.kill(relay[0], 'SIGKILL');
+    await gone;
+    expect(await e.exited).toBe(1);
+    expect(e.stderr()).toMatch(/PTY relay exited/);
+  });
+
   it('exits 2 with a clear message on bad arguments', () => {
     const cases: [string[], RegExp][] = [
       [[], /--state <dir> is required/],

@@ -3,7 +3,7 @@
 // bad frame (each followed by a successful request), faults on the line, a
 // device reset mid-request, and missing, busy and vanished devices.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, renameSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../shared/protocol.js';
@@ -30,6 +30,13 @@ function noise(n: number, seed: number): Uint8Array {
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lnsigner-tr-'));
+
+/** Points `link` nowhere (atomically). An open port is unaffected; a reopen
+ *  through the link cannot reach a PTY number reused by another test. */
+function unlinkDevice(link: string): void {
+  symlinkSync('/nonexistent/lnsigner-tty', `${link}.tmp`);
+  renameSync(`${link}.tmp`, link);
+}
 
 describe('transport over the PTY', () => {
   let dir: string;
@@ -224,6 +231,7 @@ describe('transport device errors', () => {
       // The reply never comes; the device dies while we wait.
       await emu.control({ op: 'drop', dir: 'tx', count: 1_000_000 });
       const pending = dev.ping(Uint8Array.of(1)).catch((e) => e);
+      unlinkDevice(link);
       await emu.kill();
       const err = await pending;
       expect(err).toBeInstanceOf(DeviceGoneError);
@@ -241,10 +249,12 @@ describe('transport device errors', () => {
 
   it('fails with DeviceGoneError when a vanished device does not come back', async () => {
     const dir = tmp();
-    const emu = await spawnEmulator(['--state', dir]);
-    const dev = await DeviceClient.open(emu.path, { reconnectMs: 200 });
+    const link = join(dir, 'ttyLN');
+    const emu = await spawnEmulator(['--state', dir, '--link', link]);
+    const dev = await DeviceClient.open(link, { reconnectMs: 200 });
     try {
       await dev.ping();
+      unlinkDevice(link);
       await emu.kill();
       const err = await dev.ping().catch((e) => e);
       expect(err).toBeInstanceOf(DeviceGoneError);

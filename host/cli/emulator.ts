@@ -74,13 +74,15 @@ async function run(args: string[]): Promise<number> {
   }
   const log = (m: string) => process.stderr.write(`lnsigner emulator: ${m}\n`);
   let emu: Emulator;
+  let fatal: (() => void) | undefined;
   try {
-    emu = await Emulator.start({ ...options, log });
+    emu = await Emulator.start({ ...options, log, onFatal: () => fatal?.() });
   } catch (e) {
     log(e instanceof Error ? e.message : String(e));
     return 1;
   }
   const done = new Promise<number>((resolve) => {
+    fatal = () => resolve(1);
     const stop = (sig: string) => {
       log(`${sig}: stopping`);
       emu.stop().then(() => resolve(0), () => resolve(1));

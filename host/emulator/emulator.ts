@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   /** Serve the fault-injection control socket here. */
   control?: string;
   log?: (msg: string) => void;
+  /** Called if the PTY dies under the emulator (it has stopped itself by then). */
+  onFatal?: (why: string) => void;
 }
 
 export class Emulator {
@@ -82,7 +84,7 @@ export class Emulator {
       pty.onData((b) => rxLine.send(b));
       pty.onExit((why) => {
         log(`${why}; stopping`);
-        void e.stop().then(() => process.exit(1));
+        void e.stop().finally(() => o.onFatal?.(why));
       });
       if (o.link) makeLink(o.link, pty.path);
       if (o.control) e.server = await serveControl(o.control, (c) => e.fault(c));

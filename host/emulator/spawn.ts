@@ -15,6 +15,8 @@ export interface SpawnedEmulator {
   readonly stderr: () => string;
   /** Sends a fault-injection command (needs `--control`). */
   control(cmd: FaultCommand): Promise<Record<string, unknown>>;
+  /** Resolves to the exit code once it has exited, whatever the cause. */
+  readonly exited: Promise<number | null>;
   /** SIGTERM, and resolves to the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL (the device vanishes without cleanup). */
@@ -42,6 +44,7 @@ export function spawnEmulator(args: string[]): Promise<SpawnedEmulator> {
       resolve({
         path,
         proc,
+        exited,
         stdout: () => out,
         stderr: () => err,
         control: (cmd) => {

@@ -6,6 +6,7 @@
 // ran. A port that closes under us (device unplugged, emulator restarted) is
 // reopened on the next request, for up to `reconnectMs`.
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import * as P from '../../shared/protocol.js';
 import { FrameDecoder, encodeFrame, type Discard, type Frame } from './codec.js';
@@ -85,6 +86,7 @@ export class SerialTransport extends EventEmitter {
     requests: 0, retries: 0, resets: 0, reconnects: 0, discards: 0, discardedBytes: 0, staleReplies: 0,
   };
   private port?: SerialPort;
+  private watch?: NodeJS.Timeout;
   private closed = false;
   private waiter?: Waiter;
   private nextId = 1 + Math.floor(Math.random() * 0xfffe);
@@ -132,6 +134,7 @@ export class SerialTransport extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watch);
     this.waiter?.settle({ kind: 'gone', cause: new TransportClosedError('transport closed') });
     const port = this.port;
     this.port = undefined;
@@ -263,10 +266,19 @@ export class SerialTransport extends EventEmitter {
     port.on('error', (err) => this.onPortGone(port, err));
     port.on('close', (err?: Error) => this.onPortGone(port, err));
     this.port = port;
+    // Rule: a device whose node is gone has vanished. serialport only notices
+    // when a read fails, and a PTY whose master closed can instead read as
+    // end-of-file forever; unplugged USB devices lose their node too.
+    clearInterval(this.watch);
+    this.watch = setInterval(() => {
+      if (!existsSync(this.path)) this.onPortGone(port, new Error(`${this.path} no longer exists`));
+    }, 250);
+    this.watch.unref();
   }
 
   private onPortGone(port: SerialPort, cause?: unknown): void {
     if (this.port !== port) return;
+    clearInterval(this.watch);
     this.port = undefined;
     if (port.isOpen) port.close(() => undefined);
     this.emit('disconnect', cause);
