@@ -116,6 +116,17 @@ describe('lnsigner emulator', () => {
     expect(existsSync(join(dir, 'emulator.pid'))).toBe(false);
   });
 
+  it('exits 0 on SIGINT too, and the host sees the port vanish', async () => {
+    const e = await start(['--state', tmp()]);
+    const c = await connect(e.path);
+    await c.ping();
+    const gone = new Promise((r) => c.transport.once('disconnect', r));
+    e.proc.kill('SIGINT');
+    expect(await e.exited).toBe(0);
+    await gone;
+    expect(e.stderr()).toMatch(/SIGINT: stopping/);
+  });
+
   it('resets the device on SIGHUP: the host sees a boot event from the reset pin', async () => {
     const e = await start(['--state', tmp()]);
     const c = await connect(e.path);
