@@ -2,7 +2,7 @@
 // any host opens it, flash that survives restarts, signals, bad arguments.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../shared/protocol.js';
@@ -164,6 +164,17 @@ describe('lnsigner emulator', () => {
       expect(r.stderr).toMatch(msg);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('exits 1 without touching a --link path that is not a symlink', () => {
+    const dir = tmp();
+    const file = join(dir, 'precious');
+    writeFileSync(file, 'keep me');
+    const r = spawnSync(process.execPath, [LNSIGNER_BIN, 'emulator', '--state', dir, '--link', file], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/exists and is not a symlink/);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    expect(existsSync(join(dir, 'emulator.pid'))).toBe(false);
   });
 
   it('exits 1 with a clear message when the image cannot be read', () => {

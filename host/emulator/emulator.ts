@@ -67,31 +67,35 @@ export class Emulator {
     const log = o.log ?? (() => undefined);
     mkdirSync(o.stateDir, { recursive: true });
     const pidFile = claimStateDir(o.stateDir);
+    let pty: Pty | undefined;
+    let flash: FileFlash | undefined;
     try {
       const wasm = readFileSync(o.image ?? DEFAULT_FIRMWARE_PATH);
       const sha256 = createHash('sha256').update(wasm).digest();
-      const flash = new FileFlash(o.stateDir);
+      flash = new FileFlash(o.stateDir);
       const chip = new Chip({ wasm, sha256 }, flash, () => undefined, log);
       chip.boot(RESET_POWER_ON);
       if (o.hsmSecret) provisionDirect(chip, o.hsmSecret, o.network ?? P.NET_BITCOIN, log);
-      const pty = await openPty();
+      const p = (pty = await openPty());
       let emu: Emulator | undefined;
-      const txLine = new UartLine(o.baud, (b) => pty.write(b));
+      const txLine = new UartLine(o.baud, (b) => p.write(b));
       const rxLine = new UartLine(o.baud, (b) => emu?.toChip(b));
-      emu = new Emulator(o, chip, flash, pty, rxLine, txLine, pidFile);
+      emu = new Emulator(o, chip, flash, p, rxLine, txLine, pidFile);
       const e = emu;
       chip.out = (b) => e.fromChip(b);
-      pty.onData((b) => rxLine.send(b));
-      pty.onExit((why) => {
+      p.onData((b) => rxLine.send(b));
+      p.onExit((why) => {
         log(`${why}; stopping`);
         void e.stop().finally(() => o.onFatal?.(why));
       });
-      if (o.link) makeLink(o.link, pty.path);
+      if (o.link) makeLink(o.link, p.path);
       if (o.control) e.server = await serveControl(o.control, (c) => e.fault(c));
-      log(`firmware ${sha256.toString('hex').slice(0, 16)}... on ${pty.path}, state ${o.stateDir}` +
+      log(`firmware ${sha256.toString('hex').slice(0, 16)}... on ${p.path}, state ${o.stateDir}` +
         `${o.baud ? `, ${o.baud} baud` : ', unthrottled'}`);
       return e;
     } catch (err) {
+      await pty?.close();
+      flash?.close();
       rmSync(pidFile, { force: true });
       throw err;
     }
