@@ -4,19 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import * as secp from '@noble/secp256k1';
+import { secp } from '../host/crypto/noble.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { loadFirmware, type Firmware } from '../host/firmware/load.js';
+import { h, x } from './helpers/bytes.js';
 import * as S from '../shared/crypto-status.js';
 
-secp.hashes.sha256 = sha256;
-secp.hashes.hmacSha256 = (k: Uint8Array, m: Uint8Array) => hmac(sha256, k, m);
 
 const P = 2n ** 256n - 2n ** 32n - 977n;
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const h = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const x = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const b32 = (v: bigint) => h(v.toString(16).padStart(64, '0'));
 
 const fw = loadFirmware();

@@ -9,27 +9,16 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { bech32 } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
-import * as secp from '@noble/secp256k1';
+import { secp } from '../host/crypto/noble.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { loadFirmware } from '../host/firmware/load.js';
+import { h, x, ascii, cat, vector as vec } from './helpers/bytes.js';
 import { merkleRoot as hostMerkleRoot } from '../host/bolt12/merkle.js';
 import * as L from '../shared/bolt12-limits.js';
 
 // @noble/secp256k1 v3 needs its hashes set for the synchronous API.
-secp.hashes.sha256 ??= sha256;
-secp.hashes.hmacSha256 ??= (key, msg) => hmac(sha256, key, msg);
 const { schnorr } = secp;
 
-const vec = (f: string) => JSON.parse(readFileSync(new URL(`./vectors/${f}`, import.meta.url), 'utf8'));
-const h = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const x = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const ascii = (s: string) => new TextEncoder().encode(s);
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
 
 // The host codec's merkle root, cross-checked on every stream below.
 const host = { merkleRoot: hostMerkleRoot };

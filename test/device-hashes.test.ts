@@ -10,11 +10,9 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { hkdf, extract, expand } from '@noble/hashes/hkdf.js';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { loadFirmware, type Firmware } from '../host/firmware/load.js';
+import { h, x, vector as vec } from './helpers/bytes.js';
 import * as S from '../shared/hash-cipher-status.js';
 
-const vec = (f: string) => JSON.parse(readFileSync(new URL(`./vectors/${f}`, import.meta.url), 'utf8'));
-const h = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const x = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 const fw = loadFirmware();
 const E = fw.exports;

@@ -14,27 +14,17 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
-import * as secp from '@noble/secp256k1';
+import { secp } from '../host/crypto/noble.js';
 import { loadFirmware } from '../host/firmware/load.js';
+import { h, x, ascii, cat } from './helpers/bytes.js';
 import { decodeBolt12String } from '../host/bolt12/bech32-string.js';
 import * as K from '../shared/keys-status.js';
 import * as L from '../shared/bolt12-limits.js';
 
-secp.hashes.sha256 ??= sha256;
-secp.hashes.hmacSha256 ??= (key, msg) => hmac(sha256, key, msg);
 const { schnorr } = secp;
 const N = secp.Point.CURVE().n;
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/cln-key-derivation-vectors.json', import.meta.url), 'utf8'));
-const h = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const x = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const ascii = (s: string) => new TextEncoder().encode(s);
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
 const big = (b: Uint8Array) => BigInt('0x' + (x(b) || '0'));
 const b32 = (v: bigint) => h(v.toString(16).padStart(64, '0'));
 /** Vector fields carry explanations in their names ("secret_data_hex (BIP39 seed, 64 bytes)"). */

@@ -10,11 +10,9 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { loadFirmware } from '../host/firmware/load.js';
+import { h, x, ascii } from './helpers/bytes.js';
 import * as S from '../shared/hash-cipher-status.js';
 
-const h = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const x = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const ascii = (s: string) => new TextEncoder().encode(s);
 const fill = (n: number, b: number) => new Uint8Array(n).fill(b);
 const counting = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

@@ -5,14 +5,13 @@
 // and the firmware keeps working afterwards.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import * as secp from '@noble/secp256k1';
+import { secp } from '../host/crypto/noble.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { loadFirmware } from '../host/firmware/load.js';
+import { x } from './helpers/bytes.js';
 import * as S from '../shared/crypto-status.js';
 
-secp.hashes.sha256 = sha256;
-secp.hashes.hmacSha256 = (k: Uint8Array, m: Uint8Array) => hmac(sha256, k, m);
 
 const P = 2n ** 256n - 2n ** 32n - 977n;
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -20,7 +19,6 @@ const LAMBDA = 0x5363ad4cc05c30e0a5261c028812645a122e22ea20816678df02967c1b23bd7
 
 const fw = loadFirmware();
 const E = fw.exports;
-const x = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const b32 = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'));
 const big = (b: Uint8Array) => BigInt('0x' + (x(b) || '0'));
 const modp = (a: bigint, m: bigint) => ((a % m) + m) % m;

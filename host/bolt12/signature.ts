@@ -1,16 +1,10 @@
 // Signature layer: BIP-340 verification of a BOLT 12 `signature` record. The
 // host holds no keys, so there is no signing here.
-import * as secp from '@noble/secp256k1';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { hmac } from '@noble/hashes/hmac.js';
+import { secp } from '../crypto/noble.js';
 import { Bolt12SignatureError } from './errors.js';
 import { merkleRootOfRecords, signatureMessage } from './merkle.js';
 import type { Invoice, InvoiceRequest } from './message.js';
 import type { TlvRecord } from './tlv.js';
-
-// @noble/secp256k1 v3 needs its hashes set for the synchronous API.
-secp.hashes.sha256 ??= sha256;
-secp.hashes.hmacSha256 ??= (key, msg) => hmac(sha256, key, msg);
 
 /**
  * Verifies `sig` over the Merkle root of `records` with tag
