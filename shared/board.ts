@@ -40,6 +40,10 @@ export const FLASH_COUNTERS_SIZE = 0x01000;
 /** The provisioning record (owned by the provisioning work). */
 export const FLASH_SECRET_OFF = 0x01000;
 export const FLASH_SECRET_SIZE = 0x02000;
+/** The bootloader's boot record: two sectors, one copy each (BOOTREC_* in
+ *  shared/firmware-image.ts). */
+export const FLASH_BOOT_OFF = 0x03000;
+export const FLASH_BOOT_SIZE = 0x02000;
 /** Firmware image slots A and B (owned by the bootloader work). */
 export const FLASH_SLOT_A_OFF = 0x10000;
 export const FLASH_SLOT_B_OFF = 0x40000;
@@ -68,3 +72,16 @@ export const PROV_MAGIC = 0x564f5250; // "PROV"
 export const PROV_OFF_NETWORK = 4;
 export const PROV_OFF_NODE_ID = 8;
 export const PROV_OFF_SECRET = 64;
+// Secret part (device/keys/store.ts):
+// 41 zero[23] | 64 node private key[32] | 96 makesecret("node-alias-base")[32] |
+// 128 CRC-32C u32le of bytes 4..127   (132 bytes)
+// Commit rule: everything but the magic is written (and read back) first, the
+// magic last; wipe clears the magic to 0 first. A record counts only with the
+// magic and a matching CRC, so a power cut leaves the old state or the new.
+export const PROV_OFF_FLAGS = 5;
+export const PROV_OFF_NODE_KEY = 64;
+export const PROV_OFF_ALIAS_BASE = 96;
+export const PROV_OFF_CRC = 128;
+export const PROV_RECORD_SIZE = 132;
+/** flags bit: the secret was drawn by the device (provision generate). */
+export const PROV_FLAG_GENERATED = 1;

@@ -64,8 +64,9 @@ export const MSG_PROVISION = 0x10;
 export const MSG_WIPE = 0x11;
 
 // Signing (handlers come with the crypto and BOLT 12 work).
-/** sign_bolt12: the full TLV stream; reply: signature[64] | merkle root[32] |
- *  key kind u8 | public key x-only[32]. The device chooses the key. */
+/** sign_bolt12: name lengths and names, then the full TLV stream (SIGN_* below);
+ *  reply: signature[64] | merkle root[32] | key kind u8 | public key[33]. The
+ *  device parses the stream, computes the root and chooses the key itself. */
 export const MSG_SIGN_BOLT12 = 0x20;
 /** ecdh: point[33] (compressed); reply: shared secret[32] with the node key. */
 export const MSG_ECDH = 0x21;
@@ -150,8 +151,31 @@ export const ERR_REFUSED = 0x15;
 /** Persistent storage failed (detail: the board's error code). */
 export const ERR_FLASH = 0x16;
 export const ERR_INTERNAL = 0x17;
-// 0x20..0x2F signing, 0x30..0x3F onion building, 0x40..0x4F firmware update:
-// reserved for those requests' own refusals.
+// 0x20..0x2F signing, 0x30..0x3F onion building, 0x40..0x4F firmware update,
+// 0x50..0x5F provisioning: reserved for those requests' own refusals.
+
+// sign_bolt12 / ecdh refusals (detail word in brackets).
+/** Message or field name the device does not sign [1 = message name, 2 = field name]. */
+export const ERR_SIGN_NAME = 0x20;
+/** The TLV stream is not a well-formed stream of that message
+ *  [BOLT12_ERR_* | offset of the offending record << 8]. */
+export const ERR_SIGN_STREAM = 0x21;
+/** A field the signing policy reads is missing or malformed [its TLV type]. */
+export const ERR_SIGN_FIELD = 0x22;
+/** The stream names a key the device will not sign with: invreq_payer_id is
+ *  neither the node id nor the payer key of invreq_metadata, or
+ *  invoice_node_id is not the node id [the TLV type: 88 or 176]. */
+export const ERR_SIGN_KEY = 0x23;
+/** ecdh: the point is not a valid compressed secp256k1 point [SECP_ERR_*]. */
+export const ERR_ECDH_POINT = 0x24;
+
+// provision / wipe refusals.
+/** The hsm_secret file (or passphrase) is refused [KEYS_ERR_*, shared/keys-status.ts]. */
+export const ERR_HSM_SECRET = 0x50;
+/** wipe: the confirmation is not the device's node id. */
+export const ERR_WIPE_CONFIRM = 0x51;
+/** provision generate: the entropy source failed or looks stuck [1 = failed, 2 = stuck]. */
+export const ERR_ENTROPY = 0x52;
 
 // ---- ERROR payload -----------------------------------------------------------
 //     code u8 | ref type u8 | discarded u32le | detail u32le
@@ -203,10 +227,44 @@ export const NET_SIGNET = 3;
 export const NET_REGTEST = 4;
 
 // ---- provision modes (first payload byte) --------------------------------------
-/** mode | network | hsm_secret[32]: Core Lightning's hsm_secret file contents. */
+//     mode u8 | network u8 (NET_BITCOIN..NET_REGTEST) | mode data
+export const PROVISION_OFF_MODE = 0;
+export const PROVISION_OFF_NETWORK = 1;
+export const PROVISION_OFF_DATA = 2;
+/** mode | network | hsm_secret file[rest]: Core Lightning's hsm_secret file
+ *  contents (32-byte legacy, or v25.12+ mnemonic format), no passphrase. */
 export const PROVISION_HSM_SECRET = 1;
-/** mode | network: the device draws its secret from its own entropy. */
+/** mode | network: the device draws 32 bytes from its own entropy and uses
+ *  them as a legacy 32-byte hsm_secret (which then never leaves it). */
 export const PROVISION_GENERATE = 2;
+/** mode | network | file length u16le | hsm_secret file | BIP39 passphrase[rest]
+ *  (UTF-8 bytes exactly as given to Core Lightning; may be empty). */
+export const PROVISION_HSM_SECRET_PASSPHRASE = 3;
+
+// ---- wipe payload ---------------------------------------------------------------
+//     node id[33]: must equal the device's node id (confirmation).
+export const WIPE_SIZE = 33;
+
+// ---- sign_bolt12 payload ----------------------------------------------------------
+//     message name length u8 | message name | field name length u8 | field name |
+//     TLV stream[rest]
+// Names are ASCII as in the signature tag: "invoice_request" or "invoice", and
+// "signature". The stream is the whole message (signature records may be
+// present and are left out of the root); at most BOLT12_MAX_MESSAGE bytes.
+// Reply (SIGN_REPLY_*): signature[64] | merkle root[32] | key kind u8 | key[33]
+export const SIGN_REPLY_OFF_SIG = 0;
+export const SIGN_REPLY_OFF_ROOT = 64;
+export const SIGN_REPLY_OFF_KEY_KIND = 96;
+export const SIGN_REPLY_OFF_KEY = 97;
+export const SIGN_REPLY_SIZE = 130;
+/** Key kinds: the node key, or the payer key derived from invreq_metadata. */
+export const SIGN_KEY_NODE = 0;
+export const SIGN_KEY_PAYER = 1;
+
+// ---- ecdh payload -------------------------------------------------------------------
+//     point[33] (compressed); reply: SHA-256 of the compressed shared point[32].
+export const ECDH_POINT_SIZE = 33;
+export const ECDH_REPLY_SIZE = 32;
 
 /** Public key sizes used by the payloads above. */
 export const NODE_ID_SIZE = 33;

@@ -14,6 +14,17 @@ import {
 import { sendError, sendFrame, txPayload } from "./tx";
 import { handlePing } from "./handlers/ping";
 import { handleGetInfo, isProvisioned } from "./handlers/info";
+import { MSG_FW_ABORT, MSG_FW_BEGIN, MSG_FW_CHUNK, MSG_FW_COMMIT, MSG_REBOOT } from "../../shared/protocol";
+import { handleFwBegin } from "./handlers/firmware-begin";
+import { handleFwChunk } from "./handlers/firmware-chunk";
+import { handleFwCommit } from "./handlers/firmware-commit";
+import { handleFwAbort } from "./handlers/firmware-abort";
+import { handleFwReboot } from "./handlers/firmware-reboot";
+import { MSG_ECDH, MSG_PROVISION, MSG_SIGN_BOLT12, MSG_WIPE } from "../../shared/protocol";
+import { handleProvision } from "./handlers/provision";
+import { handleWipe } from "./handlers/wipe";
+import { handleSignBolt12 } from "./handlers/sign-bolt12";
+import { handleEcdh } from "./handlers/ecdh";
 
 /** Detail word of the next ERROR reply (see ERROR_OFF_DETAIL); handlers set it. */
 export let errorDetail: u32 = 0;
@@ -26,10 +37,16 @@ function run(type: i32, req: usize, len: i32, out: usize): i32 {
   switch (type) {
     case MSG_PING: return handlePing(req, len, out);
     case MSG_GET_INFO: return handleGetInfo(req, len, out);
-    // case MSG_PROVISION, MSG_WIPE:     provisioning work (device/proto/handlers/provision.ts)
-    // case MSG_SIGN_BOLT12, MSG_ECDH:   signing work
+    case MSG_PROVISION: return handleProvision(req, len, out);
+    case MSG_WIPE: return handleWipe(req, len, out);
+    case MSG_SIGN_BOLT12: return handleSignBolt12(req, len, out);
+    case MSG_ECDH: return handleEcdh(req, len, out);
     // case MSG_BUILD_ONION:             sendpay issue (RESERVED)
-    // case MSG_FW_BEGIN .. MSG_REBOOT:  bootloader work
+    case MSG_FW_BEGIN: return handleFwBegin(req, len, out);
+    case MSG_FW_CHUNK: return handleFwChunk(req, len, out);
+    case MSG_FW_COMMIT: return handleFwCommit(req, len, out);
+    case MSG_FW_ABORT: return handleFwAbort(req, len, out);
+    case MSG_REBOOT: return handleFwReboot(req, len, out);
     default: return -ERR_UNSUPPORTED;
   }
 }

@@ -8,7 +8,7 @@ import * as P from '../../shared/protocol.js';
 import { Emulator, type EmulatorOptions } from '../emulator/emulator.js';
 import type { Subcommand } from './main.js';
 
-const USAGE = `usage: lnsigner emulator --state <dir> [--image <file.wasm>] [--hsm-secret <64 hex>]
+const USAGE = `usage: lnsigner emulator --state <dir> [--image <file.wasm>] [--hsm-secret <hex>]
                           [--baud <n>] [--network bitcoin|testnet|signet|regtest]
                           [--link <path>] [--control <socket>]`;
 
@@ -41,7 +41,11 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
       }
       case '--hsm-secret': {
         const v = value().trim();
-        if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new UsageError('--hsm-secret must be 64 hex digits (the 32 bytes of an unencrypted hsm_secret)');
+        // A 32-byte legacy hsm_secret, or a whole v25.12+ mnemonic-format file
+        // without passphrase (32-byte zero header + BIP39 words), in hex.
+        if (!/^([0-9a-fA-F]{2}){32,}$/.test(v) || v.length > 2 * 4096) {
+          throw new UsageError('--hsm-secret must be 64 hex digits (the 32 bytes of an unencrypted hsm_secret) or the hex of a whole hsm_secret file without passphrase');
+        }
         o.hsmSecret = Uint8Array.from(Buffer.from(v, 'hex'));
         break;
       }

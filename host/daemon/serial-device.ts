@@ -1,9 +1,8 @@
 // DeviceSigner over the serial client of host/device/. get_info gives the node
-// id, network, firmware version and image hash; sign_bolt12 is forwarded once
-// the client has it (until then signing fails with a clear error, and only
-// the commands that need a signature are affected).
+// id, network, firmware version and image hash; sign_bolt12 goes to the
+// client, which verifies every signature before it is returned.
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { DeviceClient } from '../device/client.js';
+import { DeviceClient, SignatureVerificationError } from '../device/client.js';
 import { DeviceNotProvisionedError, type DeviceInfo, type DeviceSigner, type SignBolt12Request } from './device-signer.js';
 
 export class SerialDeviceSigner implements DeviceSigner {
@@ -25,9 +24,15 @@ export class SerialDeviceSigner implements DeviceSigner {
   }
 
   async signBolt12(req: SignBolt12Request): Promise<Uint8Array> {
-    const sign = (this.client as unknown as { signBolt12?: (r: SignBolt12Request) => Promise<Uint8Array> }).signBolt12;
-    if (typeof sign !== 'function') throw new Error('this device client cannot sign BOLT 12 messages yet');
-    return sign.call(this.client, req);
+    // The client verifies the signature against the host's own merkle root and
+    // the key the stream names. The device picks the key; the daemon's
+    // expectation (tweak = payer key of invreq_metadata, none = node key) must
+    // agree with what it picked.
+    if (req.fieldName !== 'signature') throw new Error(`the device signs only the "signature" field, not ${req.fieldName}`);
+    const s = await this.client.signBolt12(req.messageName, req.tlv);
+    const want = req.tweak && req.tweak.length > 0 ? 'payer' : 'node';
+    if (s.keyKind !== want) throw new SignatureVerificationError(`the device signed with its ${s.keyKind} key, the daemon expected the ${want} key`);
+    return s.signature;
   }
 
   close(): Promise<void> {

@@ -1,9 +1,19 @@
 // Typed client of the signer: one method per request of shared/protocol.ts.
-// Provisioning, signing, ECDH, onion building and firmware update add their
-// methods here when their firmware handlers exist.
+// Onion building and firmware update add their methods here when their
+// firmware handlers exist.
 import * as P from '../../shared/protocol.js';
 import { SerialTransport, type TransportOptions } from '../transport/serial.js';
 import { decodeInfo, type DeviceInfo } from './info.js';
+import {
+  encodeProvision, encodeSignBolt12, verifySignBolt12Reply, type Bolt12MessageName, type Bolt12Signature,
+  type ProvisionRequest,
+} from './requests.js';
+
+export type { Bolt12MessageName, Bolt12Signature, ProvisionRequest } from './requests.js';
+export { SignatureVerificationError } from './requests.js';
+
+const toBytes = (x: Uint8Array | string): Uint8Array =>
+  typeof x === 'string' ? Uint8Array.from(Buffer.from(x, 'hex')) : x;
 
 export class DeviceClient {
   constructor(readonly transport: SerialTransport) {}
@@ -19,6 +29,38 @@ export class DeviceClient {
 
   async getInfo(): Promise<DeviceInfo> {
     return decodeInfo(await this.transport.request(P.MSG_GET_INFO));
+  }
+
+  /** Gives the device its secret (once); resolves to the 33-byte node id.
+   *  Refused with ERR_ALREADY_PROVISIONED on a provisioned device. */
+  async provision(req: ProvisionRequest): Promise<{ nodeId: Uint8Array }> {
+    const r = await this.transport.request(P.MSG_PROVISION, encodeProvision(req));
+    if (r.length < P.NODE_ID_SIZE) throw new Error(`provision reply of ${r.length} bytes`);
+    return { nodeId: r.slice(0, P.NODE_ID_SIZE) };
+  }
+
+  /** Erases the device's secret; `nodeId` (bytes or hex) must be its node id. */
+  async wipe(nodeId: Uint8Array | string): Promise<void> {
+    const id = toBytes(nodeId);
+    if (id.length !== P.WIPE_SIZE) throw new Error(`wipe needs the 33-byte node id, not ${id.length} bytes`);
+    await this.transport.request(P.MSG_WIPE, id);
+  }
+
+  /** Has the device sign a whole invoice_request or invoice TLV stream; the
+   *  signature is verified here (host merkle root, key named by the stream,
+   *  BIP-340) before it is returned — SignatureVerificationError otherwise. */
+  async signBolt12(kind: Bolt12MessageName, tlvStream: Uint8Array): Promise<Bolt12Signature> {
+    const r = await this.transport.request(P.MSG_SIGN_BOLT12, encodeSignBolt12(kind, 'signature', tlvStream));
+    return verifySignBolt12Reply(kind, tlvStream, r);
+  }
+
+  /** Lightning ECDH with the node key: SHA-256 of the compressed shared point. */
+  async ecdh(point: Uint8Array | string): Promise<Uint8Array> {
+    const p = toBytes(point);
+    if (p.length !== P.ECDH_POINT_SIZE) throw new Error(`ecdh needs a 33-byte compressed point, not ${p.length} bytes`);
+    const r = await this.transport.request(P.MSG_ECDH, p);
+    if (r.length < P.ECDH_REPLY_SIZE) throw new Error(`ecdh reply of ${r.length} bytes`);
+    return r.slice(0, P.ECDH_REPLY_SIZE);
   }
 
   close(): Promise<void> {

@@ -27,7 +27,8 @@ export interface EmulatorOptions {
   image?: string;
   /** UART speed to pace both directions at; unthrottled when absent. */
   baud?: number;
-  /** Provision with this Core Lightning hsm_secret (32 bytes) before serving. */
+  /** Provision with this Core Lightning hsm_secret file (32-byte legacy, or
+   *  mnemonic format without passphrase) before serving. */
   hsmSecret?: Uint8Array;
   /** Network for --hsm-secret provisioning (NET_*). */
   network?: number;
@@ -230,6 +231,7 @@ function provisionDirect(chip: Chip, secret: Uint8Array, network: number, log: (
   const saved = chip.out;
   chip.out = (b) => dec.push(b);
   try {
+    // provision, mode PROVISION_HSM_SECRET: mode | network | hsm_secret file.
     const payload = Uint8Array.from([P.PROVISION_HSM_SECRET, network, ...secret]);
     chip.receive(encodeFrame(P.MSG_PROVISION, 1, payload));
   } finally {
@@ -242,5 +244,5 @@ function provisionDirect(chip: Chip, secret: Uint8Array, network: number, log: (
   if (err?.code === P.ERR_UNSUPPORTED) {
     throw new Error('--hsm-secret: this firmware does not implement the provision request yet (ERR_UNSUPPORTED)');
   }
-  throw new Error(`--hsm-secret: the firmware refused provisioning (${err ? statusName(err.code) : 'no reply'})`);
+  throw new Error(`--hsm-secret: the firmware refused provisioning (${err ? `${statusName(err.code)}${err.detail ? `, detail ${err.detail}` : ''}` : 'no reply'})`);
 }

@@ -7,21 +7,21 @@ import {
   INFO_OFF_PROTO, INFO_OFF_SESSION, INFO_OFF_SLOT, INFO_SIZE, NET_NONE, NODE_ID_SIZE, PROTO_VERSION,
 } from "../../../shared/protocol";
 import {
-  BOOT_INFO_OFF_IMAGE_HASH, BOOT_INFO_OFF_SLOT, FLASH_OK, FLASH_SECRET_OFF, PROV_MAGIC, PROV_OFF_NETWORK,
+  BOOT_INFO_OFF_IMAGE_HASH, BOOT_INFO_OFF_SLOT, PROV_OFF_NETWORK,
   PROV_OFF_NODE_ID,
 } from "../../../shared/board";
-import { board_flash_read } from "../board";
-import { copyBytes, fillBytes, get32, put16, put32 } from "../bytes";
+import { storeReadPublic } from "../../keys/store";
+import { copyBytes, fillBytes, put16, put32 } from "../bytes";
 import { bootCount, bootInfo, bootSession } from "../boot";
-import { FIRMWARE_VERSION } from "../version";
+import { runningVersion } from "../../boot/running";
 
 const PROV_HDR_SIZE: u32 = 48;
 const PROV_HDR: usize = memory.data(<i32>PROV_HDR_SIZE);
 
-/** Reads the provisioning record's public header; true when it is valid. */
+/** Reads the provisioning record's public header; true when it is valid
+ *  (committed and intact: magic and CRC, device/keys/store.ts). */
 function readProvHeader(): bool {
-  if (board_flash_read(FLASH_SECRET_OFF, PROV_HDR, PROV_HDR_SIZE) != FLASH_OK) return false;
-  return get32(PROV_HDR) == PROV_MAGIC;
+  return storeReadPublic(PROV_HDR, PROV_HDR_SIZE);
 }
 
 export function isProvisioned(): bool {
@@ -36,7 +36,7 @@ export function handleGetInfo(req: usize, len: i32, out: usize): i32 {
   store<u8>(out + INFO_OFF_FLAGS, prov ? INFO_FLAG_PROVISIONED : 0);
   store<u8>(out + INFO_OFF_NETWORK, prov ? load<u8>(PROV_HDR + PROV_OFF_NETWORK) : <u8>NET_NONE);
   store<u8>(out + INFO_OFF_SLOT, load<u8>(bootInfo() + BOOT_INFO_OFF_SLOT));
-  put32(out + INFO_OFF_FW_VERSION, FIRMWARE_VERSION);
+  put32(out + INFO_OFF_FW_VERSION, runningVersion()); // the signed image version (device/boot/running.ts)
   put32(out + INFO_OFF_BOOT_COUNT, bootCount());
   put32(out + INFO_OFF_SESSION, bootSession());
   put16(out + INFO_OFF_MAX_PAYLOAD, FRAME_MAX_PAYLOAD);
