@@ -7,3 +7,4 @@ export * from "./abi/bolt12";
 export * from "./abi/serial";
 export * from "./abi/keys";
 export { selftest } from "./selftest";
+export * from "./boot/abi";

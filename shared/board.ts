@@ -40,6 +40,10 @@ export const FLASH_COUNTERS_SIZE = 0x01000;
 /** The provisioning record (owned by the provisioning work). */
 export const FLASH_SECRET_OFF = 0x01000;
 export const FLASH_SECRET_SIZE = 0x02000;
+/** The bootloader's boot record: two sectors, one copy each (BOOTREC_* in
+ *  shared/firmware-image.ts). */
+export const FLASH_BOOT_OFF = 0x03000;
+export const FLASH_BOOT_SIZE = 0x02000;
 /** Firmware image slots A and B (owned by the bootloader work). */
 export const FLASH_SLOT_A_OFF = 0x10000;
 export const FLASH_SLOT_B_OFF = 0x40000;

@@ -90,7 +90,7 @@ describe('firmware requests', () => {
     for (const t of [P.MSG_SIGN_BOLT12, P.MSG_ECDH, P.MSG_BUILD_ONION, P.MSG_WIPE]) {
       expect(b.errorsOf(b.send(encodeFrame(t, 4, Uint8Array.of(1, 2)))).map((e) => [e.code, e.refType])).toEqual([[P.ERR_NOT_PROVISIONED, t]]);
     }
-    for (const t of [P.MSG_PROVISION, P.MSG_FW_BEGIN, P.MSG_REBOOT]) {
+    for (const t of [P.MSG_PROVISION]) { // fw_begin..reboot: test/boot-*.test.ts, test/flash-*.test.ts
       expect(b.errorsOf(b.send(encodeFrame(t, 5))).map((e) => [e.code, e.refType])).toEqual([[P.ERR_UNSUPPORTED, t]]);
     }
   });

@@ -14,6 +14,12 @@ import {
 import { sendError, sendFrame, txPayload } from "./tx";
 import { handlePing } from "./handlers/ping";
 import { handleGetInfo, isProvisioned } from "./handlers/info";
+import { MSG_FW_ABORT, MSG_FW_BEGIN, MSG_FW_CHUNK, MSG_FW_COMMIT, MSG_REBOOT } from "../../shared/protocol";
+import { handleFwBegin } from "./handlers/firmware-begin";
+import { handleFwChunk } from "./handlers/firmware-chunk";
+import { handleFwCommit } from "./handlers/firmware-commit";
+import { handleFwAbort } from "./handlers/firmware-abort";
+import { handleFwReboot } from "./handlers/firmware-reboot";
 import { MSG_ECDH, MSG_PROVISION, MSG_SIGN_BOLT12, MSG_WIPE } from "../../shared/protocol";
 import { handleProvision } from "./handlers/provision";
 import { handleWipe } from "./handlers/wipe";
@@ -36,7 +42,11 @@ function run(type: i32, req: usize, len: i32, out: usize): i32 {
     case MSG_SIGN_BOLT12: return handleSignBolt12(req, len, out);
     case MSG_ECDH: return handleEcdh(req, len, out);
     // case MSG_BUILD_ONION:             sendpay issue (RESERVED)
-    // case MSG_FW_BEGIN .. MSG_REBOOT:  bootloader work
+    case MSG_FW_BEGIN: return handleFwBegin(req, len, out);
+    case MSG_FW_CHUNK: return handleFwChunk(req, len, out);
+    case MSG_FW_COMMIT: return handleFwCommit(req, len, out);
+    case MSG_FW_ABORT: return handleFwAbort(req, len, out);
+    case MSG_REBOOT: return handleFwReboot(req, len, out);
     default: return -ERR_UNSUPPORTED;
   }
 }

@@ -1,25 +1,24 @@
 // The emulated microcontroller: firmware.wasm with the board's imports
 // (serial out, flash in the state directory, entropy). A reset throws the
-// instance away (RAM is lost, flash stays), instantiates the image again,
-// fills the boot info block and calls fw_boot(), which announces the boot.
+// instance away (RAM is lost, flash stays), runs the boot ROM (boot-rom.ts:
+// the built-in image's first stage picks the built-in image or a flashed
+// slot), instantiates the chosen image, fills the boot info block and calls
+// fw_boot(), which announces the boot.
 import { randomFillSync } from 'node:crypto';
-import {
-  BOOT_INFO_OFF_IMAGE_HASH, BOOT_INFO_OFF_IMAGE_LEN, BOOT_INFO_OFF_REASON, BOOT_INFO_OFF_SLOT, BOOT_INFO_SIZE,
-  RESET_WATCHDOG, SLOT_DIRECT,
-} from '../../shared/board.js';
+import { BOOT_INFO_OFF_REASON, RESET_SOFTWARE, RESET_WATCHDOG } from '../../shared/board.js';
 import { instantiateFirmware, type Firmware } from '../firmware/load.js';
+import { bootRom, type BuiltinImage } from './boot-rom.js';
 import type { FlashDevice } from './flash.js';
 
-export interface ChipImage {
-  wasm: Uint8Array<ArrayBuffer>;
-  sha256: Uint8Array;
-}
+export type ChipImage = BuiltinImage;
 
 export class Chip {
   private fw?: Firmware;
   private rxPtr = 0;
   private rxCap = 0;
   boots = 0;
+  /** Which slot runs (SLOT_*), for logs and tests. */
+  slot = 0;
 
   constructor(
     private readonly image: ChipImage,
@@ -32,19 +31,25 @@ export class Chip {
   /** Powers up or resets the chip with the given RESET_* reason. */
   boot(reason: number): void {
     this.boots++;
-    this.fw = instantiateFirmware(this.image.wasm, {
-      entropy: (b) => void randomFillSync(b),
-      serialWrite: (b) => this.out(b),
-      flash: this.flash,
-    });
+    this.fw = undefined;
+    const entropy = (b: Uint8Array) => void randomFillSync(b);
+    const choice = bootRom(this.image, this.flash, entropy, reason, this.log);
+    this.slot = choice.slot;
+    try {
+      this.fw = instantiateFirmware(choice.wasm, {
+        entropy,
+        serialWrite: (b) => this.out(b),
+        flash: this.flash,
+      });
+    } catch (err) {
+      this.log(`image does not start (${err instanceof Error ? err.message : err}); halted`);
+      return;
+    }
     const e = this.fw.exports;
     this.rxPtr = e.serial_rx_ptr() >>> 0;
     this.rxCap = e.serial_rx_cap() >>> 0;
-    const info = new Uint8Array(BOOT_INFO_SIZE);
+    const info = choice.info.slice();
     info[BOOT_INFO_OFF_REASON] = reason;
-    info[BOOT_INFO_OFF_SLOT] = SLOT_DIRECT;
-    new DataView(info.buffer).setUint32(BOOT_INFO_OFF_IMAGE_LEN, this.image.wasm.length, true);
-    info.set(this.image.sha256, BOOT_INFO_OFF_IMAGE_HASH);
     this.fw.write(e.fw_boot_info_ptr() >>> 0, info);
     try {
       e.fw_boot();
@@ -63,6 +68,10 @@ export class Chip {
       const n = Math.min(this.rxCap, bytes.length - i);
       fw.write(this.rxPtr, bytes.subarray(i, i + n));
       this.guard(() => fw.exports.serial_rx(n));
+      // The reboot request: its reply is out; the firmware asks for a reset.
+      if (this.fw === fw && typeof fw.exports.fw_reset_pending === 'function' && fw.exports.fw_reset_pending() !== 0) {
+        this.boot(RESET_SOFTWARE);
+      }
     }
   }
 

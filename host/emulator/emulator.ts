@@ -14,6 +14,8 @@ import { FrameDecoder, encodeFrame, type Frame } from '../transport/codec.js';
 import { statusName } from '../transport/errors.js';
 import { decodeError } from '../transport/messages.js';
 import { Chip } from './chip.js';
+import type { BuiltinImage } from './boot-rom.js';
+import { isImage, parseImage } from '../flash/image.js';
 import { serveControl } from './control.js';
 import { FaultFilter, type FaultCommand } from './faults.js';
 import { FileFlash } from './flash.js';
@@ -71,10 +73,10 @@ export class Emulator {
     let pty: Pty | undefined;
     let flash: FileFlash | undefined;
     try {
-      const wasm = readFileSync(o.image ?? DEFAULT_FIRMWARE_PATH);
-      const sha256 = createHash('sha256').update(wasm).digest();
+      const builtin = loadBuiltinImage(o.image ?? DEFAULT_FIRMWARE_PATH);
+      const sha256 = builtin.sha256;
       flash = new FileFlash(o.stateDir);
-      const chip = new Chip({ wasm, sha256 }, flash, () => undefined, log);
+      const chip = new Chip(builtin, flash, () => undefined, log);
       chip.boot(RESET_POWER_ON);
       if (o.hsmSecret) provisionDirect(chip, o.hsmSecret, o.network ?? P.NET_BITCOIN, log);
       const p = (pty = await openPty());
@@ -91,7 +93,8 @@ export class Emulator {
       });
       if (o.link) makeLink(o.link, p.path);
       if (o.control) e.server = await serveControl(o.control, (c) => e.fault(c));
-      log(`firmware ${sha256.toString('hex').slice(0, 16)}... on ${p.path}, state ${o.stateDir}` +
+      log(`firmware ${Buffer.from(sha256).toString('hex').slice(0, 16)}... on ${p.path}, state ${o.stateDir}` +
+        `${chip.slot ? `, running slot ${chip.slot === 1 ? 'A' : 'B'}` : ''}` +
         `${o.baud ? `, ${o.baud} baud` : ', unthrottled'}`);
       return e;
     } catch (err) {
@@ -245,4 +248,16 @@ function provisionDirect(chip: Chip, secret: Uint8Array, network: number, log: (
     throw new Error('--hsm-secret: this firmware does not implement the provision request yet (ERR_UNSUPPORTED)');
   }
   throw new Error(`--hsm-secret: the firmware refused provisioning (${err ? `${statusName(err.code)}${err.detail ? `, detail ${err.detail}` : ''}` : 'no reply'})`);
+}
+
+/** The chip's built-in image: a bare wasm, or a signed image (docs/firmware-images.md)
+ *  whose wasm runs with the header's version and hash (loaded as a debugger
+ *  would: the signature is the bootloader's business, not the ROM's). */
+function loadBuiltinImage(path: string): BuiltinImage {
+  const file = new Uint8Array(readFileSync(path));
+  if (isImage(file)) {
+    const img = parseImage(file);
+    return { wasm: img.wasm, sha256: img.hash, version: img.version };
+  }
+  return { wasm: file, sha256: new Uint8Array(createHash('sha256').update(file).digest()), version: 0 };
 }

@@ -13,7 +13,7 @@ import {
 import { storeReadPublic } from "../../keys/store";
 import { copyBytes, fillBytes, put16, put32 } from "../bytes";
 import { bootCount, bootInfo, bootSession } from "../boot";
-import { FIRMWARE_VERSION } from "../version";
+import { runningVersion } from "../../boot/running";
 
 const PROV_HDR_SIZE: u32 = 48;
 const PROV_HDR: usize = memory.data(<i32>PROV_HDR_SIZE);
@@ -36,7 +36,7 @@ export function handleGetInfo(req: usize, len: i32, out: usize): i32 {
   store<u8>(out + INFO_OFF_FLAGS, prov ? INFO_FLAG_PROVISIONED : 0);
   store<u8>(out + INFO_OFF_NETWORK, prov ? load<u8>(PROV_HDR + PROV_OFF_NETWORK) : <u8>NET_NONE);
   store<u8>(out + INFO_OFF_SLOT, load<u8>(bootInfo() + BOOT_INFO_OFF_SLOT));
-  put32(out + INFO_OFF_FW_VERSION, FIRMWARE_VERSION);
+  put32(out + INFO_OFF_FW_VERSION, runningVersion()); // the signed image version (device/boot/running.ts)
   put32(out + INFO_OFF_BOOT_COUNT, bootCount());
   put32(out + INFO_OFF_SESSION, bootSession());
   put16(out + INFO_OFF_MAX_PAYLOAD, FRAME_MAX_PAYLOAD);
