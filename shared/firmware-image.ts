@@ -59,21 +59,8 @@ export const FWC_OFF_VERSION = 4;
 export const FWC_OFF_HASH = 8;
 export const FWC_SIZE = 40;
 
-// ---- Firmware update refusals (0x40..0x4F of the ERR_* space) ------------------
-/** The header is not an image header this bootloader reads (magic, format,
- *  header size, wasm length 0 or larger than a slot). */
-export const ERR_FW_FORMAT = 0x40;
-/** Anti-rollback: the version is not newer than the running one or is below
- *  the stored minimum (detail: the version it had to exceed or reach). */
-export const ERR_FW_ROLLBACK = 0x41;
-/** The signature does not verify with the release key the device holds. */
-export const ERR_FW_SIGNATURE = 0x42;
-/** The wasm in flash does not hash to the header's SHA-256. */
-export const ERR_FW_HASH = 0x43;
-/** Out of sequence: no update in progress (none begun, or the device reset),
- *  a gap or a different byte at an offset already written, or commit before
- *  every byte arrived (detail: bytes received so far). */
-export const ERR_FW_STATE = 0x44;
+// ---- Firmware update refusals: ERR_FW_* (0x40..0x44) in shared/protocol.ts, so
+// the host's status names know them.
 
 // ---- Boot record: two copies, one per sector of the boot partition ------------
 //  0 magic u32 "BOOT" | 4 sequence u32 | 8 active slot u8 | 9 state u8 |

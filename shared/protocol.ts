@@ -177,6 +177,23 @@ export const ERR_WIPE_CONFIRM = 0x51;
 /** provision generate: the entropy source failed or looks stuck [1 = failed, 2 = stuck]. */
 export const ERR_ENTROPY = 0x52;
 
+// fw_begin / fw_chunk / fw_commit refusals (payloads and image format in
+// shared/firmware-image.ts; docs/firmware-images.md).
+/** Not an image header this bootloader reads (magic, format, header size,
+ *  wasm length 0 or larger than a slot). */
+export const ERR_FW_FORMAT = 0x40;
+/** Anti-rollback: not newer than the running image, or below the stored
+ *  minimum [the version it had to exceed or reach]. */
+export const ERR_FW_ROLLBACK = 0x41;
+/** The signature does not verify with the release key the device holds. */
+export const ERR_FW_SIGNATURE = 0x42;
+/** The wasm in flash does not hash to the header's SHA-256. */
+export const ERR_FW_HASH = 0x43;
+/** Out of sequence: no update in progress (none begun, or the device reset
+ *  since), a gap, different bytes at an offset already written, or commit
+ *  before every byte arrived [bytes received so far / offending offset]. */
+export const ERR_FW_STATE = 0x44;
+
 // ---- ERROR payload -----------------------------------------------------------
 //     code u8 | ref type u8 | discarded u32le | detail u32le
 export const ERROR_OFF_CODE = 0;

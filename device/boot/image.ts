@@ -4,11 +4,11 @@
 // streamed from flash in small pieces (a slot is larger than all of RAM's
 // spare room).
 import {
-  ERR_FW_FORMAT, ERR_FW_HASH, ERR_FW_SIGNATURE, IMG_FORMAT, IMG_HDR_SIZE, IMG_MAGIC, IMG_MAX_WASM, IMG_OFF_FLAGS,
+  IMG_FORMAT, IMG_HDR_SIZE, IMG_MAGIC, IMG_MAX_WASM, IMG_OFF_FLAGS,
   IMG_OFF_FORMAT, IMG_OFF_HASH, IMG_OFF_HDR_SIZE, IMG_OFF_SIG, IMG_OFF_WASM_LEN, IMG_SIGNED_SIZE,
   IMG_SIG_TAG_LEN,
 } from "../../shared/firmware-image";
-import { ERR_FLASH, HASH_SIZE } from "../../shared/protocol";
+import { ERR_FLASH, ERR_FW_FORMAT, ERR_FW_HASH, ERR_FW_SIGNATURE, HASH_SIZE } from "../../shared/protocol";
 import { FLASH_OK, FLASH_SLOT_A_OFF, FLASH_SLOT_B_OFF, SLOT_A } from "../../shared/board";
 import { SHA256_CTX_SIZE, sha256Final, sha256Init, sha256Update } from "../crypto/sha256";
 import { taggedHashInit } from "../crypto/tagged-hash";

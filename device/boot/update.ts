@@ -7,12 +7,12 @@
 // (one atomic record write, device/boot/record.ts) the record still selects
 // the running image, and the inactive slot is never booted unless it verifies.
 import {
-  BOOTREC_TRIAL, BOOTREC_TRIAL_BOOTING, ERR_FW_ROLLBACK, ERR_FW_STATE, FWB_OFF_MAX_CHUNK,
+  BOOTREC_TRIAL, BOOTREC_TRIAL_BOOTING, FWB_OFF_MAX_CHUNK,
   FWB_OFF_MIN, FWB_OFF_RUNNING, FWB_OFF_SLOT, FWB_SIZE, FWC_OFF_HASH, FWC_OFF_SLOT, FWC_OFF_VERSION, FWC_SIZE,
   FW_CHUNK_MAX, FW_CHUNK_OFF_DATA, FW_CHUNK_REPLY_SIZE, IMG_HDR_SIZE, IMG_OFF_HASH, IMG_OFF_VERSION,
   IMG_OFF_WASM_LEN,
 } from "../../shared/firmware-image";
-import { ERR_BAD_PAYLOAD, ERR_FLASH, HASH_SIZE } from "../../shared/protocol";
+import { ERR_BAD_PAYLOAD, ERR_FLASH, ERR_FW_ROLLBACK, ERR_FW_STATE, HASH_SIZE } from "../../shared/protocol";
 import { FLASH_ERR_IO, FLASH_OK, FLASH_SECTOR, SLOT_A, SLOT_B } from "../../shared/board";
 import { board_flash_erase, board_flash_read, board_flash_write } from "../proto/board";
 import { copyBytes, fillBytes, get32, put16, put32 } from "../proto/bytes";

@@ -15,6 +15,8 @@ const LOCAL: Record<string, Loader> = {
   decode: async () => (await import('./decode.js')).decode,
   daemon: async () => (await import('./daemon.js')).subcommand,
   emulator: async () => (await import('./emulator.js')).subcommand,
+  firmware: async () => (await import('./firmware.js')).subcommand,
+  flash: async () => (await import('./flash.js')).subcommand,
 };
 
 export function usage(): string {
