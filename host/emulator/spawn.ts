@@ -13,8 +13,8 @@ export interface SpawnedEmulator extends AnnouncedProcess<{ path: string }> {
 }
 
 /** Spawns `lnsigner emulator <args>`; rejects with its stderr if it exits first. */
-export async function spawnEmulator(args: string[]): Promise<SpawnedEmulator> {
-  const p = await spawnAnnounced<{ path: string }>('emulator', args);
+export async function spawnEmulator(args: string[], env?: NodeJS.ProcessEnv): Promise<SpawnedEmulator> {
+  const p = await spawnAnnounced<{ path: string }>('emulator', args, env && { ...process.env, ...env });
   const ci = args.indexOf('--control');
   const controlPath = ci >= 0 ? args[ci + 1] : undefined;
   return {
