@@ -85,14 +85,14 @@ describe('firmware requests', () => {
     ]);
   });
 
-  it('refuses requests that need a secret while unprovisioned, and answers not-yet-built ones with ERR_UNSUPPORTED', () => {
+  it('refuses requests that need a secret while unprovisioned; a provision without its fields is ERR_BAD_PAYLOAD', () => {
     const b = board();
     for (const t of [P.MSG_SIGN_BOLT12, P.MSG_ECDH, P.MSG_BUILD_ONION, P.MSG_WIPE]) {
       expect(b.errorsOf(b.send(encodeFrame(t, 4, Uint8Array.of(1, 2)))).map((e) => [e.code, e.refType])).toEqual([[P.ERR_NOT_PROVISIONED, t]]);
     }
-    for (const t of [P.MSG_PROVISION]) { // fw_begin..reboot: test/boot-*.test.ts, test/flash-*.test.ts
-      expect(b.errorsOf(b.send(encodeFrame(t, 5))).map((e) => [e.code, e.refType])).toEqual([[P.ERR_UNSUPPORTED, t]]);
-    }
+    // provision, wipe, sign_bolt12, ecdh: test/device-requests-*.test.ts;
+    // fw_begin..reboot: test/boot-*.test.ts, test/flash-*.test.ts
+    expect(b.errorsOf(b.send(encodeFrame(P.MSG_PROVISION, 5))).map((e) => [e.code, e.refType])).toEqual([[P.ERR_BAD_PAYLOAD, P.MSG_PROVISION]]);
   });
 
   it('answers an intact frame of an unknown type, or of a reply/event type, with ERR_UNKNOWN_TYPE and its size', () => {
