@@ -14,6 +14,7 @@ type Loader = () => Promise<Subcommand>;
 const LOCAL: Record<string, Loader> = {
   decode: async () => (await import('./decode.js')).decode,
   daemon: async () => (await import('./daemon.js')).subcommand,
+  demo: async () => (await import('./demo.js')).subcommand,
   emulator: async () => (await import('./emulator.js')).subcommand,
   firmware: async () => (await import('./firmware.js')).subcommand,
   flash: async () => (await import('./flash.js')).subcommand,
