@@ -1,4 +1,5 @@
 // Everything a command handler may use. The daemon builds one per process.
+import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { CurrencyConverter } from '../grammar/currency-converter.js';
 import type { DeviceInfo, DeviceSigner } from '../daemon/device-signer.js';
 import type { Network } from '../daemon/network.js';
@@ -10,10 +11,24 @@ export interface CommandContext {
   store: Store;
   network: Network;
   log: RpcLog;
-  /** The signing device and what it reported at start-up; absent when none is connected. */
+  /** The signing device and what it reported at start-up; absent when none is
+   *  connected or the one connected is not provisioned (see `deviceProblem`). */
   device?: { signer: DeviceSigner; info: DeviceInfo };
+  /** Why `device` is absent, for the error of commands that need it. */
+  deviceProblem?: string;
+  /** --developer: hidden dev_* parameters are accepted and tokens echoed. */
+  developer?: boolean;
+  /** Random bytes (invreq_metadata); crypto.randomBytes unless a test supplies one. */
+  randomBytes?: (n: number) => Uint8Array;
   /** Prices currency offers; absent: currency offers are refused. */
   currency?: CurrencyConverter;
   /** Builds offer TLVs and ids (the BOLT 12 codec); absent until the codec is wired in. */
   offerEncoder?: OfferEncoder;
+}
+
+/** The connected, provisioned device, or CLN's catch-all error (-1) saying why
+ *  there is none ("No signing device connected: <why we need it>"). */
+export function requireDevice(ctx: CommandContext, why: string): NonNullable<CommandContext['device']> {
+  if (ctx.device) return ctx.device;
+  throw new RpcError(ErrorCode.LIGHTNINGD, `${ctx.deviceProblem ?? 'No signing device connected'}: ${why}`);
 }

@@ -16,7 +16,7 @@ export const getinfo = defineMethod({
       network: ctx.network,
       firmware_version: dev?.firmwareVersion,
       image_hash: dev?.imageHash,
-      warning_no_device: dev ? undefined : 'No signing device connected',
+      warning_no_device: dev ? undefined : (ctx.deviceProblem ?? 'No signing device connected'),
       num_offers: offers.total,
       num_active_offers: offers.active,
       num_invoice_requests: invoice_requests.total,

@@ -1,13 +1,16 @@
 // The daemon's JSON-RPC methods, one module each.
 import type { RpcMethod } from '../rpc/method.js';
 import type { CommandContext } from './context.js';
+import { decode } from './decode.js';
 import { disableinvoicerequest } from './disableinvoicerequest.js';
 import { disableoffer } from './disableoffer.js';
 import { enableoffer } from './enableoffer.js';
 import { getinfo } from './getinfo.js';
 import { listinvoicerequests } from './listinvoicerequests.js';
 import { listoffers } from './listoffers.js';
+import { invoicerequest } from './invoicerequest.js';
 import { offer } from './offer.js';
+import { offerout } from './offerout.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -17,6 +20,9 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   enableoffer,
   listinvoicerequests,
   disableinvoicerequest,
+  invoicerequest,
+  offerout,
+  decode,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

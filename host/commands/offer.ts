@@ -11,7 +11,7 @@ import { bad, opt, optDef, req } from '../rpc/params.js';
 import { pBool, pEscapedString, pU32, pU64 } from '../rpc/param-types.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
 import { pOfferAmount, pRecurrence, pRecurrenceBase, pRecurrencePaywindow } from './amount-params.js';
-import type { CommandContext } from './context.js';
+import { requireDevice, type CommandContext } from './context.js';
 import { offerEntry } from './format.js';
 import type { OfferFields } from './offer-encoder.js';
 
@@ -51,9 +51,7 @@ export const offer = defineMethod({
     if (p.recurrence && p.recurrence.period === 0) bad('recurrence', 'Offer contains invalid recurrence period 0');
     if (p.recurrence_limit === 0) bad('recurrence_limit', 'invalid recurrence limit 0');
 
-    if (!ctx.device) {
-      throw new RpcError(ErrorCode.LIGHTNINGD, 'No signing device connected: the offer needs its node id');
-    }
+    const device = requireDevice(ctx, 'the offer needs its node id');
 
     // CLN probes `currencyconvert` with amount 1 before creating a currency
     // offer, and refuses the offer when nothing can price it.
@@ -89,7 +87,7 @@ export const offer = defineMethod({
       issuer: p.issuer,
       quantityMax: p.quantity_max,
       absoluteExpiry: p.absolute_expiry,
-      issuerId: ctx.device.info.nodeId,
+      issuerId: device.info.nodeId,
       recurrence: p.recurrence,
       recurrenceBase: p.recurrence_base && {
         basetime: p.recurrence_base.basetime,

@@ -38,6 +38,9 @@ export interface DaemonPlugins {
   offerEncoder?: OfferEncoder;
   /** Overrides --currency-rates. */
   currency?: CurrencyConverter;
+  /** Sees (and may wrap parts of) the command context before the socket opens:
+   *  the benchmark times the device and the store through it. */
+  onContext?: (ctx: CommandContext) => void;
 }
 
 export interface RunningDaemon {
@@ -66,6 +69,7 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
     store.bindMeta('network', cfg.network);
 
     let device: CommandContext['device'];
+    let deviceProblem = 'No signing device connected';
     if (cfg.device) {
       if (!plugins.connectDevice) {
         log.warn(`--device ${cfg.device}: no device client in this build; running without a device`);
@@ -83,6 +87,7 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
         } catch (e) {
           // An unprovisioned device is not fatal: store commands still work.
           if (!(e instanceof DeviceNotProvisionedError)) throw e;
+          deviceProblem = 'The signing device is not provisioned (no node key yet)';
           log.warn(`device ${cfg.device}: ${e.message}; commands that need the device will fail`);
         }
       }
@@ -99,9 +104,12 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       network: cfg.network,
       log,
       device,
+      deviceProblem: device ? undefined : deviceProblem,
+      developer: cfg.developer ?? false,
       currency,
       offerEncoder: plugins.offerEncoder ?? bolt12OfferEncoder,
     };
+    plugins.onContext?.(context);
     const server = new RpcServer({ methods: commandMap(), context, log, developer: cfg.developer });
     const rpcFile = join(dataDir, RPC_FILE);
     await server.listen(rpcFile);

@@ -43,6 +43,20 @@ export class Store {
     }).immediate();
   }
 
+  /**
+   * An invoice for one of our offers was paid (the payment flow calls this):
+   * the offer is marked used, and a single_use offer becomes inactive for
+   * good (enableoffer then answers 1007). One transaction.
+   */
+  markOfferPaid(offerId: string) {
+    return this.offers.markUsed(offerId);
+  }
+
+  /** We paid an invoice for one of our invoice_requests: used; single_use => inactive. */
+  markInvoiceRequestPaid(invreqId: string) {
+    return this.invoiceRequests.markUsed(invreqId);
+  }
+
   counts() {
     return { offers: this.offers.counts(), invoice_requests: this.invoiceRequests.counts() };
   }
