@@ -37,6 +37,15 @@ describe('firmware.wasm build', () => {
     expect(wasm.length).toBeLessThanOrEqual(FIRMWARE_MAX_BYTES);
   });
 
+  it('contains no allocator and never grows memory (static buffers only)', () => {
+    // The release build's text form (asconfig.json textFile) names every function it kept.
+    const wat = readFileSync(FIRMWARE_WASM.replace(/\.wasm$/, '.wat'), 'utf8');
+    const funcs = [...wat.matchAll(/\(func \$([^\s)]+)/g)].map((m) => m[1]);
+    expect(funcs.length).toBeGreaterThan(50); // the names are really there
+    expect(funcs.filter((f) => f.startsWith('~lib/rt/') || /__(new|alloc|renew|realloc)$/.test(f))).toEqual([]);
+    expect(wat).not.toContain('memory.grow');
+  });
+
   it(`declares at most ${FIRMWARE_MAX_PAGES} pages of memory, with a maximum`, () => {
     const fw = loadFirmware();
     expect(fw.memory.buffer.byteLength).toBeLessThanOrEqual(FIRMWARE_MAX_PAGES * 65536);
