@@ -8,3 +8,4 @@ import { secpSuite } from './secp.js'; suites.push(secpSuite);
 import { serialSuite } from './serial.js'; suites.push(serialSuite);
 import { bolt12HostSuite } from './bolt12-host.js'; suites.push(bolt12HostSuite);
 import { keysSuite } from './keys.js'; suites.push(keysSuite);
+import { daemonSuite } from './daemon.js'; suites.push(daemonSuite);
