@@ -20,9 +20,33 @@ const LOCAL: Record<string, Loader> = {
   flash: async () => (await import('./flash.js')).subcommand,
 };
 
+// One line each for `lnsigner help` (kept here so help loads no subcommand).
+const LOCAL_SUMMARY: Record<string, string> = {
+  daemon: 'run the bridge daemon: --device <path> --data-dir <dir> [--network ...]',
+  decode: 'decode a BOLT 12 string (lno/lnr/lni) with no daemon or device',
+  demo: 'emulated signer + daemon on local defaults (what npm start runs)',
+  emulator: 'run the firmware behind a pseudo-terminal: --state <dir> [--hsm-secret <hex>] [--baud <n>]',
+  firmware: 'firmware images: keygen | sign --key <file> <wasm> -o <image> | info <image>',
+  flash: 'upload a signed image: --device <path> <image>',
+};
+
+// JSON-RPC methods of the daemon (`lnsigner [--data-dir <dir>] <method> [params...]`).
+const DAEMON_METHODS = [
+  'getinfo', 'offer', 'listoffers', 'disableoffer', 'enableoffer', 'invoicerequest', 'offerout',
+  'listinvoicerequests', 'disableinvoicerequest', 'decode',
+];
+
 export function usage(): string {
-  const lines = Object.keys(LOCAL).sort().map((k) => `  ${k}`);
-  return ['usage: lnsigner <command> [args...]', '', 'commands:', ...lines].join('\n');
+  const local = Object.keys(LOCAL).sort().map((k) => `  ${k.padEnd(10)} ${LOCAL_SUMMARY[k] ?? ''}`.trimEnd());
+  return [
+    'usage: lnsigner <command> [args...]',
+    '       lnsigner [--data-dir <dir>] [-k] <method> [params...]   (sent to the daemon)',
+    '',
+    'commands:',
+    ...local,
+    '',
+    `daemon methods: ${DAEMON_METHODS.join(', ')}`,
+  ].join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
