@@ -1,0 +1,240 @@
+// BOLT 4 Sphinx for the simulated network: the per-hop processing a
+// forwarding node does (peel), the sender-side construction (used by tests
+// and tools to make onions the simulator then peels), and the failure onion
+// (return path). Written against bolt-digest §4 with @noble/* only; it shares
+// no code with the firmware's onion builder, so the simulator is an
+// independent check of it.
+import { secp } from '../crypto/noble.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { chacha20 } from '@noble/ciphers/chacha.js';
+
+export const ONION_PAYLOADS_LEN = 1300;
+export const ONION_PACKET_LEN = 1 + 33 + ONION_PAYLOADS_LEN + 32; // 1366
+const N = secp.Point.CURVE().n;
+
+const enc = new TextEncoder();
+const ZERO12 = new Uint8Array(12);
+
+export const concat = (...a: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(a.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of a) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+};
+
+export const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+export const fromHex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+
+/** Constant-time equality of two byte strings of equal length. */
+export function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/** §4.2: ss = SHA256(compressed(k · P)). */
+export function ecdh(secret: Uint8Array, point: Uint8Array): Uint8Array {
+  return sha256(secp.getSharedSecret(secret, point, true));
+}
+
+/** §4.2: key(name, ss) = HMAC-SHA256(key = ASCII name, data = ss). */
+export const deriveKey = (name: 'rho' | 'mu' | 'um' | 'pad' | 'ammag', ss: Uint8Array) => hmac(sha256, enc.encode(name), ss);
+
+/** §4.2: ChaCha20 keystream, 96-bit zero nonce, counter 0. */
+export const stream = (key: Uint8Array, len: number) => chacha20(key, ZERO12, new Uint8Array(len));
+
+const xorInto = (dst: Uint8Array, src: Uint8Array) => {
+  for (let i = 0; i < dst.length; i++) dst[i] ^= src[i];
+};
+
+/** BigSize (BOLT 1) read: value and bytes used, or undefined when truncated / non-minimal. */
+export function readBigSize(b: Uint8Array, at: number): { value: bigint; size: number } | undefined {
+  if (at >= b.length) return undefined;
+  const first = b[at];
+  const width = first < 0xfd ? 0 : first === 0xfd ? 2 : first === 0xfe ? 4 : 8;
+  if (width === 0) return { value: BigInt(first), size: 1 };
+  if (at + 1 + width > b.length) return undefined;
+  let v = 0n;
+  for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(b[at + 1 + i]);
+  const min = width === 2 ? 0xfdn : width === 4 ? 0x10000n : 0x100000000n;
+  if (v < min) return undefined;
+  return { value: v, size: 1 + width };
+}
+
+export function writeBigSize(v: bigint): Uint8Array {
+  if (v < 0xfdn) return Uint8Array.of(Number(v));
+  const width = v <= 0xffffn ? 2 : v <= 0xffffffffn ? 4 : 8;
+  const out = new Uint8Array(1 + width);
+  out[0] = width === 2 ? 0xfd : width === 4 ? 0xfe : 0xff;
+  for (let i = 0; i < width; i++) out[width - i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Per-hop processing (§4.4)
+
+export type PeelResult =
+  | { ok: true; sharedSecret: Uint8Array; payload: Uint8Array; final: true }
+  | { ok: true; sharedSecret: Uint8Array; payload: Uint8Array; final: false; next: Uint8Array }
+  /** A BADONION failure: code and sha256_of_onion (the data of update_fail_malformed_htlc). */
+  | { ok: false; code: number; sha256OfOnion: Uint8Array; sharedSecret?: Uint8Array };
+
+export const FAIL_INVALID_ONION_VERSION = 0xc004;
+export const FAIL_INVALID_ONION_HMAC = 0xc005;
+export const FAIL_INVALID_ONION_KEY = 0xc006;
+export const FAIL_INVALID_ONION_PAYLOAD = 0x4016;
+
+/**
+ * Processes one payment onion at a hop holding `nodeSecret`. `ad` is the
+ * associated data (the HTLC's payment_hash). Returns the payload (without
+ * its length prefix) and either the packet for the next hop or `final`.
+ * A malformed length/payload yields `payloadError` via code 0x4016.
+ */
+export function peel(onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array): PeelResult {
+  const sha256OfOnion = sha256(onion);
+  const bad = (code: number, sharedSecret?: Uint8Array): PeelResult => ({ ok: false, code, sha256OfOnion, sharedSecret });
+  // §4.4 step 1: version ≠ 0 → fail (invalid_onion_version).
+  if (onion.length !== ONION_PACKET_LEN) return bad(FAIL_INVALID_ONION_VERSION);
+  if (onion[0] !== 0) return bad(FAIL_INVALID_ONION_VERSION);
+  const pub = onion.subarray(1, 34);
+  // §4.4 step 1: public_key not a valid point → fail (invalid_onion_key).
+  let point: InstanceType<typeof secp.Point>;
+  try {
+    point = secp.Point.fromBytes(pub);
+  } catch {
+    return bad(FAIL_INVALID_ONION_KEY);
+  }
+  const payloads = onion.subarray(34, 34 + ONION_PAYLOADS_LEN);
+  const hmacGot = onion.subarray(34 + ONION_PAYLOADS_LEN);
+  // §4.4 step 4: ss = ECDH(public_key, node_secret); HMAC(mu, hop_payloads ‖ ad) in constant time.
+  const ss = ecdh(nodeSecret, pub);
+  const want = hmac(sha256, deriveKey('mu', ss), concat(payloads, ad));
+  if (!ctEqual(want, hmacGot)) return bad(FAIL_INVALID_ONION_HMAC, ss);
+  // §4.4 step 5: XOR hop_payloads ‖ 1300 zero bytes with a 2600-byte rho stream.
+  const buf = new Uint8Array(2 * ONION_PAYLOADS_LEN);
+  buf.set(payloads);
+  xorInto(buf, stream(deriveKey('rho', ss), buf.length));
+  // §4.4 step 6: BigSize length (malformed or < 2 → fail), payload, 32-byte next_hmac.
+  const len = readBigSize(buf, 0);
+  if (!len || len.value < 2n || len.value > BigInt(ONION_PAYLOADS_LEN)) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
+  const start = len.size;
+  const end = start + Number(len.value);
+  if (end + 32 > ONION_PAYLOADS_LEN) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
+  const payload = buf.slice(start, end);
+  const nextHmac = buf.slice(end, end + 32);
+  // §4.4 step 7: next_hmac all zero → final destination.
+  if (nextHmac.every((x) => x === 0)) return { ok: true, sharedSecret: ss, payload, final: true };
+  // Otherwise forward: public_key · SHA256(public_key ‖ ss), next 1300 bytes, next_hmac.
+  const blind = secp.etc.mod(secp.etc.bytesToNumberBE(sha256(concat(pub, ss))), N);
+  const nextPub = point.multiply(blind).toBytes(true);
+  const next = concat(Uint8Array.of(0), nextPub, buf.subarray(end + 32, end + 32 + ONION_PAYLOADS_LEN), nextHmac);
+  return { ok: true, sharedSecret: ss, payload, final: false, next };
+}
+
+// ---------------------------------------------------------------------------
+// Construction (§4.3)
+
+export interface SphinxHop {
+  /** 33-byte node id. */
+  pubkey: Uint8Array;
+  /** TLV payload WITH its BigSize length prefix (as in onion-test.json). */
+  payload: Uint8Array;
+}
+
+/** Shared secrets for a route from a session key (§4.2 ephemeral blinding). */
+export function sharedSecrets(sessionKey: Uint8Array, pubkeys: Uint8Array[]): Uint8Array[] {
+  let ek = secp.etc.bytesToNumberBE(sessionKey);
+  const out: Uint8Array[] = [];
+  for (const pk of pubkeys) {
+    const ekBytes = secp.etc.numberToBytesBE(ek);
+    const epk = secp.getPublicKey(ekBytes, true);
+    const ss = ecdh(ekBytes, pk);
+    out.push(ss);
+    const b = secp.etc.mod(secp.etc.bytesToNumberBE(sha256(concat(epk, ss))), N);
+    ek = secp.etc.mod(ek * b, N);
+  }
+  return out;
+}
+
+export function buildOnion(sessionKey: Uint8Array, hops: SphinxHop[], ad: Uint8Array): { onion: Uint8Array; sharedSecrets: Uint8Array[] } {
+  const ss = sharedSecrets(sessionKey, hops.map((h) => h.pubkey));
+  const size = (i: number) => hops[i].payload.length + 32;
+  if (hops.reduce((n, _, i) => n + size(i), 0) > ONION_PAYLOADS_LEN) throw new Error('payloads exceed the onion size');
+  // Filler (§4.3 step 2).
+  let filler = new Uint8Array(0);
+  for (let i = 0; i < hops.length - 1; i++) {
+    const f = new Uint8Array(filler.length + size(i));
+    f.set(filler);
+    const s = stream(deriveKey('rho', ss[i]), ONION_PAYLOADS_LEN + size(i));
+    xorInto(f, s.subarray(s.length - f.length));
+    filler = f;
+  }
+  // Initial mix header from the session key's pad stream (§4.3 step 3).
+  let mix = stream(deriveKey('pad', sessionKey), ONION_PAYLOADS_LEN);
+  let nextHmac = new Uint8Array(32);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const shifted = new Uint8Array(ONION_PAYLOADS_LEN);
+    shifted.set(concat(hops[i].payload, nextHmac).subarray(0, ONION_PAYLOADS_LEN));
+    shifted.set(mix.subarray(0, ONION_PAYLOADS_LEN - size(i)), size(i));
+    xorInto(shifted, stream(deriveKey('rho', ss[i]), ONION_PAYLOADS_LEN));
+    if (i === hops.length - 1) shifted.set(filler, ONION_PAYLOADS_LEN - filler.length);
+    mix = shifted;
+    nextHmac = hmac(sha256, deriveKey('mu', ss[i]), concat(mix, ad));
+  }
+  const onion = concat(Uint8Array.of(0), secp.getPublicKey(sessionKey, true), mix, nextHmac);
+  return { onion, sharedSecrets: ss };
+}
+
+// ---------------------------------------------------------------------------
+// Failure onion (§4.9)
+
+/** Body size (failure_len + pad_len) the erring node pads to. */
+export const FAILURE_BODY_LEN = 256;
+
+/**
+ * Erring node: payload = u16 failure_len ‖ failuremsg ‖ u16 pad_len ‖ pad
+ * (failure_len + pad_len = 256), packet = HMAC(um, payload) ‖ payload, then
+ * XOR with the erring node's own ammag stream.
+ */
+export function createFailureOnion(ss: Uint8Array, failuremsg: Uint8Array): Uint8Array {
+  const padLen = Math.max(0, FAILURE_BODY_LEN - failuremsg.length);
+  const payload = new Uint8Array(2 + failuremsg.length + 2 + padLen);
+  new DataView(payload.buffer).setUint16(0, failuremsg.length);
+  payload.set(failuremsg, 2);
+  new DataView(payload.buffer).setUint16(2 + failuremsg.length, padLen);
+  const packet = concat(hmac(sha256, deriveKey('um', ss), payload), payload);
+  return wrapFailureOnion(ss, packet);
+}
+
+/** Every hop on the way back XORs the packet with its own ammag stream (§4.9). */
+export function wrapFailureOnion(ss: Uint8Array, packet: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(packet);
+  xorInto(out, stream(deriveKey('ammag', ss), out.length));
+  return out;
+}
+
+/**
+ * Origin (§4.9): peel with ammag_i in route order and test HMAC(um_i,
+ * packet[32:]) == packet[0:32]; the first match is the erring hop.
+ */
+export function decodeFailureOnion(
+  secrets: Uint8Array[],
+  packet: Uint8Array,
+): { index: number; failuremsg: Uint8Array } | undefined {
+  let p = packet;
+  for (let i = 0; i < secrets.length; i++) {
+    p = wrapFailureOnion(secrets[i], p);
+    if (p.length < 32 + 4) continue;
+    const mac = hmac(sha256, deriveKey('um', secrets[i]), p.subarray(32));
+    if (!ctEqual(mac, p.subarray(0, 32))) continue;
+    const flen = (p[32] << 8) | p[33];
+    if (34 + flen + 2 > p.length) return undefined;
+    return { index: i, failuremsg: p.slice(34, 34 + flen) };
+  }
+  return undefined;
+}
