@@ -8,3 +8,4 @@ export * from "./abi/serial";
 export * from "./abi/keys";
 export { selftest } from "./selftest";
 export * from "./boot/abi";
+export * from "./abi/onion";

@@ -286,3 +286,12 @@ export const ECDH_REPLY_SIZE = 32;
 /** Public key sizes used by the payloads above. */
 export const NODE_ID_SIZE = 33;
 export const HASH_SIZE = 32;
+
+// ---- build_onion (MSG_BUILD_ONION) / onion construction -----------------------
+// docs/protocol.md "build_onion", docs/firmware/onion.md.
+/** Most hops in one onion (BOLT 4 error decoding assumes at most 27). */
+export const ONION_MAX_HOPS = 27;
+/** Routing info size of a payment onion (hop_payloads). */
+export const ONION_MAX_ROUTING = 1300;
+/** version ‖ public key[33] ‖ hop_payloads[1300] ‖ hmac[32]. */
+export const ONION_PACKET_SIZE = 1366;

@@ -1,0 +1,66 @@
+// Exported onion construction (chip interface), Core Lightning `createonion`
+// semantics with a caller-supplied session key: a pure function of its inputs
+// (the device secret is never read here; the serial build_onion request is the
+// path that derives session keys from it). docs/firmware/onion.md.
+import { ONION_MAX_HOPS, ONION_MAX_ROUTING } from "../../shared/protocol";
+import { bigsizeRead, bigsizeValue } from "../bolt12/tlv";
+import {
+  ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_OK, onionBuild, onionErrHop, onionPacketSize, onionSetHop,
+} from "../onion/sphinx";
+import { inMemory } from "./bounds";
+
+/** A (pointer, length) argument reaches outside linear memory. */
+export const ONION_ERR_ARG: i32 = 8;
+
+const OUT: usize = memory.data(<i32>(1 + 33 + ONION_MAX_ROUTING + 32), 8);
+const SS: usize = memory.data(<i32>ONION_MAX_HOPS * 32, 8);
+let lastErrHop: i32 = 0;
+
+export function onion_abi_version(): u32 {
+  return 1;
+}
+
+/** Hop index of the last ONION_ERR_PUBKEY / ONION_ERR_PAYLOAD. */
+export function onion_err_hop(): i32 {
+  return lastErrHop;
+}
+
+/**
+ * createonion: `hops` (hopsLen bytes) is n records of node id[33] ‖ payload,
+ * the payload carrying its BigSize length prefix exactly as createonion's
+ * `hops[i].payload`. Writes the packet (1 + 33 + onionSize + 32 bytes) to `out`
+ * and the n shared secrets (32 bytes each) to `ssOut`, only on success.
+ * Returns ONION_OK or an ONION_ERR_* code.
+ */
+export function onion_create(
+  hops: usize, hopsLen: usize, n: i32, assoc: usize, assocLen: usize, session: usize, onionSize: usize,
+  out: usize, ssOut: usize,
+): i32 {
+  lastErrHop = 0;
+  if (n < 1 || n > ONION_MAX_HOPS) return ONION_ERR_HOPS;
+  if (onionSize > <usize>ONION_MAX_ROUTING) onionSize = <usize>ONION_MAX_ROUTING + 1; // refused by onionBuild
+  if (!inMemory(hops, hopsLen) || !inMemory(assoc, assocLen) || !inMemory(session, 32)) return ONION_ERR_ARG;
+  if (!inMemory(out, onionPacketSize(onionSize)) || !inMemory(ssOut, <usize>n * 32)) return ONION_ERR_ARG;
+  let p = hops;
+  const end = hops + hopsLen;
+  for (let i = 0; i < n; i++) {
+    if (end - p < 34) { lastErrHop = i; return ONION_ERR_PAYLOAD; }
+    const d = p + 33;
+    const k = bigsizeRead(d, end - d);
+    if (k < 0 || bigsizeValue > <u64>(end - d - <usize>k)) { lastErrHop = i; return ONION_ERR_PAYLOAD; }
+    const len = <usize>k + <usize>bigsizeValue;
+    onionSetHop(i, p, d, len);
+    p = d + len;
+  }
+  if (p != end) { lastErrHop = n - 1; return ONION_ERR_PAYLOAD; }
+  const r = onionBuild(OUT, SS, session, n, assoc, assocLen, onionSize);
+  if (r != ONION_OK) {
+    lastErrHop = onionErrHop;
+    return r;
+  }
+  const size = onionPacketSize(onionSize);
+  for (let j: usize = 0; j < size; j++) store<u8>(out + j, load<u8>(OUT + j));
+  for (let j: usize = 0; j < <usize>n * 32; j++) store<u8>(ssOut + j, load<u8>(SS + j));
+  for (let j: usize = 0; j < <usize>ONION_MAX_HOPS * 32; j++) store<u8>(SS + j, 0);
+  return ONION_OK;
+}
