@@ -1,0 +1,302 @@
+// The simnet's lightningd-compatible JSON-RPC socket for the payer node,
+// served with the daemon's own JSON-RPC server (host/rpc/): getinfo,
+// getroute, sendonion, waitsendpay, listsendpays, listpeerchannels, plus the
+// test-only dev-simnet-* controls (docs/host/simnet.md).
+import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { RpcServer, type RpcLog } from '../rpc/server.js';
+import { defineMethod, type RpcMethod } from '../rpc/method.js';
+import { bad, opt, optDef, req, type ParamParser } from '../rpc/params.js';
+import { pSha256, pString, pU32, pU64 } from '../rpc/param-types.js';
+import { rawText, toPlain } from '../rpc/json-scan.js';
+import { RpcError, ErrorCode } from '../rpc/errors.js';
+import { parseAmountMsat } from '../grammar/msat.js';
+import { Network, type FaultKind, type SimnetOptions } from './network.js';
+import { SimLightningd } from './lightningd.js';
+
+export const SIMNET_RPC_FILE = 'lightning-rpc';
+
+// --- parameter parsers (CLN reason strings where CLN has the type) -------
+
+/** CLN param_msat: a number, or a string in the amount grammar. */
+const pMsat: ParamParser<bigint> = (tok, name) => {
+  const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
+  const v = text === undefined ? undefined : parseAmountMsat(text);
+  return v ?? bad(name, 'should be a millisatoshi amount', tok);
+};
+/** CLN param_node_id: 33 bytes of hex. */
+const pNodeId: ParamParser<string> = (tok, name) => {
+  if (tok.type === 'string' && /^0[23][0-9a-fA-F]{64}$/.test(tok.value)) return tok.value.toLowerCase();
+  return bad(name, 'should be a node id', tok);
+};
+const pHex: ParamParser<string> = (tok, name) => {
+  if (tok.type === 'string' && /^([0-9a-fA-F]{2})+$/.test(tok.value)) return tok.value.toLowerCase();
+  return bad(name, 'should be hex', tok);
+};
+const pScid: ParamParser<string> = (tok, name) => {
+  if (tok.type === 'string' && /^\d+x\d+x\d+$/.test(tok.value)) return tok.value;
+  return bad(name, 'should be a short_channel_id of form NxNxN', tok);
+};
+/** riskfactor: a decimal number (CLN param_millionths). */
+const pDecimal: ParamParser<number> = (tok, name) => {
+  const t = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : '';
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(t)) return bad(name, 'should be a non-negative floating-point number', tok);
+  return Number(t);
+};
+const pSecretArray: ParamParser<string[]> = (tok, name) => {
+  if (tok.type !== 'array') return bad(name, 'should be an array', tok);
+  return tok.items.map((t) => (t.type === 'string' && /^[0-9a-fA-F]{64}$/.test(t.value) ? t.value.toLowerCase() : bad(name, 'should be an array of 32-byte hex secrets', tok)));
+};
+const pStringArray: ParamParser<string[]> = (tok, name) => {
+  if (tok.type !== 'array') return bad(name, 'should be an array', tok);
+  return tok.items.map((t) => (t.type === 'string' ? t.value : bad(name, 'should be an array of strings', tok)));
+};
+
+interface FirstHop { id?: string; channel?: string; amountMsat: bigint; delay: number }
+/** §6 first_hop: id, amount_msat, delay (≥ 1), optional channel; other members ignored. */
+const pFirstHop: ParamParser<FirstHop> = (tok, name) => {
+  if (tok.type !== 'object') return bad(name, 'should be an object', tok);
+  const m = (k: string) => tok.members.find((x) => x.key.value === k)?.value;
+  const id = m('id');
+  const channel = m('channel');
+  const amount = m('amount_msat');
+  const delay = m('delay');
+  if (!amount) throw new RpcError(ErrorCode.INVALID_PARAMS, 'first_hop: missing amount_msat');
+  if (!delay) throw new RpcError(ErrorCode.INVALID_PARAMS, 'first_hop: missing delay');
+  return {
+    id: id ? pNodeId(id, `${name}.id`) : undefined,
+    channel: channel ? pScid(channel, `${name}.channel`) : undefined,
+    amountMsat: pMsat(amount, `${name}.amount_msat`),
+    delay: pU32(delay, `${name}.delay`),
+  };
+};
+
+const FAULT_KINDS: readonly FaultKind[] = ['no_liquidity', 'offline', 'wrong_secret', 'expiry_too_soon', 'corrupt_onion'];
+const pFaultKind: ParamParser<FaultKind> = (tok, name) => {
+  if (tok.type === 'string' && (FAULT_KINDS as readonly string[]).includes(tok.value)) return tok.value as FaultKind;
+  return bad(name, `should be one of ${FAULT_KINDS.join(', ')}`, tok);
+};
+
+// --- methods -----------------------------------------------------------------
+
+export interface SimnetContext {
+  net: Network;
+  ld: SimLightningd;
+}
+
+type M = RpcMethod<any, SimnetContext>;
+
+const nodeRef = (net: Network, ref: string | undefined, what: string) => {
+  if (ref === undefined) return undefined;
+  const n = net.node(ref);
+  if (!n) throw new RpcError(ErrorCode.INVALID_PARAMS, `${what}: unknown node ${ref}`);
+  return n.index;
+};
+
+export const SIMNET_METHODS: M[] = [
+  defineMethod({
+    name: 'getinfo',
+    summary: 'The payer node: id, alias, channel counts, blockheight, network',
+    params: {},
+    run: (_a, ctx: SimnetContext) => ctx.ld.getinfo(),
+  }),
+  defineMethod({
+    name: 'listpeerchannels',
+    summary: "The payer's channels",
+    params: { id: opt(pNodeId), short_channel_id: opt(pScid) },
+    run: ({ values }, ctx: SimnetContext) => ctx.ld.listpeerchannels(values.id, values.short_channel_id),
+  }),
+  defineMethod({
+    name: 'getroute',
+    summary: 'Cheapest route to a node (cln-rpc-digest §1.18)',
+    params: {
+      id: req(pNodeId),
+      amount_msat: req(pMsat),
+      riskfactor: req(pDecimal),
+      cltv: optDef(pU32, 9),
+      fromid: opt(pNodeId),
+      fuzzpercent: opt(pDecimal),
+      exclude: optDef(pStringArray, [] as string[]),
+      maxhops: optDef(pU32, 20),
+    },
+    run: ({ values: v }, ctx: SimnetContext) =>
+      ctx.ld.getroute({ id: v.id, amountMsat: v.amount_msat, riskfactor: v.riskfactor, cltv: v.cltv, fromid: v.fromid, exclude: v.exclude, maxhops: v.maxhops }),
+  }),
+  defineMethod({
+    name: 'sendonion',
+    summary: 'Send a pre-built onion to the first peer (cln-rpc-digest §6)',
+    params: {
+      onion: req(pHex),
+      first_hop: req(pFirstHop),
+      payment_hash: req(pSha256),
+      label: opt(pString()),
+      shared_secrets: opt(pSecretArray),
+      partid: optDef(pU64, 0n),
+      bolt11: opt(pString(8192)),
+      amount_msat: optDef(pMsat, 0n),
+      destination: opt(pNodeId),
+      localinvreqid: opt(pSha256),
+      groupid: opt(pU64),
+      description: opt(pString()),
+      total_amount_msat: optDef(pMsat, 0n),
+    },
+    run: ({ values: v }, ctx: SimnetContext) =>
+      ctx.ld.sendonion({
+        onion: v.onion,
+        firstHop: v.first_hop,
+        paymentHash: v.payment_hash,
+        label: v.label,
+        sharedSecrets: v.shared_secrets,
+        partid: v.partid,
+        bolt11: v.bolt11,
+        amountMsat: v.amount_msat,
+        destination: v.destination,
+        groupid: v.groupid,
+        description: v.description,
+        totalAmountMsat: v.total_amount_msat,
+      }),
+  }),
+  defineMethod({
+    name: 'waitsendpay',
+    summary: 'Wait for a payment part to complete or fail (cln-rpc-digest §1.15)',
+    params: { payment_hash: req(pSha256), timeout: opt(pU32), partid: optDef(pU64, 0n), groupid: opt(pU64) },
+    run: ({ values: v }, ctx: SimnetContext) => ctx.ld.waitsendpay(v.payment_hash, v.timeout, v.partid, v.groupid),
+  }),
+  defineMethod({
+    name: 'listsendpays',
+    summary: 'Payment parts (cln-rpc-digest §1.16)',
+    params: { bolt11: opt(pString(8192)), payment_hash: opt(pSha256), status: opt(pString()) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      if (v.bolt11 !== undefined && v.payment_hash !== undefined) throw new RpcError(ErrorCode.INVALID_PARAMS, 'Can only specify one of {bolt11} or {payment_hash}');
+      if (v.status !== undefined && !['pending', 'complete', 'failed'].includes(v.status)) {
+        throw new RpcError(ErrorCode.INVALID_PARAMS, 'status: should be an invoice status: invalid token (see logs for details)');
+      }
+      // The simnet has no bolt11 decoder: `bolt11` selects the payments sent with that exact string.
+      if (v.bolt11 !== undefined) {
+        const s = v.bolt11.toLowerCase().replace(/^lightning:/, '');
+        const hit = ctx.ld.payments.find((p) => p.bolt11 === s || p.bolt12 === s);
+        return hit ? ctx.ld.listsendpays(hit.paymentHash, undefined) : { payments: [] };
+      }
+      return ctx.ld.listsendpays(v.payment_hash, v.status);
+    },
+  }),
+  // --- test-only controls -----------------------------------------------------
+  defineMethod({
+    name: 'dev-simnet-nodes',
+    summary: 'All simulated nodes (id, alias, online)',
+    params: {},
+    run: (_a, ctx: SimnetContext) => ({ nodes: ctx.net.nodes.map((n) => ({ id: n.id, alias: n.alias, online: ctx.net.isOnline(n.index) })) }),
+  }),
+  defineMethod({
+    name: 'dev-simnet-channels',
+    summary: 'Every channel with both sides: balance and policy',
+    params: {},
+    run: (_a, ctx: SimnetContext) => ({
+      channels: ctx.net.channels.map((c) => ({
+        short_channel_id: c.scid,
+        capacity_msat: c.capacityMsat,
+        sides: c.sides.map((s, d) => ({
+          direction: d,
+          node_id: ctx.net.nodes[s.node].id,
+          alias: ctx.net.nodes[s.node].alias,
+          balance_msat: s.balanceMsat,
+          fee_base_msat: s.feeBaseMsat,
+          fee_proportional_millionths: Number(s.feePpm),
+          cltv_expiry_delta: s.cltvDelta,
+          htlc_minimum_msat: s.htlcMinMsat,
+          htlc_maximum_msat: s.htlcMaxMsat,
+        })),
+      })),
+    }),
+  }),
+  defineMethod({
+    name: 'dev-simnet-invoice',
+    summary: 'Create an invoice on a simulated node: payment_hash, payment_secret, …',
+    params: { node: req(pString()), amount_msat: req(pMsat), description: optDef(pString(), ''), min_final_cltv_expiry: optDef(pU32, 18) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      const node = nodeRef(ctx.net, v.node, 'node')!;
+      if (v.amount_msat === 0n) throw new RpcError(ErrorCode.INVALID_PARAMS, 'amount_msat: should be positive');
+      const inv = ctx.net.createInvoice(node, v.amount_msat, v.description, v.min_final_cltv_expiry);
+      return {
+        payment_hash: inv.paymentHash,
+        payment_secret: inv.paymentSecret,
+        destination: ctx.net.nodes[node].id,
+        amount_msat: inv.amountMsat,
+        description: inv.description,
+        min_final_cltv_expiry: inv.minFinalCltvExpiry,
+        created_at: inv.createdAt,
+      };
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-fault',
+    summary: 'Inject a fault: no_liquidity (channel [node]), offline, wrong_secret, expiry_too_soon, corrupt_onion (node)',
+    params: { kind: req(pFaultKind), node: opt(pString()), channel: opt(pScid) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      const node = nodeRef(ctx.net, v.node, 'node');
+      if (v.kind === 'no_liquidity') {
+        if (v.channel === undefined || !ctx.net.channel(v.channel)) throw new RpcError(ErrorCode.INVALID_PARAMS, 'no_liquidity needs an existing channel');
+        if (node !== undefined && Network.dirFrom(ctx.net.channel(v.channel)!, node) < 0) throw new RpcError(ErrorCode.INVALID_PARAMS, 'node is not on that channel');
+      } else if (node === undefined) {
+        throw new RpcError(ErrorCode.INVALID_PARAMS, `${v.kind} needs a node`);
+      }
+      ctx.net.addFault({ kind: v.kind, node, channel: v.channel });
+      return { faults: faultsJson(ctx) };
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-clear',
+    summary: 'Remove every injected fault',
+    params: {},
+    run: (_a, ctx: SimnetContext) => {
+      ctx.net.clearFaults();
+      return { faults: [] };
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-mpp-expire',
+    summary: 'Time out every incomplete multi-part set now (mpp_timeout)',
+    params: {},
+    run: async (_a, ctx: SimnetContext) => ({ expired: await ctx.net.expireMppSets() }),
+  }),
+];
+
+const faultsJson = (ctx: SimnetContext) =>
+  ctx.net.listFaults().map((f) => ({ kind: f.kind, node: f.node === undefined ? undefined : ctx.net.nodes[f.node].id, channel: f.channel }));
+
+export interface RunningSimnet {
+  rpcFile: string;
+  net: Network;
+  ld: SimLightningd;
+  nodes: { id: string; alias: string }[];
+  close(): Promise<void>;
+}
+
+const quietLog: RpcLog = { debug() {}, info() {}, warn() {}, error: (m) => process.stderr.write(`lnsigner simnet: ${m}\n`) };
+
+/** Builds the network and serves the payer's socket at <dataDir>/lightning-rpc. */
+export async function startSimnet(dataDir: string, opts: SimnetOptions, log: RpcLog = quietLog): Promise<RunningSimnet> {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const net = new Network(opts);
+  const ld = new SimLightningd(net, dir);
+  const server = new RpcServer<SimnetContext>({
+    methods: new Map(SIMNET_METHODS.map((m) => [m.name, m])),
+    context: { net, ld },
+    log,
+    developer: true,
+  });
+  const rpcFile = join(dir, SIMNET_RPC_FILE);
+  await server.listen(rpcFile);
+  return {
+    rpcFile,
+    net,
+    ld,
+    nodes: net.nodes.map((n) => ({ id: n.id, alias: n.alias })),
+    close: async () => {
+      net.close();
+      ld.shutdown();
+      await server.close();
+    },
+  };
+}
