@@ -18,6 +18,7 @@ const LOCAL: Record<string, Loader> = {
   emulator: async () => (await import('./emulator.js')).subcommand,
   firmware: async () => (await import('./firmware.js')).subcommand,
   flash: async () => (await import('./flash.js')).subcommand,
+  simnet: async () => (await import('./simnet.js')).subcommand,
 };
 
 // One line each for `lnsigner help` (kept here so help loads no subcommand).
