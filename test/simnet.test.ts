@@ -281,6 +281,20 @@ describe('simnet: injected faults map to BOLT 4 failures', () => {
     expect(e.data).toMatchObject({ erring_index: 0, failcode: 0x1007, erring_node: ids.payer, erring_channel: route[0].channel });
   });
 
+  it('final cltv below the invoice\'s min_final_cltv_expiry, or an amount below the invoice: 0x400F from the payee', async () => {
+    const inv = await invoice('carol', 20_000n);
+    // getroute's default final cltv (9) is below the invoice's 18.
+    const short = await rpc.getroute({ id: inv.destination, amount_msat: 20_000n, riskfactor: 10 });
+    await send(short, inv);
+    const e = await failure(rpc.waitsendpay({ payment_hash: inv.payment_hash }));
+    expect(e.paymentFailure).toMatchObject({ erring_index: short.length, failcode: 0x400f });
+    const inv2 = await invoice('carol', 20_000n);
+    const low = await rpc.getroute({ id: inv2.destination, cltv: inv2.min_final_cltv_expiry, amount_msat: 19_999n, riskfactor: 10 });
+    await send(low, inv2);
+    const e2 = await failure(rpc.waitsendpay({ payment_hash: inv2.payment_hash }));
+    expect(e2.paymentFailure).toMatchObject({ erring_index: low.length, failcode: 0x400f });
+  });
+
   it('fee too low in the onion: fee_insufficient with the incoming amount', async () => {
     const { inv, route } = await threeHops('dave', 10_000n);
     const stingy = route.map((h, i) => (i === 0 ? { ...h, amount_msat: route[1].amount_msat } : h));
