@@ -6,6 +6,7 @@ import type { Network } from '../daemon/network.js';
 import type { RpcLog } from '../rpc/server.js';
 import type { Store } from '../store/index.js';
 import type { OfferEncoder } from './offer-encoder.js';
+import type { PaymentEngine } from '../payments/engine.js';
 
 export interface CommandContext {
   store: Store;
@@ -24,6 +25,8 @@ export interface CommandContext {
   currency?: CurrencyConverter;
   /** Builds offer TLVs and ids (the BOLT 12 codec); absent until the codec is wired in. */
   offerEncoder?: OfferEncoder;
+  /** sendpay / waitsendpay: the payment flow (needs the device and --lightning-rpc). */
+  payments?: PaymentEngine;
 }
 
 /** The connected, provisioned device, or CLN's catch-all error (-1) saying why

@@ -11,6 +11,10 @@ import { listoffers } from './listoffers.js';
 import { invoicerequest } from './invoicerequest.js';
 import { offer } from './offer.js';
 import { offerout } from './offerout.js';
+import { createonion } from './createonion.js';
+import { listsendpays } from './listsendpays.js';
+import { sendpay } from './sendpay.js';
+import { waitsendpay } from './waitsendpay.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -23,6 +27,10 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   invoicerequest,
   offerout,
   decode,
+  sendpay,
+  waitsendpay,
+  listsendpays,
+  createonion,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

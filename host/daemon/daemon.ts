@@ -17,13 +17,17 @@ import { DeviceNotProvisionedError, type DeviceSigner } from './device-signer.js
 import { acquireLock } from './lock.js';
 import { FileLogger, type LogLevel } from './log.js';
 import type { Network } from './network.js';
+import { LightningRpcClient } from '../node/client.js';
+import { PaymentEngine, type PayNode } from '../payments/engine.js';
+import { requireDevice } from '../commands/context.js';
+import { ErrorCode, RpcError } from '../rpc/errors.js';
 
 export interface DaemonConfig {
   dataDir: string;
   network: Network;
   /** Serial device path; needs `connectDevice` to be usable. */
   device?: string;
-  /** Core Lightning's lightning-rpc socket (used by the payment commands, later). */
+  /** Core Lightning's lightning-rpc socket: the node sendpay hands its onions to. */
   lightningRpc?: string;
   /** JSON file of fixed currency rates (FixedRateConverter.fromFile). */
   currencyRates?: string;
@@ -41,6 +45,8 @@ export interface DaemonPlugins {
   /** Sees (and may wrap parts of) the command context before the socket opens:
    *  the benchmark times the device and the store through it. */
   onContext?: (ctx: CommandContext) => void;
+  /** Replaces the LightningRpcClient on --lightning-rpc (tests, benchmark). */
+  connectNode?: (socket: string) => PayNode & { close(): void };
 }
 
 export interface RunningDaemon {
@@ -94,7 +100,15 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
     } else {
       log.warn('no --device given: commands that need the device will fail');
     }
-    if (cfg.lightningRpc) log.info(`Core Lightning RPC: ${cfg.lightningRpc}`);
+    let node: (PayNode & { close(): void }) | undefined;
+    if (cfg.lightningRpc) {
+      log.info(`Core Lightning RPC: ${cfg.lightningRpc}`);
+      node = plugins.connectNode ? plugins.connectNode(cfg.lightningRpc) : new LightningRpcClient(cfg.lightningRpc);
+      const n = node;
+      undo.push(() => n.close());
+    } else {
+      log.warn('no --lightning-rpc given: sendpay will fail');
+    }
 
     const currency = plugins.currency ?? (cfg.currencyRates ? FixedRateConverter.fromFile(cfg.currencyRates) : undefined);
     if (currency) log.info(`currency conversion: ${currency.name}`);
@@ -109,6 +123,20 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       currency,
       offerEncoder: plugins.offerEncoder ?? bolt12OfferEncoder,
     };
+    // Test hook (--developer only): die between the part's database write and
+    // sendonion, to prove a restart never pays twice (test/e2e-pay-crash.test.ts).
+    const crashBeforeSendonion = cfg.developer && process.env.LNSIGNER_DEV_CRASH_BEFORE_SENDONION === '1';
+    const payments = new PaymentEngine(store, node, () => {
+      const dev = requireDevice(context, 'the device builds the payment onion');
+      const build = dev.signer.buildOnion?.bind(dev.signer);
+      if (!build) throw new RpcError(ErrorCode.LIGHTNINGD, 'The signing device cannot build onions (firmware without build_onion)');
+      return { nodeId: bytesToHex(dev.info.nodeId), buildOnion: build };
+    }, log, {
+      beforeSendonion: crashBeforeSendonion ? () => { log.error('LNSIGNER_DEV_CRASH_BEFORE_SENDONION: dying before sendonion'); process.kill(process.pid, 'SIGKILL'); } : undefined,
+    });
+    context.payments = payments;
+    undo.push(() => payments.stop());
+    await payments.start();
     plugins.onContext?.(context);
     const server = new RpcServer({ methods: commandMap(), context, log, developer: cfg.developer });
     const rpcFile = join(dataDir, RPC_FILE);

@@ -25,8 +25,27 @@ export interface SignBolt12Request {
   tweak?: Uint8Array;
 }
 
+/** createonion semantics (cln-rpc-digest §6): payloads carry their BigSize length. */
+export interface BuildOnionRequest {
+  hops: { pubkey: Uint8Array; payload: Uint8Array }[];
+  /** Associated data: the payment hash. */
+  assocData: Uint8Array;
+  /** Given: deterministic onion (createonion session_key); absent: the device picks it. */
+  sessionKey?: Uint8Array;
+  /** hop_payloads size (default 1300). */
+  onionSize?: number;
+}
+
+export interface BuiltOnion {
+  onion: Uint8Array;
+  /** One per hop, in route order: what decodes a failure onion. */
+  sharedSecrets: Uint8Array[];
+}
+
 export interface DeviceSigner {
   getInfo(): Promise<DeviceInfo>;
+  /** The device builds a payment onion (absent: firmware without build_onion). */
+  buildOnion?(req: BuildOnionRequest): Promise<BuiltOnion>;
   /** Returns the 64-byte BIP-340 signature. */
   signBolt12(req: SignBolt12Request): Promise<Uint8Array>;
   close(): Promise<void>;

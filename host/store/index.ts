@@ -3,22 +3,26 @@
 import { openDatabase, StoreError, type Db, type OpenOptions } from './db.js';
 import { InvoiceRequestStore } from './invoice-requests.js';
 import { OfferStore } from './offers.js';
+import { PaymentStore } from './payments.js';
 
 export { StoreError } from './db.js';
 export type { OfferRecord, NewOffer } from './offers.js';
 export type { InvoiceRequestRecord, NewInvoiceRequest } from './invoice-requests.js';
+export type { PaymentRecord, NewPayment, PaymentFailure, PaymentStatus, PaymentStage } from './payments.js';
 
 export const STORE_FILE = 'lnsigner.sqlite3';
 
 export class Store {
   readonly offers: OfferStore;
   readonly invoiceRequests: InvoiceRequestStore;
+  readonly payments: PaymentStore;
   private readonly getMeta;
   private readonly putMeta;
 
   private constructor(readonly db: Db) {
     this.offers = new OfferStore(db);
     this.invoiceRequests = new InvoiceRequestStore(db);
+    this.payments = new PaymentStore(db);
     this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
   }

@@ -50,4 +50,56 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    name: 'payments (sendpay parts)',
+    sql: `
+      -- One row per payment part (Core Lightning's "sendpays"): the key is
+      -- (payment_hash, groupid, partid). A row is written (status pending)
+      -- before the device builds the onion and before the node sees it; the
+      -- onion's shared secrets are added before sendonion, so a failure can be
+      -- decoded after a restart. u64 values (groupid, partid) are stored as
+      -- their two's-complement int64; msat amounts fit int64.
+      CREATE TABLE payments (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,  -- created_index
+        payment_hash     BLOB NOT NULL CHECK (length(payment_hash) = 32),
+        groupid          INTEGER NOT NULL,
+        partid           INTEGER NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('pending', 'complete', 'failed')),
+        -- What the node knows: 'reserved' (row written, no onion yet),
+        -- 'onion' (shared secrets stored, sendonion may be in flight),
+        -- 'sent' (the node accepted sendonion), 'unsent' (proved never sent).
+        stage            TEXT NOT NULL CHECK (stage IN ('reserved', 'onion', 'sent', 'unsent')),
+        amount_msat      INTEGER NOT NULL,   -- this part's final amount
+        total_msat       INTEGER NOT NULL,   -- MPP total (0 when not given)
+        amount_sent_msat INTEGER NOT NULL,   -- route[0] amount
+        destination      BLOB CHECK (destination IS NULL OR length(destination) = 33),
+        route_nodes      BLOB NOT NULL,      -- n * 33 bytes
+        route_channels   TEXT NOT NULL,      -- JSON array of scids
+        shared_secrets   BLOB,               -- n * 32 bytes
+        label            TEXT,
+        bolt11           TEXT,
+        bolt12           TEXT,
+        description      TEXT,
+        created_at       INTEGER NOT NULL,
+        completed_at     INTEGER,
+        updated_index    INTEGER,
+        payment_preimage BLOB CHECK (payment_preimage IS NULL OR length(payment_preimage) = 32),
+        -- Failure (waitsendpay 202/203/204 and its data).
+        fail_code        INTEGER,
+        fail_message     TEXT,
+        erring_index     INTEGER,
+        failcode         INTEGER,
+        failcodename     TEXT,
+        erring_node      BLOB,
+        erring_channel   TEXT,
+        erring_direction INTEGER,
+        raw_message      BLOB,
+        erroronion       BLOB,
+        UNIQUE (payment_hash, groupid, partid),
+        CHECK ((status = 'complete') = (payment_preimage IS NOT NULL)),
+        CHECK (status = 'pending' OR completed_at IS NOT NULL)
+      ) STRICT;
+      CREATE INDEX payments_status ON payments (status);
+    `,
+  },
 ];

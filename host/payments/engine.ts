@@ -1,0 +1,335 @@
+// The payment flow of sendpay / waitsendpay (docs/host/payments.md):
+//   1. the MPP / idempotency rules run and the part is written (pending,
+//      stage 'reserved') in one store transaction;
+//   2. the device builds the onion (the host never holds a key); its shared
+//      secrets are written (stage 'onion') before anything reaches the node;
+//   3. the node gets it with `sendonion`; accepted ⇒ stage 'sent', and a
+//      tracker waits on the node's `waitsendpay` for that part;
+//   4. the result is written (complete + preimage, or failed + CLN's failure
+//      fields decoded with the stored shared secrets) and waiters are woken.
+// On start-up (and before any new part of a hash) parts still 'reserved' or
+// 'onion' are reconciled with the node's listsendpays: a part the node knows
+// is adopted, never sent again; a part the node does not know was never sent
+// and is marked failed (stage 'unsent').
+import { ErrorCode, RpcError } from '../rpc/errors.js';
+import type { PaymentFailure, PaymentRecord, Store } from '../store/index.js';
+import { encodeHopPayload, withLength } from '../device/onion.js';
+import { classify, decodeFailure, routeOf } from './failure.js';
+import { failureData, paymentEntry } from './format.js';
+import { scidBytes, type Hop } from './route.js';
+import { checkAmounts, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
+
+/** What the payment flow needs from the node (host/node/client.ts LightningRpcClient). */
+export interface PayNode {
+  getinfo(): Promise<{ blockheight: number; id: string }>;
+  sendonion(p: {
+    onion: string;
+    first_hop: { id: string; amount_msat: bigint; delay: number; channel?: string };
+    payment_hash: string;
+    label?: string;
+    shared_secrets?: string[];
+    partid?: bigint;
+    bolt11?: string;
+    amount_msat?: bigint;
+    destination?: string;
+    groupid?: bigint;
+    description?: string;
+    total_amount_msat?: bigint;
+  }): Promise<unknown>;
+  waitsendpay(p: { payment_hash: string; timeout?: number; partid?: bigint; groupid?: bigint }): Promise<{ payment_preimage?: string }>;
+  listsendpays(p: { payment_hash?: string }): Promise<Array<{ partid?: bigint; groupid: bigint; status: string; payment_preimage?: string }>>;
+}
+
+/** A JSON-RPC error from the node (LightningRpcError): code, message, data. */
+interface NodeError { code: number; message: string; data?: unknown; method?: string }
+const isNodeError = (e: unknown): e is NodeError =>
+  typeof e === 'object' && e !== null && typeof (e as NodeError).code === 'number' && (e as Error).name === 'LightningRpcError';
+
+/** What the payment flow needs from the device. */
+export interface OnionDevice {
+  nodeId: string;
+  buildOnion(req: { hops: { pubkey: Uint8Array; payload: Uint8Array }[]; assocData: Uint8Array; sessionKey?: Uint8Array; onionSize?: number }):
+    Promise<{ onion: Uint8Array; sharedSecrets: Uint8Array[] }>;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const bytes = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+
+/** BOLT 4 hop payloads for a sendpay route (cln-rpc-digest §5.2); `base` = height + 1. */
+export function routePayloads(route: Hop[], base: number, r: { paymentSecret?: string; totalMsat: bigint; paymentMetadata?: string }): Uint8Array[] {
+  return route.map((h, i) => {
+    const last = i === route.length - 1;
+    if (!last) {
+      const next = route[i + 1];
+      return withLength(encodeHopPayload({ amountMsat: next.amountMsat, cltv: base + next.delay, shortChannelId: scidBytes(next.channel) }));
+    }
+    return withLength(encodeHopPayload({
+      amountMsat: h.amountMsat,
+      cltv: base + h.delay,
+      // §5.2 / digest §9.12: payment_data only when a payment_secret was given.
+      paymentSecret: r.paymentSecret ? bytes(r.paymentSecret) : undefined,
+      totalMsat: r.paymentSecret ? r.totalMsat : undefined,
+      paymentMetadata: r.paymentMetadata ? bytes(r.paymentMetadata) : undefined,
+    }));
+  });
+}
+
+export interface EngineLog { info(m: string): void; warn(m: string): void; error(m: string): void }
+
+export class PaymentEngine {
+  private readonly waiters = new Map<number, Set<() => void>>();
+  private readonly tracked = new Set<number>();
+  private stopped = false;
+  private reconciled = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly node: PayNode | undefined,
+    private readonly device: () => OnionDevice,
+    private readonly log: EngineLog,
+    /** Called after a part is written pending and its onion stored, before sendonion (tests kill here). */
+    private readonly hooks: { beforeSendonion?: (p: PaymentRecord) => void | Promise<void> } = {},
+  ) {}
+
+  private requireNode(): PayNode {
+    if (!this.node) throw new RpcError(ErrorCode.LIGHTNINGD, 'No Core Lightning node connected (start the daemon with --lightning-rpc <socket>)');
+    return this.node;
+  }
+
+  /** Start-up: reconcile parts in doubt, then track every part the node has. */
+  async start(): Promise<void> {
+    if (!this.node) return;
+    try {
+      await this.reconcile();
+      this.reconciled = true;
+    } catch (e) {
+      this.log.warn(`payments: could not reconcile with the node yet: ${(e as Error).message}`);
+    }
+    for (const p of this.store.payments.inFlight()) this.track(p);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const set of this.waiters.values()) for (const w of set) w();
+  }
+
+  /**
+   * Parts still 'reserved' or 'onion' (the daemon stopped between its write
+   * and the node's answer) against the node's listsendpays for their hash.
+   */
+  async reconcile(paymentHash?: string): Promise<void> {
+    const node = this.requireNode();
+    const doubt = this.store.payments.inDoubt().filter((p) => paymentHash === undefined || p.paymentHash === paymentHash);
+    const hashes = [...new Set(doubt.map((p) => p.paymentHash))];
+    for (const h of hashes) {
+      const known = await node.listsendpays({ payment_hash: h });
+      for (const p of doubt.filter((d) => d.paymentHash === h)) {
+        const n = known.find((k) => (k.partid ?? 0n) === p.partid && k.groupid === p.groupid);
+        if (n) {
+          // The node has it: never send it again; follow it to its end.
+          this.log.info(`payments: part ${p.id} (${h} ${p.groupid}/${p.partid}) is known to the node (${n.status}); adopted`);
+          this.store.payments.markSent(p.id);
+          if (n.status === 'complete' && n.payment_preimage) {
+            this.store.payments.complete(p.id, n.payment_preimage);
+            this.wake(p.id);
+          } else {
+            this.track(this.store.payments.byId(p.id)!);
+          }
+        } else {
+          // The node confirms it has no such part: it was never sent.
+          this.log.info(`payments: part ${p.id} (${h} ${p.groupid}/${p.partid}) was never sent; marked failed`);
+          this.store.payments.fail(p.id, {
+            code: PayCode.PAY_UNSPECIFIED_ERROR,
+            message: 'Payment failure reason unknown: the daemon stopped before the node accepted this part; it was never sent',
+          }, { stage: 'unsent' });
+          this.wake(p.id);
+        }
+      }
+    }
+  }
+
+  async sendpay(r: SendpayRequest) {
+    const amounts = checkAmounts(r);
+    const node = this.requireNode();
+    const device = this.device();
+    // Never decide about a hash while one of its parts is in doubt.
+    if (!this.reconciled || this.store.payments.inDoubt().some((p) => p.paymentHash === r.paymentHash)) {
+      await this.reconcile(r.paymentHash);
+    }
+    const info = await node.getinfo();
+    const res = this.store.payments.reserve<PaymentRecord>(r.paymentHash, (rows) => {
+      const pr = checkProgress(rows, r, amounts);
+      if (pr.kind === 'existing') return { existing: pr.record };
+      return { insert: newPart(r, amounts, pr.groupid) };
+    });
+    if ('existing' in res) return paymentEntry(res.existing, { message: true });
+    const part = res.inserted;
+
+    // The device builds the onion; a refusal leaves nothing sent and no part.
+    let built: { onion: Uint8Array; sharedSecrets: Uint8Array[] };
+    try {
+      const payloads = routePayloads(r.route, info.blockheight + 1, {
+        paymentSecret: r.paymentSecret, totalMsat: amounts.total, paymentMetadata: r.paymentMetadata,
+      });
+      built = await device.buildOnion({
+        hops: r.route.map((h, i) => ({ pubkey: bytes(h.id), payload: payloads[i] })),
+        assocData: bytes(r.paymentHash),
+      });
+    } catch (e) {
+      this.store.payments.removeReserved(part.id);
+      if (e instanceof RpcError) throw e;
+      throw new RpcError(ErrorCode.LIGHTNINGD, `The signing device did not build the onion: ${(e as Error).message}`);
+    }
+    const secrets = built.sharedSecrets.map(hex);
+    this.store.payments.setOnion(part.id, secrets);
+    await this.hooks.beforeSendonion?.(part);
+
+    try {
+      await node.sendonion({
+        onion: hex(built.onion),
+        first_hop: { id: r.route[0].id, amount_msat: r.route[0].amountMsat, delay: r.route[0].delay, channel: r.route[0].channel },
+        payment_hash: r.paymentHash,
+        label: r.label,
+        shared_secrets: secrets,
+        partid: r.partid,
+        bolt11: r.bolt11,
+        amount_msat: amounts.final,
+        destination: amounts.destination,
+        groupid: part.groupid,
+        description: r.description,
+        total_amount_msat: r.partid !== 0n ? amounts.total : undefined,
+      });
+    } catch (e) {
+      if (isNodeError(e)) {
+        // The node refused it (no part there): the part failed, unsent.
+        const d = (e.data ?? {}) as Record<string, unknown>;
+        this.store.payments.fail(part.id, {
+          code: e.code,
+          message: e.message,
+          erringIndex: typeof d.erring_index === 'number' ? d.erring_index : undefined,
+          failcode: typeof d.failcode === 'number' ? d.failcode : undefined,
+          failcodename: typeof d.failcodename === 'string' ? d.failcodename : undefined,
+          erringNode: typeof d.erring_node === 'string' ? d.erring_node : undefined,
+          erringChannel: typeof d.erring_channel === 'string' ? d.erring_channel : undefined,
+          erringDirection: typeof d.erring_direction === 'number' ? d.erring_direction : undefined,
+        }, { stage: 'unsent' });
+        this.wake(part.id);
+        throw new RpcError(e.code, e.message, e.data);
+      }
+      // Lost the node mid-call: the part stays in doubt until reconciled.
+      this.reconciled = false;
+      throw new RpcError(ErrorCode.LIGHTNINGD,
+        `Lost the node while sending part ${part.partid} of ${r.paymentHash}: ${(e as Error).message}; it stays pending until the node is asked again`);
+    }
+    this.store.payments.markSent(part.id);
+    const sent = this.store.payments.byId(part.id)!;
+    this.track(sent);
+    return paymentEntry(sent, { message: true });
+  }
+
+  /** Follows one sent part on the node until it completes or fails. */
+  private track(p: PaymentRecord): void {
+    if (this.tracked.has(p.id) || !this.node) return;
+    this.tracked.add(p.id);
+    const node = this.node;
+    const run = async (): Promise<void> => {
+      while (!this.stopped) {
+        try {
+          const ok = await node.waitsendpay({ payment_hash: p.paymentHash, partid: p.partid, groupid: p.groupid });
+          if (!ok.payment_preimage) throw new Error('complete payment without a preimage');
+          this.store.payments.complete(p.id, ok.payment_preimage);
+          break;
+        } catch (e) {
+          if (this.stopped) break;
+          if (isNodeError(e) && e.code >= 202 && e.code <= 204) {
+            this.store.payments.fail(p.id, this.failureOf(p, e));
+            break;
+          }
+          if (isNodeError(e) && e.code === PayCode.PAY_NO_SUCH_PAYMENT) {
+            this.store.payments.fail(p.id, { code: PayCode.PAY_UNSPECIFIED_ERROR, message: `Payment failure reason unknown: ${e.message}` });
+            break;
+          }
+          this.log.warn(`payments: waiting for part ${p.id} on the node: ${(e as Error).message}; retrying`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      this.tracked.delete(p.id);
+      this.wake(p.id);
+    };
+    void run();
+  }
+
+  /** The node's 202/203/204 turned into our failure fields, with the route we stored. */
+  private failureOf(p: PaymentRecord, e: NodeError): PaymentFailure {
+    const d = (e.data ?? {}) as Record<string, unknown>;
+    const ourId = this.ourId();
+    if (typeof d.onionreply === 'string' && p.sharedSecrets) {
+      // §6: the node could not decode it; we can, with the stored secrets.
+      return decodeFailure(routeOf(p, ourId), p.sharedSecrets, d.onionreply);
+    }
+    if (typeof d.erring_index === 'number' && typeof d.failcode === 'number' && d.erring_index > 0) {
+      // sendonion with shared_secrets: the node decoded it but cannot know the
+      // route (always 204, no erring node/channel); classify with our route (§5.6).
+      return classify(routeOf(p, ourId), d.erring_index, d.failcode, typeof d.raw_message === 'string' ? d.raw_message : undefined, false);
+    }
+    // A local failure (erring_index 0): the node's own words.
+    return {
+      code: e.code,
+      message: e.message,
+      erringIndex: typeof d.erring_index === 'number' ? d.erring_index : undefined,
+      failcode: typeof d.failcode === 'number' ? d.failcode : undefined,
+      failcodename: typeof d.failcodename === 'string' ? d.failcodename : undefined,
+      erringNode: typeof d.erring_node === 'string' ? d.erring_node : undefined,
+      erringChannel: typeof d.erring_channel === 'string' ? d.erring_channel : undefined,
+      erringDirection: typeof d.erring_direction === 'number' ? d.erring_direction : undefined,
+      rawMessage: typeof d.raw_message === 'string' ? d.raw_message : undefined,
+      erroronion: typeof d.onionreply === 'string' ? d.onionreply : undefined,
+    };
+  }
+
+  private ourId(): string {
+    try {
+      return this.device().nodeId;
+    } catch {
+      return '';
+    }
+  }
+
+  private wake(id: number): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    this.waiters.delete(id);
+    for (const w of set) w();
+  }
+
+  /** waitsendpay (§1.15). */
+  async waitsendpay(paymentHash: string, timeout: number | undefined, partid: bigint, groupid: bigint | undefined) {
+    const rows = this.store.payments.byHash(paymentHash);
+    let g = groupid;
+    if (g === undefined) for (const p of rows) if (g === undefined || p.groupid > g) g = p.groupid;
+    let part = rows.find((p) => p.partid === partid && p.groupid === g);
+    if (!part) throw new RpcError(PayCode.PAY_NO_SUCH_PAYMENT, `Never attempted payment part ${partid} for '${paymentHash}'`);
+    const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000;
+    for (;;) {
+      part = this.store.payments.byId(part.id)!;
+      if (part.status === 'complete') return paymentEntry(part);
+      if (part.status === 'failed') {
+        const f = part.failure;
+        if (!f) throw new RpcError(PayCode.PAY_UNSPECIFIED_ERROR, 'Payment failure reason unknown');
+        if (f.erringIndex === undefined && f.erroronion === undefined) throw new RpcError(f.code, f.message, paymentEntry(part));
+        throw new RpcError(f.code, f.message, failureData(part, f));
+      }
+      if (this.stopped) throw new RpcError(ErrorCode.SHUTTING_DOWN, 'lnsigner is shutting down');
+      const left = deadline === undefined ? undefined : deadline - Date.now();
+      if (left !== undefined && left <= 0) throw new RpcError(PayCode.PAY_IN_PROGRESS, 'Timed out while waiting');
+      await new Promise<void>((resolve) => {
+        const set = this.waiters.get(part!.id) ?? new Set();
+        this.waiters.set(part!.id, set);
+        let timer: NodeJS.Timeout | undefined;
+        const done = () => { if (timer) clearTimeout(timer); set.delete(done); resolve(); };
+        set.add(done);
+        if (left !== undefined) timer = setTimeout(done, left);
+      });
+    }
+  }
+}

@@ -1,0 +1,268 @@
+// The payments table: one row per sendpay part, keyed by (payment_hash,
+// groupid, partid) as Core Lightning's sendpays (cln-rpc-digest §5.3). Every
+// method is one IMMEDIATE transaction; `reserve` runs the caller's rules on the
+// hash's rows and inserts in the same transaction, so two concurrent sendpays
+// cannot both pass the MPP checks.
+import type { Db } from './db.js';
+
+export type PaymentStatus = 'pending' | 'complete' | 'failed';
+/** How far the part got: see migration 2 and docs/host/payments.md. */
+export type PaymentStage = 'reserved' | 'onion' | 'sent' | 'unsent';
+
+export interface PaymentFailure {
+  /** JSON-RPC code waitsendpay reports: 202, 203, 204 (209 when unknown). */
+  code: number;
+  message: string;
+  erringIndex?: number;
+  failcode?: number;
+  failcodename?: string;
+  erringNode?: string;
+  erringChannel?: string;
+  erringDirection?: number;
+  rawMessage?: string;
+  erroronion?: string;
+}
+
+export interface PaymentRecord {
+  id: number;
+  paymentHash: string;
+  groupid: bigint;
+  partid: bigint;
+  status: PaymentStatus;
+  stage: PaymentStage;
+  amountMsat: bigint;
+  totalMsat: bigint;
+  amountSentMsat: bigint;
+  destination?: string;
+  routeNodes: string[];
+  routeChannels: string[];
+  sharedSecrets?: string[];
+  label?: string;
+  bolt11?: string;
+  bolt12?: string;
+  description?: string;
+  createdAt: number;
+  completedAt?: number;
+  updatedIndex?: number;
+  paymentPreimage?: string;
+  failure?: PaymentFailure;
+}
+
+export interface NewPayment {
+  paymentHash: string;
+  groupid: bigint;
+  partid: bigint;
+  amountMsat: bigint;
+  totalMsat: bigint;
+  amountSentMsat: bigint;
+  destination?: string;
+  routeNodes: string[];
+  routeChannels: string[];
+  label?: string;
+  bolt11?: string;
+  bolt12?: string;
+  description?: string;
+  createdAt?: number;
+}
+
+const U64 = (v: bigint) => BigInt.asIntN(64, v);
+const fromU64 = (v: bigint | number) => BigInt.asUintN(64, BigInt(v));
+const hexOrU = (b: Buffer | null) => (b === null ? undefined : b.toString('hex'));
+const chunks = (b: Buffer, n: number) => {
+  const out: string[] = [];
+  for (let i = 0; i + n <= b.length; i += n) out.push(b.subarray(i, i + n).toString('hex'));
+  return out;
+};
+const num = (v: bigint | number | null) => (v === null ? undefined : Number(v));
+
+function toRecord(r: any): PaymentRecord {
+  const rec: PaymentRecord = {
+    id: Number(r.id),
+    paymentHash: r.payment_hash.toString('hex'),
+    groupid: fromU64(r.groupid),
+    partid: fromU64(r.partid),
+    status: r.status,
+    stage: r.stage,
+    amountMsat: BigInt(r.amount_msat),
+    totalMsat: BigInt(r.total_msat),
+    amountSentMsat: BigInt(r.amount_sent_msat),
+    destination: hexOrU(r.destination),
+    routeNodes: chunks(r.route_nodes, 33),
+    routeChannels: JSON.parse(r.route_channels),
+    sharedSecrets: r.shared_secrets === null ? undefined : chunks(r.shared_secrets, 32),
+    label: r.label ?? undefined,
+    bolt11: r.bolt11 ?? undefined,
+    bolt12: r.bolt12 ?? undefined,
+    description: r.description ?? undefined,
+    createdAt: Number(r.created_at),
+    completedAt: num(r.completed_at),
+    updatedIndex: num(r.updated_index),
+    paymentPreimage: hexOrU(r.payment_preimage),
+  };
+  if (r.status === 'failed' && r.fail_code !== null) {
+    rec.failure = {
+      code: Number(r.fail_code),
+      message: r.fail_message ?? '',
+      erringIndex: num(r.erring_index),
+      failcode: num(r.failcode),
+      failcodename: r.failcodename ?? undefined,
+      erringNode: hexOrU(r.erring_node),
+      erringChannel: r.erring_channel ?? undefined,
+      erringDirection: num(r.erring_direction),
+      rawMessage: hexOrU(r.raw_message),
+      erroronion: hexOrU(r.erroronion),
+    };
+  }
+  for (const k of Object.keys(rec) as (keyof PaymentRecord)[]) if (rec[k] === undefined) delete rec[k];
+  return rec;
+}
+
+const hashBytes = (hex: string) => {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`payment_hash must be 64 lower-case hex characters: ${hex}`);
+  return Buffer.from(hex, 'hex');
+};
+const optBuf = (hex: string | undefined) => (hex === undefined ? null : Buffer.from(hex, 'hex'));
+
+export interface ListQuery {
+  paymentHash?: string;
+  status?: PaymentStatus;
+  index?: 'created' | 'updated';
+  start?: bigint;
+  limit?: number;
+}
+
+export class PaymentStore {
+  constructor(private readonly db: Db) {}
+
+  private q(sql: string) {
+    return this.db.prepare(sql).safeIntegers(true);
+  }
+
+  private nextUpdatedIndex(): number {
+    const r = this.q('SELECT MAX(updated_index) AS m FROM payments').get() as { m: bigint | null };
+    return r.m === null ? 1 : Number(r.m) + 1;
+  }
+
+  byHash(paymentHash: string): PaymentRecord[] {
+    return this.q('SELECT * FROM payments WHERE payment_hash = ? ORDER BY id').all(hashBytes(paymentHash)).map(toRecord);
+  }
+
+  byId(id: number): PaymentRecord | undefined {
+    const r = this.q('SELECT * FROM payments WHERE id = ?').get(id);
+    return r === undefined ? undefined : toRecord(r);
+  }
+
+  /**
+   * In one transaction: `decide` sees every part of the hash (oldest first) and
+   * either returns a NewPayment to insert (its groupid may be computed from
+   * the rows) or anything else, which is returned as is (an existing part).
+   * It throws to refuse. Returns `{ inserted: record }` or `{ existing: value }`.
+   */
+  reserve<T>(paymentHash: string, decide: (rows: PaymentRecord[]) => { insert: NewPayment } | { existing: T }):
+    { inserted: PaymentRecord } | { existing: T } {
+    return this.db.transaction(() => {
+      const d = decide(this.byHash(paymentHash));
+      if ('existing' in d) return d;
+      const p = d.insert;
+      const info = this.q(
+        `INSERT INTO payments (payment_hash, groupid, partid, status, stage, amount_msat, total_msat,
+           amount_sent_msat, destination, route_nodes, route_channels, label, bolt11, bolt12, description, created_at)
+         VALUES (?, ?, ?, 'pending', 'reserved', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        hashBytes(p.paymentHash), U64(p.groupid), U64(p.partid), p.amountMsat, p.totalMsat, p.amountSentMsat,
+        optBuf(p.destination), Buffer.concat(p.routeNodes.map((n) => Buffer.from(n, 'hex'))),
+        JSON.stringify(p.routeChannels), p.label ?? null, p.bolt11 ?? null, p.bolt12 ?? null, p.description ?? null,
+        p.createdAt ?? Math.floor(Date.now() / 1000),
+      );
+      return { inserted: this.byId(Number(info.lastInsertRowid))! };
+    }).immediate();
+  }
+
+  /** The onion was built: its shared secrets are durable before it is sent. */
+  setOnion(id: number, sharedSecrets: string[]): void {
+    this.db.transaction(() => {
+      const r = this.q(`UPDATE payments SET stage = 'onion', shared_secrets = ? WHERE id = ? AND stage = 'reserved' AND status = 'pending'`)
+        .run(Buffer.concat(sharedSecrets.map((s) => Buffer.from(s, 'hex'))), id);
+      if (r.changes !== 1) throw new Error(`payment ${id} is not a reserved pending part`);
+    }).immediate();
+  }
+
+  /** The node accepted sendonion (or reconciliation found the part on the node). */
+  markSent(id: number): void {
+    this.db.transaction(() => {
+      this.q(`UPDATE payments SET stage = 'sent' WHERE id = ? AND status = 'pending'`).run(id);
+    }).immediate();
+  }
+
+  /** A part that never got an onion (device refused): removed, as CLN keeps no record of a part it never sent. */
+  removeReserved(id: number): void {
+    this.db.transaction(() => {
+      this.q(`DELETE FROM payments WHERE id = ? AND stage = 'reserved' AND status = 'pending'`).run(id);
+    }).immediate();
+  }
+
+  /** pending -> complete; false if the part was not pending. */
+  complete(id: number, preimage: string, at = Math.floor(Date.now() / 1000)): boolean {
+    return this.db.transaction(() => {
+      const r = this.q(
+        `UPDATE payments SET status = 'complete', stage = 'sent', payment_preimage = ?, completed_at = ?, updated_index = ?
+         WHERE id = ? AND status = 'pending'`,
+      ).run(Buffer.from(preimage, 'hex'), at, this.nextUpdatedIndex(), id);
+      return r.changes === 1;
+    }).immediate();
+  }
+
+  /** pending -> failed with the failure details; `stage` 'unsent' when proved never sent. */
+  fail(id: number, f: PaymentFailure, opts: { stage?: PaymentStage; at?: number } = {}): boolean {
+    return this.db.transaction(() => {
+      const r = this.q(
+        `UPDATE payments SET status = 'failed', stage = COALESCE(?, stage), completed_at = ?, updated_index = ?,
+           fail_code = ?, fail_message = ?, erring_index = ?, failcode = ?, failcodename = ?, erring_node = ?,
+           erring_channel = ?, erring_direction = ?, raw_message = ?, erroronion = ?
+         WHERE id = ? AND status = 'pending'`,
+      ).run(
+        opts.stage ?? null, opts.at ?? Math.floor(Date.now() / 1000), this.nextUpdatedIndex(), f.code, f.message,
+        f.erringIndex ?? null, f.failcode ?? null, f.failcodename ?? null, optBuf(f.erringNode), f.erringChannel ?? null,
+        f.erringDirection ?? null, optBuf(f.rawMessage), optBuf(f.erroronion), id,
+      );
+      return r.changes === 1;
+    }).immediate();
+  }
+
+  /** Pending parts whose fate the node must confirm (stage reserved or onion). */
+  inDoubt(): PaymentRecord[] {
+    return this.q(`SELECT * FROM payments WHERE status = 'pending' AND stage IN ('reserved', 'onion') ORDER BY id`).all().map(toRecord);
+  }
+
+  /** Pending parts the node accepted: to be tracked until they resolve. */
+  inFlight(): PaymentRecord[] {
+    return this.q(`SELECT * FROM payments WHERE status = 'pending' AND stage = 'sent' ORDER BY id`).all().map(toRecord);
+  }
+
+  /** listsendpays (§1.16): by hash (status ignored by the caller), or by status/index. Ordered by id. */
+  list(q: ListQuery = {}): PaymentRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.paymentHash !== undefined) { where.push('payment_hash = ?'); args.push(hashBytes(q.paymentHash)); }
+    if (q.status !== undefined) { where.push('status = ?'); args.push(q.status); }
+    let order = 'id';
+    if (q.index === 'updated') {
+      order = 'updated_index';
+      where.push('updated_index IS NOT NULL AND updated_index >= ?');
+      args.push(q.start ?? 0n);
+    } else if (q.index === 'created') {
+      where.push('id >= ?');
+      args.push(q.start ?? 0n);
+    }
+    let sql = `SELECT * FROM payments${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`;
+    if (q.limit !== undefined) { sql += ' LIMIT ?'; args.push(q.limit); }
+    return this.q(sql).all(...args).map(toRecord);
+  }
+
+  counts() {
+    const rows = this.q('SELECT status, COUNT(*) AS n FROM payments GROUP BY status').all() as { status: string; n: bigint }[];
+    const c = { pending: 0, complete: 0, failed: 0 };
+    for (const r of rows) c[r.status as PaymentStatus] = Number(r.n);
+    return c;
+  }
+}
