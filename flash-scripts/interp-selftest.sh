@@ -16,7 +16,8 @@ cat > "$work/env.wat" <<'WAT'
   (func (export "serial_write") (param i32 i32))
   (func (export "flash_read") (param i32 i32 i32) (result i32) i32.const 0)
   (func (export "flash_write") (param i32 i32 i32) (result i32) i32.const 0)
-  (func (export "flash_erase") (param i32 i32) (result i32) i32.const 0))
+  (func (export "flash_erase") (param i32 i32) (result i32) i32.const 0)
+  (func (export "clock_seconds") (result i32) i32.const 0))
 WAT
 wat2wasm --disable-sign-extension --disable-bulk-memory --disable-mutable-globals \
   --disable-saturating-float-to-int --disable-multi-value --disable-reference-types \

@@ -44,6 +44,10 @@ export const FLASH_SECRET_SIZE = 0x02000;
  *  shared/firmware-image.ts). */
 export const FLASH_BOOT_OFF = 0x03000;
 export const FLASH_BOOT_SIZE = 0x02000;
+/** Spending policy and its 24-hour spend log: two sectors, one copy each
+ *  (POLICY_* in shared/protocol.ts; device/policy/store.ts). */
+export const FLASH_POLICY_OFF = 0x05000;
+export const FLASH_POLICY_SIZE = 0x02000;
 /** Firmware image slots A and B (owned by the bootloader work). */
 export const FLASH_SLOT_A_OFF = 0x10000;
 export const FLASH_SLOT_B_OFF = 0x40000;

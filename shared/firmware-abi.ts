@@ -11,6 +11,7 @@ export const FIRMWARE_IMPORTS: readonly string[] = [
   'env.flash_read', // (offset, ptr, len) -> i32
   'env.flash_write', // (offset, ptr, len) -> i32: NOR program, bits 1 -> 0
   'env.flash_erase', // (offset, len) -> i32: sectors to 0xFF
+  'env.clock_seconds', // () -> i32: Unix time, unsigned seconds (spending window)
 ];
 
 /** Budget for the firmware binary, in bytes. */

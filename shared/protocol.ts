@@ -112,7 +112,12 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_WIPE) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_SIGN_BOLT12) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_ECDH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
-  if (type == MSG_BUILD_ONION) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
+  // Idempotent since the device derives the session key from the request and
+  // records the spend once per (payment hash, partid, route): a resend gives
+  // the same onion and counts nothing twice (docs/protocol.md "build_onion").
+  if (type == MSG_BUILD_ONION) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_GET_POLICY) return REQ_KNOWN | REQ_IDEMPOTENT;
+  if (type == MSG_SET_POLICY) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   // Chunks carry their offset, so resending one rewrites the same bytes.
   if (type == MSG_FW_BEGIN) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_CHUNK) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_SLOW;
@@ -295,3 +300,81 @@ export const ONION_MAX_HOPS = 27;
 export const ONION_MAX_ROUTING = 1300;
 /** version ‖ public key[33] ‖ hop_payloads[1300] ‖ hmac[32]. */
 export const ONION_PACKET_SIZE = 1366;
+// Request (MSG_BUILD_ONION):
+//   0 flags u8 (ONION_FLAG_*) | 1 hop count u8 (1..ONION_MAX_HOPS) |
+//   2 payment_hash[32] (associated data) | 34 partid u64le |
+//  42 first-hop amount u64le (msat of the HTLC the host offers the first hop) |
+//  50 [session key[32] when ONION_FLAG_SESSION_KEY] |
+//     then per hop: node id[33] | hop data = BigSize length ‖ TLV payload
+//     (as Core Lightning's createonion `payload`).
+// Reply: onion[ONION_PACKET_SIZE] | shared secret[32] per hop (route order).
+export const ONION_OFF_FLAGS = 0;
+export const ONION_OFF_HOPS = 1;
+export const ONION_OFF_PAYMENT_HASH = 2;
+export const ONION_OFF_PARTID = 34;
+export const ONION_OFF_FIRST_AMOUNT = 42;
+export const ONION_OFF_ROUTE = 50;
+/** The session key follows the header (else the device derives it). */
+export const ONION_FLAG_SESSION_KEY = 1;
+
+/** build_onion: the route cannot be built [ONION_ERR_* (device/onion/sphinx.ts:
+ *  1 hops, 2 session key, 3 node id, 4 hop data, 5 too big, 6 size, 7 blinding)
+ *  | hop index << 8]. */
+export const ERR_ONION_ROUTE = 0x30;
+/** build_onion: the payloads' amounts are missing or inconsistent
+ *  [ONION_AMT_* | hop index << 8]. */
+export const ERR_ONION_AMOUNT = 0x31;
+/** A spending limit refuses the onion [POLICY_LIMIT_*]. */
+export const ERR_POLICY = 0x32;
+/** set_policy: the confirmation is not the device's node id. */
+export const ERR_POLICY_CONFIRM = 0x33;
+
+// ERR_ONION_AMOUNT reasons.
+/** Not a valid TLV stream, or a known field (2, 4, 8, 18) malformed. */
+export const ONION_AMT_TLV = 1;
+/** The final hop has no amt_to_forward (2), or a hop has neither
+ *  amt_to_forward nor encrypted_recipient_data (10). */
+export const ONION_AMT_MISSING = 2;
+/** amt_to_forward larger than the amount reaching that hop (the first-hop
+ *  amount, then the previous amt_to_forward): amounts never grow along a route. */
+export const ONION_AMT_INCREASES = 3;
+/** An amount above 21 million BTC (2.1e18 msat). */
+export const ONION_AMT_RANGE = 4;
+
+// Which limit refused (ERR_POLICY detail).
+export const POLICY_LIMIT_MAX_AMOUNT = 1;
+export const POLICY_LIMIT_MAX_FEE_ABS = 2;
+export const POLICY_LIMIT_MAX_FEE_PPM = 3;
+export const POLICY_LIMIT_DAILY = 4;
+/** The spend log is full of entries younger than 24 hours. */
+export const POLICY_LIMIT_LOG_FULL = 5;
+/** The clock reads 0 (board clock not set) while a daily limit is set. */
+export const POLICY_LIMIT_CLOCK = 6;
+
+// ---- get_policy / set_policy --------------------------------------------------
+/** get_policy: empty payload; reply POLICY_REPLY_* below. */
+export const MSG_GET_POLICY = 0x31;
+/** set_policy: confirm node id[33] | POLICY_LIMITS (28 bytes); reply as get_policy. */
+export const MSG_SET_POLICY = 0x32;
+// Limits block (set_policy after the node id; get_policy reply start):
+//  0 max_amount_msat u64le | 8 max_fee_msat u64le | 16 max_fee_ppm u32le |
+// 20 daily_limit_msat u64le          (28 bytes; all ones = no limit)
+export const POLICY_OFF_MAX_AMOUNT = 0;
+export const POLICY_OFF_MAX_FEE = 8;
+export const POLICY_OFF_MAX_FEE_PPM = 16;
+export const POLICY_OFF_DAILY = 20;
+export const POLICY_LIMITS_SIZE = 28;
+/** set_policy payload size: node id + limits. */
+export const SET_POLICY_SIZE = 61;
+// get_policy reply: limits[28] | 28 spent in the last 24 h u64le |
+// 36 log entries in use u16le | 38 log capacity u16le | 40 clock u32le | 44 policy seq u32le
+export const POLICY_REPLY_OFF_SPENT = 28;
+export const POLICY_REPLY_OFF_USED = 36;
+export const POLICY_REPLY_OFF_CAP = 38;
+export const POLICY_REPLY_OFF_CLOCK = 40;
+export const POLICY_REPLY_OFF_SEQ = 44;
+export const POLICY_REPLY_SIZE = 48;
+/** Spend log capacity (entries younger than 24 h). */
+export const POLICY_LOG_CAP = 64;
+/** The rolling window, seconds. */
+export const POLICY_WINDOW_SECONDS = 86400;

@@ -3,9 +3,8 @@
 // (the device secret is never read here; the serial build_onion request is the
 // path that derives session keys from it). docs/firmware/onion.md.
 import { ONION_MAX_HOPS, ONION_MAX_ROUTING } from "../../shared/protocol";
-import { bigsizeRead, bigsizeValue } from "../bolt12/tlv";
 import {
-  ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_OK, onionBuild, onionErrHop, onionPacketSize, onionSetHop,
+  ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionPacketSize, onionParseHops,
 } from "../onion/sphinx";
 import { inMemory } from "./bounds";
 
@@ -41,21 +40,13 @@ export function onion_create(
   if (onionSize > <usize>ONION_MAX_ROUTING) onionSize = <usize>ONION_MAX_ROUTING + 1; // refused by onionBuild
   if (!inMemory(hops, hopsLen) || !inMemory(assoc, assocLen) || !inMemory(session, 32)) return ONION_ERR_ARG;
   if (!inMemory(out, onionPacketSize(onionSize)) || !inMemory(ssOut, <usize>n * 32)) return ONION_ERR_ARG;
-  let p = hops;
   const end = hops + hopsLen;
-  for (let i = 0; i < n; i++) {
-    if (end - p < 34) { lastErrHop = i; return ONION_ERR_PAYLOAD; }
-    const d = p + 33;
-    const k = bigsizeRead(d, end - d);
-    if (k < 0 || bigsizeValue > <u64>(end - d - <usize>k)) { lastErrHop = i; return ONION_ERR_PAYLOAD; }
-    const len = <usize>k + <usize>bigsizeValue;
-    onionSetHop(i, p, d, len);
-    p = d + len;
-  }
-  if (p != end) { lastErrHop = n - 1; return ONION_ERR_PAYLOAD; }
+  const last = onionParseHops(hops, end, n);
+  if (last == 0) { lastErrHop = onionErrHop; return ONION_ERR_PAYLOAD; }
+  if (last != end) { lastErrHop = n - 1; return ONION_ERR_PAYLOAD; }
   const r = onionBuild(OUT, SS, session, n, assoc, assocLen, onionSize);
   if (r != ONION_OK) {
-    lastErrHop = onionErrHop;
+    if (r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD) lastErrHop = onionErrHop;
     return r;
   }
   const size = onionPacketSize(onionSize);

@@ -240,3 +240,26 @@ export function onionHash(p: usize, len: usize, out: usize): void {
   sha256Update(SCTX, p, len);
   sha256Final(SCTX, out);
 }
+
+/**
+ * Fills the hop table from n records of node id[33] ‖ hop data (BigSize
+ * length ‖ payload) starting at p, ending at most at `end`. Returns the
+ * address after the last record, or 0 (onionErrHop set) when a record does
+ * not fit. The hop data's own rules are checked by onionBuild.
+ */
+export function onionParseHops(p: usize, end: usize, n: i32): usize {
+  for (let i = 0; i < n; i++) {
+    if (p > end || end - p < 34) { onionErrHop = i; return 0; }
+    const d = p + 33;
+    const k = bigsizeRead(d, end - d);
+    if (k < 0 || bigsizeValue > <u64>(end - d - <usize>k)) { onionErrHop = i; return 0; }
+    const len = <usize>k + <usize>bigsizeValue;
+    onionSetHop(i, p, d, len);
+    p = d + len;
+  }
+  return p;
+}
+
+/** Hop data of hop i (after onionParseHops): pointer and length. */
+export function onionHopData(i: i32): usize { return hopData(i); }
+export function onionHopLen(i: i32): usize { return hopLen(i); }

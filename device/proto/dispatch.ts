@@ -25,6 +25,9 @@ import { handleProvision } from "./handlers/provision";
 import { handleWipe } from "./handlers/wipe";
 import { handleSignBolt12 } from "./handlers/sign-bolt12";
 import { handleEcdh } from "./handlers/ecdh";
+import { MSG_BUILD_ONION, MSG_GET_POLICY, MSG_SET_POLICY } from "../../shared/protocol";
+import { handleBuildOnion } from "./handlers/build-onion";
+import { handleGetPolicy, handleSetPolicy } from "./handlers/policy";
 
 /** Detail word of the next ERROR reply (see ERROR_OFF_DETAIL); handlers set it. */
 export let errorDetail: u32 = 0;
@@ -41,7 +44,9 @@ function run(type: i32, req: usize, len: i32, out: usize): i32 {
     case MSG_WIPE: return handleWipe(req, len, out);
     case MSG_SIGN_BOLT12: return handleSignBolt12(req, len, out);
     case MSG_ECDH: return handleEcdh(req, len, out);
-    // case MSG_BUILD_ONION:             sendpay issue (RESERVED)
+    case MSG_BUILD_ONION: return handleBuildOnion(req, len, out);
+    case MSG_GET_POLICY: return handleGetPolicy(req, len, out);
+    case MSG_SET_POLICY: return handleSetPolicy(req, len, out);
     case MSG_FW_BEGIN: return handleFwBegin(req, len, out);
     case MSG_FW_CHUNK: return handleFwChunk(req, len, out);
     case MSG_FW_COMMIT: return handleFwCommit(req, len, out);

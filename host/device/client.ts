@@ -1,6 +1,5 @@
 // Typed client of the signer: one method per request of shared/protocol.ts.
-// Onion building and firmware update add their methods here when their
-// firmware handlers exist.
+// Firmware update adds its methods here when its firmware handlers exist.
 import * as P from '../../shared/protocol.js';
 import { SerialTransport, type TransportOptions } from '../transport/serial.js';
 import { decodeInfo, type DeviceInfo } from './info.js';
@@ -8,9 +7,14 @@ import {
   encodeProvision, encodeSignBolt12, verifySignBolt12Reply, type Bolt12MessageName, type Bolt12Signature,
   type ProvisionRequest,
 } from './requests.js';
+import {
+  decodeBuildOnionReply, decodePolicy, encodeBuildOnion, encodeSetPolicy, type BuildOnionRequest, type BuiltOnion,
+  type DevicePolicy, type SpendingLimits,
+} from './requests.js';
 
 export type { Bolt12MessageName, Bolt12Signature, ProvisionRequest } from './requests.js';
 export { SignatureVerificationError } from './requests.js';
+export type { BuildOnionHop, BuildOnionRequest, BuiltOnion, DevicePolicy, SpendingLimits } from './requests.js';
 
 const toBytes = (x: Uint8Array | string): Uint8Array =>
   typeof x === 'string' ? Uint8Array.from(Buffer.from(x, 'hex')) : x;
@@ -61,6 +65,26 @@ export class DeviceClient {
     const r = await this.transport.request(P.MSG_ECDH, p);
     if (r.length < P.ECDH_REPLY_SIZE) throw new Error(`ecdh reply of ${r.length} bytes`);
     return r.slice(0, P.ECDH_REPLY_SIZE);
+  }
+
+  /** Builds a payment onion on the device (BOLT 4) for `req.hops`, checked
+   *  against and recorded in the device's spending policy. Resending the same
+   *  part (payment hash, partid, route) returns the same onion and counts once.
+   *  Refusals: ERR_ONION_ROUTE, ERR_ONION_AMOUNT, ERR_POLICY (detail = limit). */
+  async buildOnion(req: BuildOnionRequest): Promise<BuiltOnion> {
+    const r = await this.transport.request(P.MSG_BUILD_ONION, encodeBuildOnion(req));
+    return decodeBuildOnionReply(r, req.hops.length);
+  }
+
+  /** The device's spending limits and 24-hour spend log state. */
+  async getPolicy(): Promise<DevicePolicy> {
+    return decodePolicy(await this.transport.request(P.MSG_GET_POLICY));
+  }
+
+  /** Replaces the spending limits; `nodeId` must be the device's node id.
+   *  Resolves to the policy now stored. */
+  async setPolicy(nodeId: Uint8Array | string, limits: SpendingLimits): Promise<DevicePolicy> {
+    return decodePolicy(await this.transport.request(P.MSG_SET_POLICY, encodeSetPolicy(toBytes(nodeId), limits)));
   }
 
   close(): Promise<void> {

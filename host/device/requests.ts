@@ -128,3 +128,127 @@ export function verifySignBolt12Reply(
   if (!ok) throw new SignatureVerificationError(`device signature does not verify under ${hex(key)}`);
   return { signature, merkleRoot: root, keyKind: kind === P.SIGN_KEY_NODE ? 'node' : 'payer', publicKey };
 }
+
+// ---- build_onion / get_policy / set_policy (docs/protocol.md) -----------------
+
+/** One hop of a build_onion route: node id and its TLV payload (without the
+ *  BigSize length prefix; the encoder adds it). */
+export interface BuildOnionHop {
+  pubkey: Uint8Array;
+  payload: Uint8Array;
+}
+
+export interface BuildOnionRequest {
+  /** 1..27 hops, first to final. */
+  hops: BuildOnionHop[];
+  /** 32-byte payment hash: the onion's associated data. */
+  paymentHash: Uint8Array;
+  /** Core Lightning's partid (u64). */
+  partId?: bigint | number;
+  /** Amount (msat) of the HTLC offered to the first hop: must be at least every
+   *  amt_to_forward in the payloads; sent - final amt_to_forward is the fee. */
+  firstHopAmountMsat: bigint;
+  /** Caller-chosen session key; by default the device derives one. */
+  sessionKey?: Uint8Array;
+}
+
+const bs = (n: number): Uint8Array =>
+  n < 0xfd ? Uint8Array.of(n) : n <= 0xffff ? Uint8Array.of(0xfd, n >> 8, n & 0xff) : (() => { throw new Error('payload too long'); })();
+
+export function encodeBuildOnion(r: BuildOnionRequest): Uint8Array {
+  if (r.hops.length < 1 || r.hops.length > P.ONION_MAX_HOPS) throw new Error(`build_onion needs 1..${P.ONION_MAX_HOPS} hops`);
+  if (r.paymentHash.length !== 32) throw new Error('payment hash must be 32 bytes');
+  if (r.sessionKey && r.sessionKey.length !== 32) throw new Error('session key must be 32 bytes');
+  const parts: Uint8Array[] = [];
+  const head = new Uint8Array(P.ONION_OFF_ROUTE);
+  head[P.ONION_OFF_FLAGS] = r.sessionKey ? P.ONION_FLAG_SESSION_KEY : 0;
+  head[P.ONION_OFF_HOPS] = r.hops.length;
+  head.set(r.paymentHash, P.ONION_OFF_PAYMENT_HASH);
+  const dv = new DataView(head.buffer);
+  dv.setBigUint64(P.ONION_OFF_PARTID, BigInt(r.partId ?? 0), true);
+  dv.setBigUint64(P.ONION_OFF_FIRST_AMOUNT, BigInt(r.firstHopAmountMsat), true);
+  parts.push(head);
+  if (r.sessionKey) parts.push(r.sessionKey);
+  for (const hp of r.hops) {
+    if (hp.pubkey.length !== 33) throw new Error('hop pubkey must be 33 bytes');
+    parts.push(hp.pubkey, bs(hp.payload.length), hp.payload);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export interface BuiltOnion {
+  /** The 1366-byte onion_routing_packet. */
+  onion: Uint8Array;
+  /** One per hop, route order: what decodes failure onions (sendonion's shared_secrets). */
+  sharedSecrets: Uint8Array[];
+}
+
+export function decodeBuildOnionReply(reply: Uint8Array, hops: number): BuiltOnion {
+  if (reply.length !== P.ONION_PACKET_SIZE + 32 * hops) throw new Error(`build_onion reply of ${reply.length} bytes for ${hops} hops`);
+  return {
+    onion: reply.slice(0, P.ONION_PACKET_SIZE),
+    sharedSecrets: Array.from({ length: hops }, (_, i) => reply.slice(P.ONION_PACKET_SIZE + 32 * i, P.ONION_PACKET_SIZE + 32 * (i + 1))),
+  };
+}
+
+/** Spending limits; `null` = no limit. Amounts in msat. */
+export interface SpendingLimits {
+  maxAmountMsat: bigint | null;
+  maxFeeMsat: bigint | null;
+  /** Fee as parts per million of the delivered amount (0..1_000_000). */
+  maxFeePpm: number | null;
+  dailyLimitMsat: bigint | null;
+}
+
+export interface DevicePolicy extends SpendingLimits {
+  /** Sum sent by the parts recorded in the last 24 hours. */
+  spentLast24hMsat: bigint;
+  logUsed: number;
+  logCapacity: number;
+  /** The device's clock (Unix seconds). */
+  clock: number;
+  /** Record sequence number (0 = never written). */
+  seq: number;
+}
+
+const ALL64 = 0xffffffffffffffffn;
+
+export function encodeSetPolicy(nodeId: Uint8Array, l: SpendingLimits): Uint8Array {
+  if (nodeId.length !== P.NODE_ID_SIZE) throw new Error('set_policy needs the 33-byte node id');
+  const out = new Uint8Array(P.SET_POLICY_SIZE);
+  out.set(nodeId, 0);
+  const dv = new DataView(out.buffer, P.NODE_ID_SIZE);
+  const u64 = (v: bigint | null) => {
+    if (v !== null && (v < 0n || v >= ALL64)) throw new Error(`limit ${v} out of range`);
+    return v ?? ALL64;
+  };
+  if (l.maxFeePpm !== null && !(Number.isInteger(l.maxFeePpm) && l.maxFeePpm >= 0 && l.maxFeePpm <= 1_000_000)) {
+    throw new Error('maxFeePpm must be 0..1000000 or null');
+  }
+  dv.setBigUint64(P.POLICY_OFF_MAX_AMOUNT, u64(l.maxAmountMsat), true);
+  dv.setBigUint64(P.POLICY_OFF_MAX_FEE, u64(l.maxFeeMsat), true);
+  dv.setUint32(P.POLICY_OFF_MAX_FEE_PPM, l.maxFeePpm ?? 0xffffffff, true);
+  dv.setBigUint64(P.POLICY_OFF_DAILY, u64(l.dailyLimitMsat), true);
+  return out;
+}
+
+export function decodePolicy(r: Uint8Array): DevicePolicy {
+  if (r.length < P.POLICY_REPLY_SIZE) throw new Error(`policy reply of ${r.length} bytes`);
+  const dv = new DataView(r.buffer, r.byteOffset, r.byteLength);
+  const lim = (v: bigint) => (v === ALL64 ? null : v);
+  const ppm = dv.getUint32(P.POLICY_OFF_MAX_FEE_PPM, true);
+  return {
+    maxAmountMsat: lim(dv.getBigUint64(P.POLICY_OFF_MAX_AMOUNT, true)),
+    maxFeeMsat: lim(dv.getBigUint64(P.POLICY_OFF_MAX_FEE, true)),
+    maxFeePpm: ppm === 0xffffffff ? null : ppm,
+    dailyLimitMsat: lim(dv.getBigUint64(P.POLICY_OFF_DAILY, true)),
+    spentLast24hMsat: dv.getBigUint64(P.POLICY_REPLY_OFF_SPENT, true),
+    logUsed: dv.getUint16(P.POLICY_REPLY_OFF_USED, true),
+    logCapacity: dv.getUint16(P.POLICY_REPLY_OFF_CAP, true),
+    clock: dv.getUint32(P.POLICY_REPLY_OFF_CLOCK, true),
+    seq: dv.getUint32(P.POLICY_REPLY_OFF_SEQ, true),
+  };
+}

@@ -16,6 +16,16 @@ export interface FirmwareHal {
   serialWrite?(bytes: Uint8Array): void;
   /** The device's flash (default: a fresh, erased MemoryFlash per instance). */
   flash?: FlashDevice;
+  /** The board's real-time clock, Unix seconds (default: boardClockSeconds). */
+  clock?(): number;
+}
+
+/** Default board clock: the host's time plus LNSIGNER_EMU_CLOCK_OFFSET seconds
+ *  (an integer, may be negative), so tests can move the device's clock
+ *  (e.g. past the 24-hour spending window) without waiting. */
+export function boardClockSeconds(): number {
+  const off = Number.parseInt(process.env.LNSIGNER_EMU_CLOCK_OFFSET ?? '0', 10);
+  return Math.floor(Date.now() / 1000) + (Number.isFinite(off) ? off : 0);
 }
 
 export const defaultHal: FirmwareHal = {
@@ -68,6 +78,13 @@ export function firmwareImports(getMemory: () => WebAssembly.Memory, hal: Firmwa
       },
       flash_erase(offset: number, len: number): number {
         return flashCall(() => flash.erase(offset >>> 0, len >>> 0));
+      },
+      clock_seconds(): number {
+        try {
+          return (hal.clock ?? boardClockSeconds)() >>> 0 | 0;
+        } catch {
+          return 0;
+        }
       },
       entropy(ptr: number, len: number): number {
         try {

@@ -1,0 +1,165 @@
+// The spending policy and its 24-hour spend log, in the "policy" flash
+// partition (FLASH_POLICY_*, two sectors). docs/firmware/onion.md "Policy".
+//
+// Record (one per sector, POLICY_REC_SIZE bytes):
+//    0 magic u32le "PLCY" | 4 seq u32le | 8 limits[28] (POLICY_OFF_*) |
+//   36 entries in use u32le | 40 reserved[24] |
+//   64 log: POLICY_LOG_CAP entries of 40 bytes:
+//        time u32le | reserved u32 | amount sent u64le | part key[16] | payment hash[0..8]
+//   64 + 64*40 = 2624: CRC-32C u32le of bytes 4..2623
+//
+// Atomic update (NOR flash): the new record goes to the sector NOT holding the
+// current one (seq + 1 selects sector seq & 1): erase it, program everything
+// but the magic, read back and compare, program the magic last. A copy counts
+// only with its magic and a matching CRC, and the valid copy with the higher
+// seq wins, so a power cut at any point leaves the old record or the new one.
+//
+// With no valid copy (a new device) every limit is "none" (all ones) and the
+// log is empty.
+import {
+  FLASH_OK, FLASH_POLICY_OFF, FLASH_SECTOR,
+} from "../../shared/board";
+import {
+  POLICY_LIMITS_SIZE, POLICY_LOG_CAP, POLICY_OFF_DAILY, POLICY_OFF_MAX_AMOUNT, POLICY_OFF_MAX_FEE,
+  POLICY_OFF_MAX_FEE_PPM, POLICY_WINDOW_SECONDS,
+} from "../../shared/protocol";
+import { board_flash_erase, board_flash_read, board_flash_write } from "../proto/board";
+import { crc32c, get32, put32 } from "../proto/bytes";
+
+export const POLICY_MAGIC: u32 = 0x59434c50; // "PLCY"
+const R_SEQ: usize = 4;
+export const R_LIMITS: usize = 8;
+const R_USED: usize = 36;
+const R_LOG: usize = 64;
+export const ENTRY_SIZE: usize = 40;
+export const E_TIME: usize = 0;
+export const E_AMOUNT: usize = 8;
+export const E_KEY: usize = 16;
+export const E_HASH: usize = 32;
+const R_CRC: usize = R_LOG + <usize>POLICY_LOG_CAP * ENTRY_SIZE;
+export const POLICY_REC_SIZE: usize = R_CRC + 4;
+
+/** Codes beyond the board's FLASH_ERR_* (ERR_FLASH detail). */
+export const POLICY_ERR_VERIFY: i32 = 0x100;
+
+/** The record in RAM (valid after policyLoad). */
+export const PREC: usize = memory.data(<i32>POLICY_REC_SIZE, 8);
+const CHECK: usize = memory.data(<i32>POLICY_REC_SIZE, 8);
+
+export const NO_LIMIT: u64 = 0xffffffffffffffff;
+
+function recCrc(p: usize): u32 {
+  return crc32c(p + 4, R_CRC - 4);
+}
+
+function readCopy(sector: u32, buf: usize): bool {
+  if (board_flash_read(FLASH_POLICY_OFF + sector * FLASH_SECTOR, buf, <i32>POLICY_REC_SIZE) != FLASH_OK) return false;
+  if (get32(buf) != POLICY_MAGIC) return false;
+  if (get32(buf + R_CRC) != recCrc(buf)) return false;
+  // A record the firmware would not write is not trusted either.
+  return get32(buf + R_USED) <= <u32>POLICY_LOG_CAP;
+}
+
+function copyBytes(dst: usize, src: usize, n: usize): void {
+  for (let i: usize = 0; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
+/** Loads the newest valid record into PREC, or the default (no limits, empty log, seq 0). */
+export function policyLoad(): void {
+  const a = readCopy(0, PREC);
+  const b = readCopy(1, CHECK);
+  if (a && b) {
+    // Sequence numbers compared modulo 2^32.
+    if (<i32>(get32(CHECK + R_SEQ) - get32(PREC + R_SEQ)) > 0) copyBytes(PREC, CHECK, POLICY_REC_SIZE);
+    return;
+  }
+  if (a) return;
+  if (b) { copyBytes(PREC, CHECK, POLICY_REC_SIZE); return; }
+  for (let i: usize = 0; i < POLICY_REC_SIZE; i++) store<u8>(PREC + i, 0);
+  for (let i: usize = 0; i < <usize>POLICY_LIMITS_SIZE; i++) store<u8>(PREC + R_LIMITS + i, 0xff);
+}
+
+/** Writes PREC as the next record (seq + 1). Returns FLASH_OK, a FLASH_ERR_* or POLICY_ERR_VERIFY;
+ *  on failure the previous record stays the valid one. */
+export function policyCommit(): i32 {
+  const seq = get32(PREC + R_SEQ) + 1;
+  put32(PREC + R_SEQ, seq);
+  put32(PREC, 0xffffffff);
+  put32(PREC + R_CRC, recCrc(PREC));
+  const off = FLASH_POLICY_OFF + (seq & 1) * FLASH_SECTOR;
+  let r = board_flash_erase(off, FLASH_SECTOR);
+  if (r != FLASH_OK) return r;
+  r = board_flash_write(off + 4, PREC + 4, <i32>POLICY_REC_SIZE - 4);
+  if (r != FLASH_OK) return r;
+  r = board_flash_read(off, CHECK, <i32>POLICY_REC_SIZE);
+  if (r != FLASH_OK) return r;
+  let diff: u32 = 0;
+  for (let i: usize = 4; i < POLICY_REC_SIZE; i++) diff |= <u32>(load<u8>(CHECK + i) ^ load<u8>(PREC + i));
+  if (diff != 0) return POLICY_ERR_VERIFY;
+  put32(PREC, POLICY_MAGIC);
+  r = board_flash_write(off, PREC, 4);
+  if (r != FLASH_OK) return r;
+  if (!readCopy(seq & 1, CHECK)) return POLICY_ERR_VERIFY;
+  return FLASH_OK;
+}
+
+// ---- Accessors ---------------------------------------------------------------
+
+export function limitMaxAmount(): u64 { return load<u64>(PREC + R_LIMITS + POLICY_OFF_MAX_AMOUNT); }
+export function limitMaxFee(): u64 { return load<u64>(PREC + R_LIMITS + POLICY_OFF_MAX_FEE); }
+export function limitMaxFeePpm(): u32 { return load<u32>(PREC + R_LIMITS + POLICY_OFF_MAX_FEE_PPM); }
+export function limitDaily(): u64 { return load<u64>(PREC + R_LIMITS + POLICY_OFF_DAILY); }
+export function policySeq(): u32 { return get32(PREC + R_SEQ); }
+export function logUsed(): u32 { return get32(PREC + R_USED); }
+export function entryAt(i: u32): usize { return PREC + R_LOG + <usize>i * ENTRY_SIZE; }
+
+/** Copies the 28-byte limits block from `src` into PREC. */
+export function setLimits(src: usize): void {
+  copyBytes(PREC + R_LIMITS, src, <usize>POLICY_LIMITS_SIZE);
+}
+
+export function getLimits(dst: usize): void {
+  copyBytes(dst, PREC + R_LIMITS, <usize>POLICY_LIMITS_SIZE);
+}
+
+/** True when an entry written at `t` still counts at `now`: younger than the
+ *  window, or stamped in the future (the clock went back: kept, never forgotten). */
+export function entryLive(t: u32, now: u32): bool {
+  return t > now || now - t < <u32>POLICY_WINDOW_SECONDS;
+}
+
+/** Drops the entries that left the window (order kept). */
+export function logExpire(now: u32): void {
+  const n = logUsed();
+  let w: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const e = entryAt(i);
+    if (entryLive(get32(e + E_TIME), now)) {
+      if (w != i) copyBytes(entryAt(w), e, ENTRY_SIZE);
+      w++;
+    }
+  }
+  for (let i: u32 = w; i < n; i++) for (let j: usize = 0; j < ENTRY_SIZE; j++) store<u8>(entryAt(i) + j, 0);
+  put32(PREC + R_USED, w);
+}
+
+/** Removes the oldest entry (log full and no limit reads the log). */
+export function logDropOldest(): void {
+  const n = logUsed();
+  if (n == 0) return;
+  for (let i: u32 = 1; i < n; i++) copyBytes(entryAt(i - 1), entryAt(i), ENTRY_SIZE);
+  for (let j: usize = 0; j < ENTRY_SIZE; j++) store<u8>(entryAt(n - 1) + j, 0);
+  put32(PREC + R_USED, n - 1);
+}
+
+/** Appends an entry (caller checked there is room). */
+export function logAppend(now: u32, amount: u64, key16: usize, hash: usize): void {
+  const n = logUsed();
+  const e = entryAt(n);
+  put32(e + E_TIME, now);
+  put32(e + 4, 0);
+  store<u64>(e + E_AMOUNT, amount);
+  copyBytes(e + E_KEY, key16, 16);
+  copyBytes(e + E_HASH, hash, 8);
+  put32(PREC + R_USED, n + 1);
+}

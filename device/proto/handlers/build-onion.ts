@@ -1,0 +1,104 @@
+// build_onion: a BOLT 4 payment onion for a route the host sends, with the
+// session key derived on the device (or supplied), checked against the
+// spending policy and recorded in the 24-hour spend log before the onion
+// leaves the device. Layout: shared/protocol.ts ONION_*, docs/protocol.md
+// "build_onion"; construction and policy: docs/firmware/onion.md.
+import {
+  ERR_BAD_PAYLOAD, ERR_FLASH, ERR_NOT_PROVISIONED, ERR_ONION_AMOUNT, ERR_ONION_ROUTE, ERR_POLICY,
+  ONION_FLAG_SESSION_KEY, ONION_MAX_HOPS, ONION_OFF_FIRST_AMOUNT, ONION_OFF_FLAGS, ONION_OFF_HOPS,
+  ONION_OFF_PARTID, ONION_OFF_PAYMENT_HASH, ONION_OFF_ROUTE, ONION_PACKET_SIZE, ONION_MAX_ROUTING,
+} from "../../../shared/protocol";
+import { FLASH_OK, PROV_OFF_NODE_KEY } from "../../../shared/board";
+import { hal_clock_seconds } from "../../hal";
+import { REC, storeLoad, storeWipeRam } from "../../keys/store";
+import {
+  ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionHash, onionParseHops,
+  onionSessionKey,
+} from "../../onion/sphinx";
+import { routeAmounts, routeDelivered, routeErrHop, routeTotal } from "../../onion/route";
+import { logExpire, logAppend, policyCommit, policyLoad } from "../../policy/store";
+import { logFind, policyCheck } from "../../policy/check";
+import { sha256Final, sha256Init, sha256Update, SHA256_CTX_SIZE } from "../../crypto/sha256";
+import { wipe } from "../../crypto/scalar";
+import { setErrorDetail } from "../dispatch";
+
+const SESSION: usize = memory.data(32, 8);
+const ROUTE_HASH: usize = memory.data(32, 8);
+const PART_KEY: usize = memory.data(32, 8);
+const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
+
+function refuse(code: i32, detail: u32): i32 {
+  setErrorDetail(detail);
+  return -code;
+}
+
+export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
+  if (len < ONION_OFF_ROUTE) return -ERR_BAD_PAYLOAD;
+  const flags = <i32>load<u8>(req + ONION_OFF_FLAGS);
+  if ((flags & ~ONION_FLAG_SESSION_KEY) != 0) return -ERR_BAD_PAYLOAD;
+  const n = <i32>load<u8>(req + ONION_OFF_HOPS);
+  const hasKey = (flags & ONION_FLAG_SESSION_KEY) != 0;
+  const hdr: usize = <usize>ONION_OFF_ROUTE + (hasKey ? 32 : 0);
+  if (<usize>len < hdr) return -ERR_BAD_PAYLOAD;
+  if (n < 1 || n > ONION_MAX_HOPS) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_HOPS);
+  const end = req + <usize>len;
+  const last = onionParseHops(req + hdr, end, n);
+  if (last == 0) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_PAYLOAD | (<u32>onionErrHop << 8));
+  if (last != end) return -ERR_BAD_PAYLOAD;
+  if (end - (req + hdr) > <usize>(ONION_MAX_ROUTING + ONION_MAX_HOPS * 33)) return refuse(ERR_ONION_ROUTE, 5);
+
+  // Amounts come from the payloads; the first-hop amount must cover them.
+  const sent = load<u64>(req + ONION_OFF_FIRST_AMOUNT);
+  const a = routeAmounts(n, sent);
+  if (a != 0) return refuse(ERR_ONION_AMOUNT, <u32>a | (<u32>routeErrHop << 8));
+
+  // Route commitment: first-hop amount ‖ hops. Part key: SHA256(payment_hash ‖
+  // partid ‖ route hash), the identity of this part in the spend log.
+  sha256Init(CTX);
+  sha256Update(CTX, req + ONION_OFF_FIRST_AMOUNT, 8);
+  sha256Update(CTX, req + hdr, end - (req + hdr));
+  sha256Final(CTX, ROUTE_HASH);
+  const hash = req + ONION_OFF_PAYMENT_HASH;
+  sha256Init(CTX);
+  sha256Update(CTX, hash, 32);
+  sha256Update(CTX, req + ONION_OFF_PARTID, 8);
+  sha256Update(CTX, ROUTE_HASH, 32);
+  sha256Final(CTX, PART_KEY);
+
+  const now = hal_clock_seconds();
+  policyLoad();
+  logExpire(now);
+  // A resend of a part already recorded (same hash, partid, route) spends
+  // nothing new: same onion, no second entry, no limit re-checked.
+  const recorded = logFind(PART_KEY) >= 0;
+  if (!recorded) {
+    const p = policyCheck(now, sent, routeDelivered, routeTotal, hash);
+    if (p != 0) return refuse(ERR_POLICY, <u32>p);
+  }
+
+  if (hasKey) {
+    for (let i: usize = 0; i < 32; i++) store<u8>(SESSION + i, load<u8>(req + ONION_OFF_ROUTE + i));
+  } else {
+    if (!storeLoad()) return -ERR_NOT_PROVISIONED;
+    onionSessionKey(SESSION, REC + PROV_OFF_NODE_KEY, hash, load<u64>(req + ONION_OFF_PARTID), ROUTE_HASH);
+    storeWipeRam();
+  }
+  const r = onionBuild(out, out + <usize>ONION_PACKET_SIZE, SESSION, n, hash, 32, <usize>ONION_MAX_ROUTING);
+  wipe(SESSION, 32);
+  if (r != ONION_OK) {
+    wipe(out, <usize>ONION_PACKET_SIZE + (<usize>n << 5));
+    // The hop index is meaningful for a node id or hop data error only.
+    const hop: u32 = r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD ? <u32>onionErrHop : 0;
+    return refuse(ERR_ONION_ROUTE, <u32>r | (hop << 8));
+  }
+  if (!recorded) {
+    logAppend(now, sent, PART_KEY, hash);
+    const c = policyCommit();
+    if (c != FLASH_OK) {
+      // Not recorded: the onion must not leave the device.
+      wipe(out, <usize>ONION_PACKET_SIZE + (<usize>n << 5));
+      return refuse(ERR_FLASH, <u32>c);
+    }
+  }
+  return ONION_PACKET_SIZE + (n << 5);
+}
