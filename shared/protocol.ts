@@ -112,10 +112,11 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_WIPE) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_SIGN_BOLT12) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_ECDH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
-  // Idempotent since the device derives the session key from the request and
-  // records the spend once per (payment hash, partid, route): a resend gives
-  // the same onion and counts nothing twice (docs/protocol.md "build_onion").
-  if (type == MSG_BUILD_ONION) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  // Retry class fixed when 0x30 was reserved: the transport does not resend
+  // it by itself. Running it twice is nevertheless harmless (same onion, the
+  // spend recorded once per payment hash, partid and route: docs/protocol.md
+  // "build_onion"), so a caller may resend it explicitly after a timeout.
+  if (type == MSG_BUILD_ONION) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_GET_POLICY) return REQ_KNOWN | REQ_IDEMPOTENT;
   if (type == MSG_SET_POLICY) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   // Chunks carry their offset, so resending one rewrites the same bytes.
