@@ -7,6 +7,7 @@ import { bad, opt, optDef, req, type ParamParser } from '../rpc/params.js';
 import { pU32 } from '../rpc/param-types.js';
 import { pHex, pSecret } from '../payments/route.js';
 import { requireDevice, type CommandContext } from './context.js';
+import { deviceRefusal } from '../payments/engine.js';
 
 interface CreateHop { pubkey: string; payload: string }
 
@@ -64,7 +65,7 @@ export const createonion = defineMethod({
         hops, assocData: bytes(p.assocdata), sessionKey: p.session_key ? bytes(p.session_key) : undefined, onionSize: p.onion_size,
       });
     } catch (e) {
-      throw new RpcError(ErrorCode.LIGHTNINGD, `The signing device did not build the onion: ${(e as Error).message}`);
+      throw deviceRefusal(e);
     }
     return { onion: Buffer.from(r.onion).toString('hex'), shared_secrets: r.sharedSecrets.map((s) => Buffer.from(s).toString('hex')) };
   },

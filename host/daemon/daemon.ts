@@ -123,16 +123,21 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       currency,
       offerEncoder: plugins.offerEncoder ?? bolt12OfferEncoder,
     };
-    // Test hook (--developer only): die between the part's database write and
-    // sendonion, to prove a restart never pays twice (test/e2e-pay-crash.test.ts).
-    const crashBeforeSendonion = cfg.developer && process.env.LNSIGNER_DEV_CRASH_BEFORE_SENDONION === '1';
+    // Test hook (--developer only): LNSIGNER_DEV_CRASH=before-sendonion |
+    // after-sendonion kills the daemon between the part's database write and
+    // sendonion, or before the node's answer is recorded, to prove a restart
+    // never pays twice (test/e2e-pay.test.ts).
+    const crash = (where: string) => cfg.developer && process.env.LNSIGNER_DEV_CRASH === where
+      ? () => { log.error(`LNSIGNER_DEV_CRASH=${where}: dying`); process.kill(process.pid, 'SIGKILL'); }
+      : undefined;
     const payments = new PaymentEngine(store, node, () => {
       const dev = requireDevice(context, 'the device builds the payment onion');
       const build = dev.signer.buildOnion?.bind(dev.signer);
       if (!build) throw new RpcError(ErrorCode.LIGHTNINGD, 'The signing device cannot build onions (firmware without build_onion)');
       return { nodeId: bytesToHex(dev.info.nodeId), buildOnion: build };
     }, log, {
-      beforeSendonion: crashBeforeSendonion ? () => { log.error('LNSIGNER_DEV_CRASH_BEFORE_SENDONION: dying before sendonion'); process.kill(process.pid, 'SIGKILL'); } : undefined,
+      beforeSendonion: crash('before-sendonion'),
+      afterSendonion: crash('after-sendonion'),
     });
     context.payments = payments;
     undo.push(() => payments.stop());

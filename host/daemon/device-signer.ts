@@ -34,6 +34,11 @@ export interface BuildOnionRequest {
   sessionKey?: Uint8Array;
   /** hop_payloads size (default 1300). */
   onionSize?: number;
+  /** sendpay: the part (the device's spend log counts a resent part once). */
+  partId?: bigint;
+  /** HTLC amount offered to the first hop (the device's policy checks the fee);
+   *  absent: the largest amt_to_forward in the payloads (createonion). */
+  firstHopAmountMsat?: bigint;
 }
 
 export interface BuiltOnion {

@@ -3,7 +3,38 @@
 // client, which verifies every signature before it is returned.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { DeviceClient, SignatureVerificationError } from '../device/client.js';
-import { DeviceNotProvisionedError, type DeviceInfo, type DeviceSigner, type SignBolt12Request } from './device-signer.js';
+import {
+  DeviceNotProvisionedError, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
+} from './device-signer.js';
+
+/** BigSize at `o`: [value, bytes used]. */
+function bigsizeAt(b: Uint8Array, o: number): [number, number] {
+  if (o >= b.length) throw new Error('truncated BigSize');
+  const f = b[o];
+  if (f < 0xfd) return [f, 1];
+  if (f === 0xfd && o + 3 <= b.length) return [(b[o + 1] << 8) | b[o + 2], 3];
+  if (f === 0xfe && o + 5 <= b.length) return [new DataView(b.buffer, b.byteOffset + o + 1, 4).getUint32(0), 5];
+  throw new Error('BigSize too large for a payload');
+}
+
+/** A createonion payload (BigSize length ‖ TLV stream) without its length prefix. */
+export function stripLength(payload: Uint8Array): Uint8Array {
+  const [len, n] = bigsizeAt(payload, 0);
+  if (n + len !== payload.length) throw new Error('payload is not prefixed with its length');
+  return payload.slice(n);
+}
+
+/** amt_to_forward (TLV 2, tu64) of a payload TLV stream, 0 when absent. */
+export function amtToForward(tlv: Uint8Array): bigint {
+  for (let o = 0; o < tlv.length; ) {
+    const [type, a] = bigsizeAt(tlv, o);
+    const [len, b] = bigsizeAt(tlv, o + a);
+    const v = tlv.subarray(o + a + b, o + a + b + len);
+    if (type === 2) return v.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
+    o += a + b + len;
+  }
+  return 0n;
+}
 
 export class SerialDeviceSigner implements DeviceSigner {
   private constructor(private readonly client: DeviceClient) {}
@@ -33,6 +64,20 @@ export class SerialDeviceSigner implements DeviceSigner {
     const want = req.tweak && req.tweak.length > 0 ? 'payer' : 'node';
     if (s.keyKind !== want) throw new SignatureVerificationError(`the device signed with its ${s.keyKind} key, the daemon expected the ${want} key`);
     return s.signature;
+  }
+
+  /** build_onion (docs/protocol.md): the device derives the session key unless
+   *  one is given, checks its spending policy and returns the packet and the
+   *  shared secrets. The associated data is the 32-byte payment hash and the
+   *  routing info is the standard 1300 bytes. */
+  async buildOnion(req: BuildOnionRequest): Promise<BuiltOnion> {
+    if (req.assocData.length !== 32) throw new Error('the device builds onions whose associated data is a 32-byte payment hash');
+    if ((req.onionSize ?? 1300) !== 1300) throw new Error('the device builds 1300-byte payment onions only');
+    const hops = req.hops.map((h) => ({ pubkey: h.pubkey, payload: stripLength(h.payload) }));
+    const first = req.firstHopAmountMsat ?? hops.reduce((m, h) => { const a = amtToForward(h.payload); return a > m ? a : m; }, 0n);
+    return this.client.buildOnion({
+      hops, paymentHash: req.assocData, partId: req.partId ?? 0n, firstHopAmountMsat: first, sessionKey: req.sessionKey,
+    });
   }
 
   close(): Promise<void> {

@@ -12,6 +12,9 @@
 // is adopted, never sent again; a part the node does not know was never sent
 // and is marked failed (stage 'unsent').
 import { ErrorCode, RpcError } from '../rpc/errors.js';
+import type { BuildOnionRequest, BuiltOnion } from '../daemon/device-signer.js';
+import { DeviceError, statusName } from '../transport/errors.js';
+import * as P from '../../shared/protocol.js';
 import type { PaymentFailure, PaymentRecord, Store } from '../store/index.js';
 import { encodeHopPayload, withLength } from '../device/onion.js';
 import { classify, decodeFailure, routeOf } from './failure.js';
@@ -48,8 +51,7 @@ const isNodeError = (e: unknown): e is NodeError =>
 /** What the payment flow needs from the device. */
 export interface OnionDevice {
   nodeId: string;
-  buildOnion(req: { hops: { pubkey: Uint8Array; payload: Uint8Array }[]; assocData: Uint8Array; sessionKey?: Uint8Array; onionSize?: number }):
-    Promise<{ onion: Uint8Array; sharedSecrets: Uint8Array[] }>;
+  buildOnion(req: BuildOnionRequest): Promise<BuiltOnion>;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -74,6 +76,37 @@ export function routePayloads(route: Hop[], base: number, r: { paymentSecret?: s
   });
 }
 
+/** CLN preapproveinvoice's "declined" code: the signer's policy refused the payment. */
+export const PAY_INVOICE_PREAPPROVAL_DECLINED = 213;
+
+/**
+ * A device refusal as a CLN-style error: the spending policy (ERR_POLICY) is
+ * 213, the code Core Lightning uses when its signer declines a payment
+ * (preapproveinvoice); anything else is -1 with the device's reason.
+ */
+export function deviceRefusal(e: unknown): RpcError {
+  if (e instanceof RpcError) return e;
+  if (e instanceof DeviceError) {
+    const name = statusName(e.status);
+    if (name === 'ERR_POLICY') {
+      const limit = POLICY_LIMITS[e.detail] ?? `rule ${e.detail}`;
+      return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${limit}`, { device_status: name, device_detail: e.detail });
+    }
+    return new RpcError(ErrorCode.LIGHTNINGD, `The signing device refused to build the onion: ${e.message}`, { device_status: name, device_detail: e.detail });
+  }
+  return new RpcError(ErrorCode.LIGHTNINGD, `The signing device did not build the onion: ${(e as Error).message}`);
+}
+
+/** ERR_POLICY details (shared/protocol.ts POLICY_LIMIT_*). */
+const POLICY_LIMITS: Record<number, string> = {
+  [P.POLICY_LIMIT_MAX_AMOUNT]: 'amount above its per-payment limit',
+  [P.POLICY_LIMIT_MAX_FEE_ABS]: 'fee above its fee limit',
+  [P.POLICY_LIMIT_MAX_FEE_PPM]: 'fee above its proportional fee limit',
+  [P.POLICY_LIMIT_DAILY]: 'would exceed its 24-hour spending limit',
+  [P.POLICY_LIMIT_LOG_FULL]: 'its spend log is full',
+  [P.POLICY_LIMIT_CLOCK]: 'its clock is not set',
+};
+
 export interface EngineLog { info(m: string): void; warn(m: string): void; error(m: string): void }
 
 export class PaymentEngine {
@@ -81,6 +114,8 @@ export class PaymentEngine {
   private readonly tracked = new Set<number>();
   private stopped = false;
   private reconciled = false;
+  /** The node's id (erring_index 0 = us), from its getinfo. */
+  private nodeId: string | undefined;
 
   constructor(
     private readonly store: Store,
@@ -88,7 +123,10 @@ export class PaymentEngine {
     private readonly device: () => OnionDevice,
     private readonly log: EngineLog,
     /** Called after a part is written pending and its onion stored, before sendonion (tests kill here). */
-    private readonly hooks: { beforeSendonion?: (p: PaymentRecord) => void | Promise<void> } = {},
+    private readonly hooks: {
+      beforeSendonion?: (p: PaymentRecord) => void | Promise<void>;
+      afterSendonion?: (p: PaymentRecord) => void | Promise<void>;
+    } = {},
   ) {}
 
   private requireNode(): PayNode {
@@ -157,6 +195,7 @@ export class PaymentEngine {
       await this.reconcile(r.paymentHash);
     }
     const info = await node.getinfo();
+    this.nodeId = info.id;
     const res = this.store.payments.reserve<PaymentRecord>(r.paymentHash, (rows) => {
       const pr = checkProgress(rows, r, amounts);
       if (pr.kind === 'existing') return { existing: pr.record };
@@ -174,11 +213,13 @@ export class PaymentEngine {
       built = await device.buildOnion({
         hops: r.route.map((h, i) => ({ pubkey: bytes(h.id), payload: payloads[i] })),
         assocData: bytes(r.paymentHash),
+        partId: r.partid,
+        firstHopAmountMsat: amounts.sent,
       });
     } catch (e) {
+      // Nothing was sent: the part is removed, as CLN keeps no record of a part it never sent.
       this.store.payments.removeReserved(part.id);
-      if (e instanceof RpcError) throw e;
-      throw new RpcError(ErrorCode.LIGHTNINGD, `The signing device did not build the onion: ${(e as Error).message}`);
+      throw deviceRefusal(e);
     }
     const secrets = built.sharedSecrets.map(hex);
     this.store.payments.setOnion(part.id, secrets);
@@ -221,6 +262,7 @@ export class PaymentEngine {
       throw new RpcError(ErrorCode.LIGHTNINGD,
         `Lost the node while sending part ${part.partid} of ${r.paymentHash}: ${(e as Error).message}; it stays pending until the node is asked again`);
     }
+    await this.hooks.afterSendonion?.(part);
     this.store.payments.markSent(part.id);
     const sent = this.store.payments.byId(part.id)!;
     this.track(sent);
@@ -288,6 +330,7 @@ export class PaymentEngine {
   }
 
   private ourId(): string {
+    if (this.nodeId) return this.nodeId;
     try {
       return this.device().nodeId;
     } catch {

@@ -84,15 +84,21 @@ export const pRoute: ParamParser<Hop[]> = (tok, name) => {
   });
 };
 
+/** CLN decodes hex from the token's raw text, so an all-digit value sent as a
+ *  JSON number (lightning-cli does that for `4141…41`) is hex too. */
+const hexText = (tok: JsonNode) => (tok.type === 'string' ? tok.value : tok.type === 'number' ? rawText(tok) : undefined);
+
 /** CLN param_secret: 32 bytes of hex ("should be a 32 byte hex value"). */
 export const pSecret: ParamParser<string> = (tok, name) => {
-  if (tok.type === 'string' && /^[0-9a-fA-F]{64}$/.test(tok.value)) return tok.value.toLowerCase();
+  const t = hexText(tok);
+  if (t !== undefined && /^[0-9a-fA-F]{64}$/.test(t)) return t.toLowerCase();
   return bad(name, 'should be a 32 byte hex value', tok);
 };
 
 /** CLN param_bin_from_hex: "should be a hex value". */
 export const pHex: ParamParser<string> = (tok, name) => {
-  if (tok.type === 'string' && /^([0-9a-fA-F]{2})*$/.test(tok.value)) return tok.value.toLowerCase();
+  const t = hexText(tok);
+  if (t !== undefined && /^([0-9a-fA-F]{2})*$/.test(t)) return t.toLowerCase();
   return bad(name, 'should be a hex value', tok);
 };
 
