@@ -9,3 +9,4 @@ import { serialSuite } from './serial.js'; suites.push(serialSuite);
 import { bolt12HostSuite } from './bolt12-host.js'; suites.push(bolt12HostSuite);
 import { keysSuite } from './keys.js'; suites.push(keysSuite);
 import { daemonSuite } from './daemon.js'; suites.push(daemonSuite);
+import { onionSuite } from './onion.js'; suites.push(onionSuite);
