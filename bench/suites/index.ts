@@ -10,3 +10,4 @@ import { bolt12HostSuite } from './bolt12-host.js'; suites.push(bolt12HostSuite)
 import { keysSuite } from './keys.js'; suites.push(keysSuite);
 import { daemonSuite } from './daemon.js'; suites.push(daemonSuite);
 import { onionSuite } from './onion.js'; suites.push(onionSuite);
+import { sendpaySuite } from './sendpay.js'; suites.push(sendpaySuite);
