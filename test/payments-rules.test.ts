@@ -80,7 +80,7 @@ describe('route parameter (§5.1)', () => {
     expect(bad([])).toBe('accepted'); // empty route = self-payment (v23.08+)
   });
 
-  it('msatoshi (seed 004) fills amount_msat; both at once is refused', () => {
+  it('msatoshi (seed 004) is accepted by name with the msat grammar', () => {
     const p = parseParams(sendpay.params, parseJson(JSON.stringify({ route: [], payment_hash: H, msatoshi: '10sat' })));
     expect(p.values.msatoshi).toBe(10000n);
   });
