@@ -51,10 +51,10 @@ class CuttingFlash implements FlashDevice {
   }
 }
 
-function powerUp(flash: FlashDevice) {
+function powerUp(flash: FlashDevice, clock?: () => number) {
   const frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
-  const fw = instantiateFirmware(wasm, { entropy: (b) => b.fill(0x5a), serialWrite: (b) => dec.push(b), flash });
+  const fw = instantiateFirmware(wasm, { entropy: (b) => b.fill(0x5a), serialWrite: (b) => dec.push(b), flash, clock });
   const e = fw.exports;
   fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
   e.fw_boot();
@@ -136,6 +136,39 @@ describe('policy record: power cut at every flash operation', () => {
     const f = powerUp(new CuttingFlash(mem, { at: 0, keep: 0 }))(P.MSG_BUILD_ONION, onionReq('dead', 1n));
     expect(decodeError(f.payload)?.code).toBe(P.ERR_FLASH);
     expect(policyOf(mem).spentLast24hMsat).toBe(10_005n);
+  });
+});
+
+describe('amounts from the payloads (in-process)', () => {
+  const hop = (pubkey: Uint8Array, payload: Uint8Array) => ({ pubkey, payload });
+  const blindedData = Uint8Array.of(0x0a, 0x03, 1, 2, 3); // encrypted_recipient_data (10), opaque here
+  it('blinded intermediate hops may omit amt_to_forward; plain ones may not', () => {
+    const req = powerUp(baseline());
+    const final = encodeHopPayload({ amountMsat: 1_000n, cltv: 800000 });
+    const ok = req(P.MSG_BUILD_ONION, encodeBuildOnion({
+      hops: [hop(nodes[0], blindedData), hop(nodes[1], final)], paymentHash: sha256(ascii('blinded')), firstHopAmountMsat: 1_050n,
+    }));
+    expect(ok.type).toBe(P.MSG_BUILD_ONION | P.MSG_REPLY);
+    const bad = req(P.MSG_BUILD_ONION, encodeBuildOnion({
+      hops: [hop(nodes[0], Uint8Array.of(0x04, 0x01, 0x05)), hop(nodes[1], final)], paymentHash: sha256(ascii('plain')), firstHopAmountMsat: 1_050n,
+    }));
+    expect(decodeError(bad.payload)).toMatchObject({ code: P.ERR_ONION_AMOUNT, detail: P.ONION_AMT_MISSING | (0 << 8) });
+  });
+  it('amounts above 21 M BTC are refused (ONION_AMT_RANGE)', () => {
+    const req = powerUp(baseline());
+    const f = req(P.MSG_BUILD_ONION, encodeBuildOnion({
+      hops: [hop(nodes[0], encodeHopPayload({ amountMsat: 1n, cltv: 1 }))], paymentHash: sha256(ascii('range')),
+      firstHopAmountMsat: 2_100_000_000_000_000_001n,
+    }));
+    expect(decodeError(f.payload)).toMatchObject({ code: P.ERR_ONION_AMOUNT, detail: P.ONION_AMT_RANGE });
+  });
+  it('a board clock reading 0 refuses while a daily limit is set (POLICY_LIMIT_CLOCK), not without one', () => {
+    const mem = baseline(); // daily limit set
+    const f = powerUp(mem, () => 0)(P.MSG_BUILD_ONION, onionReq('no clock', 1n));
+    expect(decodeError(f.payload)).toMatchObject({ code: P.ERR_POLICY, detail: P.POLICY_LIMIT_CLOCK });
+    const req = powerUp(mem, () => 0);
+    req(P.MSG_SET_POLICY, encodeSetPolicy(nodeId, { ...L1, dailyLimitMsat: null }));
+    expect(req(P.MSG_BUILD_ONION, onionReq('no clock', 1n)).type).toBe(P.MSG_BUILD_ONION | P.MSG_REPLY);
   });
 });
 
