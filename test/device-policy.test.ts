@@ -13,6 +13,7 @@ import { DeviceClient } from '../host/device/client.js';
 import { encodeSetPolicy, type BuildOnionHop, type SpendingLimits } from '../host/device/requests.js';
 import { encodeHopPayload } from '../host/device/onion.js';
 import { secp } from '../host/crypto/noble.js';
+import { join } from 'node:path';
 import { x, ascii } from './helpers/bytes.js';
 import { keyCases, refused, tmp } from './helpers/device-requests.js';
 
@@ -35,7 +36,7 @@ let emu: SpawnedEmulator;
 let c: DeviceClient;
 
 async function start(clockOffset = 0) {
-  emu = await spawnEmulator(['--state', state, '--hsm-secret', x(K.file)], { LNSIGNER_EMU_CLOCK_OFFSET: String(clockOffset) });
+  emu = await spawnEmulator(['--state', state, '--hsm-secret', x(K.file), '--control', join(state, 'control.sock')], { LNSIGNER_EMU_CLOCK_OFFSET: String(clockOffset) });
   c = await DeviceClient.open(emu.path, { timeoutMs: 10000 });
 }
 async function stop() {
@@ -127,5 +128,16 @@ describe('policy: persistence and the 24-hour window', () => {
     await c.setPolicy(K.nodeId, { maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null });
     await c.buildOnion(pay('one-more', 1n, 0n));
     expect(await c.getPolicy()).toMatchObject({ logUsed: P.POLICY_LOG_CAP, spentLast24hMsat: BigInt(P.POLICY_LOG_CAP) });
+  });
+  it('the control socket moves the running device\'s clock (no restart needed)', async () => {
+    const before = await c.getPolicy();
+    expect(before.spentLast24hMsat).toBeGreaterThan(0n);
+    const r = await emu.control({ op: 'clock', advance: 12 * 3600 });
+    expect(r.clockOffset).toBe(24 * 3600 + 60 + 12 * 3600);
+    expect((await c.getPolicy()).spentLast24hMsat).toBe(before.spentLast24hMsat);
+    await emu.control({ op: 'clock', advance: 12 * 3600 + 1 });
+    const after = await c.getPolicy();
+    expect(after).toMatchObject({ spentLast24hMsat: 0n, logUsed: 0 });
+    expect(after.clock - before.clock).toBeGreaterThanOrEqual(24 * 3600 + 1);
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:net';
 import { RESET_PIN, RESET_POWER_ON } from '../../shared/board.js';
 import * as P from '../../shared/protocol.js';
-import { DEFAULT_FIRMWARE_PATH } from '../firmware/load.js';
+import { DEFAULT_FIRMWARE_PATH, boardClockSeconds } from '../firmware/load.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../transport/codec.js';
 import { statusName } from '../transport/errors.js';
 import { decodeError } from '../transport/messages.js';
@@ -137,6 +137,14 @@ export class Emulator {
         break;
       case 'stats':
         break;
+      case 'clock': {
+        // The board clock reads LNSIGNER_EMU_CLOCK_OFFSET on every call
+        // (host/firmware/load.ts boardClockSeconds).
+        let off = c.offset ?? (Number.parseInt(process.env.LNSIGNER_EMU_CLOCK_OFFSET ?? '0', 10) || 0);
+        off += c.advance ?? 0;
+        process.env.LNSIGNER_EMU_CLOCK_OFFSET = String(off);
+        return { clockOffset: off, clock: boardClockSeconds() };
+      }
     }
     return {
       rxBytes: this.rxBytes, txBytes: this.txBytes, boots: this.chip.boots,

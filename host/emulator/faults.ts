@@ -16,7 +16,10 @@ export type FaultCommand =
   /** Disarm every fault. */
   | { op: 'clear' }
   /** Counters: bytes each way, resets, faults applied. */
-  | { op: 'stats' };
+  | { op: 'stats' }
+  /** Board clock (env.clock_seconds): set its offset from the host's time
+   *  (seconds, may be negative) and/or advance it by `advance` seconds. */
+  | { op: 'clock'; offset?: number; advance?: number };
 
 interface Armed {
   skip: number;
@@ -89,7 +92,14 @@ export function parseFault(x: unknown): FaultCommand {
     case 'clear':
     case 'stats':
       return { op: c.op };
+    case 'clock': {
+      const int = (v: unknown, name: string) => {
+        if (v !== undefined && !Number.isSafeInteger(v)) throw new Error(`${name} must be an integer number of seconds`);
+        return v as number | undefined;
+      };
+      return { op: 'clock', offset: int(c.offset, 'offset'), advance: int(c.advance, 'advance') };
+    }
     default:
-      throw new Error(`unknown op ${JSON.stringify(c.op)} (drop, corrupt, reset, inject, clear, stats)`);
+      throw new Error(`unknown op ${JSON.stringify(c.op)} (drop, corrupt, reset, inject, clear, stats, clock)`);
   }
 }
