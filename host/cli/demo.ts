@@ -1,9 +1,13 @@
 // `lnsigner demo [--data-dir <dir>] [--network <name>] [--once]` — the
 // README's main job (`npm start`): an emulated signer on a pseudo-terminal, its
 // flash in <data-dir>/device, provisioned with a secret it generates itself on
-// first run, and the daemon on <data-dir> with its SQLite store. Prints how to
-// talk to it and runs until Ctrl-C; --once walks through a few commands and
-// stops (what the end-to-end test runs).
+// first run, a simulated Lightning network (host/simnet, in this process, its
+// lightningd-compatible socket in <data-dir>/simnet) and the daemon on
+// <data-dir> with its SQLite store, paying through that network. Prints how
+// to talk to it and runs until Ctrl-C; --once walks through a few commands —
+// an offer, then a payment: the device builds the onion, the simulated node
+// sends it, every hop peels it with its own key — and stops (what the
+// end-to-end tests run).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultDataDir } from '../daemon/data-dir.js';
@@ -12,6 +16,8 @@ import { DeviceClient } from '../device/client.js';
 import { spawnEmulator, type SpawnedEmulator } from '../emulator/spawn.js';
 import { spawnAnnounced, type AnnouncedProcess, LNSIGNER_BIN } from '../process/announced.js';
 import { runClient } from './client.js';
+import { startSimnet, type RunningSimnet } from '../simnet/server.js';
+import { LightningRpcClient } from '../node/client.js';
 import type { Subcommand } from './main.js';
 
 const USAGE = 'usage: lnsigner demo [--data-dir <dir>] [--network bitcoin|testnet|signet|regtest] [--once]';
@@ -50,16 +56,42 @@ async function ensureProvisioned(path: string, network: Network): Promise<string
   }
 }
 
-async function walkThrough(dataDir: string): Promise<number> {
+async function step(dataDir: string, args: string[]): Promise<number> {
+  const shown = args.map((s) => (/[\s"{}\[\]]/.test(s) ? `'${s}'` : s)).join(' ');
+  console.log(`\n$ lnsigner --data-dir ${dataDir} ${shown}`);
+  return runClient(['--data-dir', dataDir, ...args]);
+}
+
+async function walkThrough(dataDir: string, sim: RunningSimnet): Promise<number> {
   const steps: string[][] = [
     ['getinfo'],
     ['offer', '1000sat', 'A coffee, signed for by lnsigner'],
     ['listoffers'],
   ];
-  for (const step of steps) {
-    console.log(`\n$ lnsigner --data-dir ${dataDir} ${step.map((s) => (/\s/.test(s) ? JSON.stringify(s) : s)).join(' ')}`);
-    const code = await runClient(['--data-dir', dataDir, ...step]);
+  for (const s of steps) {
+    const code = await step(dataDir, s);
     if (code !== 0) return code;
+  }
+  // A payment through the simulated network: carol (two hops away) issues an
+  // invoice, her node finds a route, and lnsigner pays it with sendpay.
+  const node = new LightningRpcClient(sim.rpcFile);
+  try {
+    const inv = (await node.call('dev-simnet-invoice', { node: 'carol', amount_msat: 50_000, description: 'A coffee from carol' })) as {
+      payment_hash: string; payment_secret: string; destination: string;
+    };
+    const route = await node.getroute({ id: inv.destination, amount_msat: 50_000n, riskfactor: 10, cltv: 18 });
+    console.error(`\n# carol's invoice: payment_hash ${inv.payment_hash}; route of ${route.length} hops from the simulated node's getroute`);
+    const routeJson = JSON.stringify(route.map((h) => ({ ...h, amount_msat: Number(h.amount_msat) })));
+    for (const s of [
+      ['sendpay', routeJson, inv.payment_hash, 'null', 'null', 'null', inv.payment_secret],
+      ['waitsendpay', inv.payment_hash, '60'],
+      ['listsendpays', 'null', inv.payment_hash],
+    ]) {
+      const code = await step(dataDir, s);
+      if (code !== 0) return code;
+    }
+  } finally {
+    node.close();
   }
   return 0;
 }
@@ -78,8 +110,10 @@ export const subcommand: Subcommand = {
     const link = join(o.dataDir, 'device.tty');
     let emulator: SpawnedEmulator | undefined;
     let daemon: AnnouncedProcess<{ rpc_file: string }> | undefined;
+    let sim: RunningSimnet | undefined;
     const stopAll = async () => {
       await daemon?.stop();
+      await sim?.close();
       await emulator?.stop();
     };
     try {
@@ -87,7 +121,12 @@ export const subcommand: Subcommand = {
       emulator = await spawnEmulator(['--state', join(o.dataDir, 'device'), '--link', link, '--network', o.network]);
       const nodeId = await ensureProvisioned(link, o.network);
       console.error(`signer ready on ${emulator.path}, node id ${nodeId}`);
-      daemon = await spawnAnnounced('daemon', ['--device', link, '--data-dir', o.dataDir, '--network', o.network]);
+      // A fresh simulated network each run (its state is in memory; a new seed
+      // gives new invoices, so a second run pays again rather than finding the
+      // first run's payment already complete).
+      sim = await startSimnet(join(o.dataDir, 'simnet'), { nodes: 5, seed: `demo-${Date.now()}` });
+      console.error(`simulated network: ${sim.nodes.map((n) => n.alias).join(', ')}; lightningd socket ${sim.rpcFile}`);
+      daemon = await spawnAnnounced('daemon', ['--device', link, '--data-dir', o.dataDir, '--network', o.network, '--lightning-rpc', sim.rpcFile]);
       const cli = `node ${LNSIGNER_BIN} --data-dir ${o.dataDir}`;
       console.log(
         [
@@ -100,10 +139,12 @@ export const subcommand: Subcommand = {
           `  ${cli} offer 1000sat "A coffee"`,
           `  ${cli} listoffers`,
           `  ${cli} decode <lno1...>`,
+          `  ${cli} listsendpays`,
+          `  node ${LNSIGNER_BIN} --rpc-file ${sim.rpcFile} ...  (the simulated node: getroute, dev-simnet-invoice)`,
         ].join('\n'),
       );
       if (o.once) {
-        const code = await walkThrough(o.dataDir);
+        const code = await walkThrough(o.dataDir, sim);
         await stopAll();
         return code;
       }
