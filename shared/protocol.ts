@@ -317,6 +317,13 @@ export const ONION_OFF_FIRST_AMOUNT = 42;
 export const ONION_OFF_ROUTE = 50;
 /** The session key follows the header (else the device derives it). */
 export const ONION_FLAG_SESSION_KEY = 1;
+/** createonion mode (needs ONION_FLAG_SESSION_KEY): after the session key come
+ *  onion_size u16le | assocdata length u16le | assocdata, then the hops. The
+ *  header's payment hash, partid and first-hop amount are ignored; no amount
+ *  is read, no policy applies and nothing is recorded: with the caller's
+ *  session key the onion is a function of public inputs only. Reply:
+ *  onion[1 + 33 + onion_size + 32] | shared secrets. */
+export const ONION_FLAG_CREATEONION = 2;
 
 /** build_onion: the route cannot be built [ONION_ERR_* (device/onion/sphinx.ts:
  *  1 hops, 2 session key, 3 node id, 4 hop data, 5 too big, 6 size, 7 blinding)

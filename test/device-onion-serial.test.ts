@@ -87,6 +87,37 @@ describe('build_onion: Core Lightning vector and shared secrets', () => {
   });
 });
 
+describe('createonion mode (CLN createonion parameters over the serial line)', () => {
+  const prefixed = OV.generate.hops.map((hp: any) => ({ pubkey: h(hp.pubkey), payload: h(hp.payload) }));
+  it('onion-test.json byte for byte: hops with prefixed payloads, assocdata, session_key, onion_size 1300', async () => {
+    const o = await c.createOnion({ hops: prefixed, assocData: vecHash, sessionKey: h(OV.generate.session_key), onionSize: 1300 });
+    expect(x(o.onion)).toBe(OV.onion);
+    expect(o.sharedSecrets.map(x)).toEqual(EV.generate.hops.map((hp: any) => hp.hop_shared_secret));
+  });
+  it('other onion_size and assocdata (empty, 7 bytes) match the @noble reference; nothing recorded', async () => {
+    const before = await c.getPolicy();
+    const sk = h(OV.generate.session_key);
+    for (const [size, assoc] of [[700, new Uint8Array(0)], [1300, h('00112233445566')], [575, vecHash]] as const) {
+      const o = await c.createOnion({ hops: prefixed, assocData: assoc, sessionKey: sk, onionSize: size });
+      expect(o.onion.length).toBe(66 + size);
+      expect(x(o.onion)).toBe(x(createOnionRef(prefixed, assoc, sk, size).onion));
+    }
+    // Onion-message style payloads (no amounts) are fine in this mode.
+    const msg = await c.createOnion({ hops: [{ pubkey: nodes[0].pub, payload: h('0401020304') }], assocData: new Uint8Array(0) });
+    expect(x(peelOnion(msg.onion, nodes[0].sk, new Uint8Array(0)).payload)).toBe('01020304');
+    const after = await c.getPolicy();
+    expect(after.seq).toBe(before.seq);
+    expect(after.logUsed).toBe(before.logUsed);
+  });
+  it('refusals: payloads larger than onion_size -> ERR_ONION_ROUTE 5; onion_size 1301 -> 6; no session key -> ERR_BAD_PAYLOAD', async () => {
+    await refused(c.createOnion({ hops: prefixed, assocData: vecHash, sessionKey: h(OV.generate.session_key), onionSize: 574 }), P.ERR_ONION_ROUTE, 5);
+    await refused(c.createOnion({ hops: prefixed, assocData: vecHash, sessionKey: h(OV.generate.session_key), onionSize: 1301 }), P.ERR_ONION_ROUTE, 6);
+    const noKey = encodeBuildOnion({ hops: vecHops, paymentHash: vecHash, firstHopAmountMsat: 15000n });
+    noKey[0] = P.ONION_FLAG_CREATEONION;
+    await refused(c.transport.request(P.MSG_BUILD_ONION, noKey), P.ERR_BAD_PAYLOAD);
+  });
+});
+
 describe('build_onion: device-derived session key', () => {
   it('is the documented HMAC of the node key, deterministic per (hash, partid, route), peeled by @noble', async () => {
     const hash = sha256(ascii('payment 1'));

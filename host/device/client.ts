@@ -1,5 +1,6 @@
 // Typed client of the signer: one method per request of shared/protocol.ts.
 // Firmware update adds its methods here when its firmware handlers exist.
+import { randomBytes } from 'node:crypto';
 import * as P from '../../shared/protocol.js';
 import { SerialTransport, type TransportOptions } from '../transport/serial.js';
 import { decodeInfo, type DeviceInfo } from './info.js';
@@ -8,13 +9,23 @@ import {
   type ProvisionRequest,
 } from './requests.js';
 import {
-  decodeBuildOnionReply, decodePolicy, encodeBuildOnion, encodeSetPolicy, type BuildOnionRequest, type BuiltOnion,
+  decodeBuildOnionReply, decodeCreateOnionReply, decodePolicy, encodeBuildOnion, encodeCreateOnion, type CreateOnionRequest, encodeSetPolicy, type BuildOnionRequest, type BuiltOnion,
   type DevicePolicy, type SpendingLimits,
 } from './requests.js';
 
 export type { Bolt12MessageName, Bolt12Signature, ProvisionRequest } from './requests.js';
 export { SignatureVerificationError } from './requests.js';
+export type { CreateOnionRequest } from './requests.js';
 export type { BuildOnionHop, BuildOnionRequest, BuiltOnion, DevicePolicy, SpendingLimits } from './requests.js';
+
+/** A random valid secp256k1 secret key (createonion without session_key). */
+function newSessionKey(): Uint8Array {
+  for (;;) {
+    const k = Uint8Array.from(randomBytes(32));
+    const v = BigInt('0x' + Buffer.from(k).toString('hex'));
+    if (v > 0n && v < 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n) return k;
+  }
+}
 
 const toBytes = (x: Uint8Array | string): Uint8Array =>
   typeof x === 'string' ? Uint8Array.from(Buffer.from(x, 'hex')) : x;
@@ -74,6 +85,16 @@ export class DeviceClient {
   async buildOnion(req: BuildOnionRequest): Promise<BuiltOnion> {
     const r = await this.transport.request(P.MSG_BUILD_ONION, encodeBuildOnion(req));
     return decodeBuildOnionReply(r, req.hops.length);
+  }
+
+  /** Core Lightning's createonion on the device (build_onion createonion
+   *  mode): hops with length-prefixed payloads, any assocdata, onion_size;
+   *  without a session key one is drawn here at random, as lightningd does.
+   *  No policy applies (the caller holds the session key). */
+  async createOnion(req: Omit<CreateOnionRequest, 'sessionKey'> & { sessionKey?: Uint8Array }): Promise<BuiltOnion> {
+    const full: CreateOnionRequest = { ...req, sessionKey: req.sessionKey ?? newSessionKey() };
+    const r = await this.transport.request(P.MSG_BUILD_ONION, encodeCreateOnion(full));
+    return decodeCreateOnionReply(r, req.hops.length, req.onionSize ?? P.ONION_MAX_ROUTING);
   }
 
   /** The device's spending limits and 24-hour spend log state. */

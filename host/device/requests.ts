@@ -252,3 +252,47 @@ export function decodePolicy(r: Uint8Array): DevicePolicy {
     seq: dv.getUint32(P.POLICY_REPLY_OFF_SEQ, true),
   };
 }
+
+/** createonion (CLN RPC digest §6) through build_onion's createonion mode. */
+export interface CreateOnionRequest {
+  /** Hop payloads WITH their BigSize length prefix, as createonion's hops[i].payload. */
+  hops: { pubkey: Uint8Array; payload: Uint8Array }[];
+  /** Any associated data (the payment hash for payments; empty for onion messages). */
+  assocData: Uint8Array;
+  /** 32-byte session key (createonion's session_key). */
+  sessionKey: Uint8Array;
+  /** Routing info size, 1..1300 (createonion's onion_size, default 1300). */
+  onionSize?: number;
+}
+
+export function encodeCreateOnion(r: CreateOnionRequest): Uint8Array {
+  if (r.hops.length < 1 || r.hops.length > P.ONION_MAX_HOPS) throw new Error(`createonion needs 1..${P.ONION_MAX_HOPS} hops`);
+  if (r.sessionKey.length !== 32) throw new Error('session key must be 32 bytes');
+  const size = r.onionSize ?? P.ONION_MAX_ROUTING;
+  if (!Number.isInteger(size) || size < 1 || size > 0xffff) throw new Error('onion_size out of range');
+  if (r.assocData.length > 0xffff) throw new Error('assocdata too long');
+  const head = new Uint8Array(P.ONION_OFF_ROUTE + 32 + 4);
+  head[P.ONION_OFF_FLAGS] = P.ONION_FLAG_SESSION_KEY | P.ONION_FLAG_CREATEONION;
+  head[P.ONION_OFF_HOPS] = r.hops.length;
+  head.set(r.sessionKey, P.ONION_OFF_ROUTE);
+  const dv = new DataView(head.buffer);
+  dv.setUint16(P.ONION_OFF_ROUTE + 32, size, true);
+  dv.setUint16(P.ONION_OFF_ROUTE + 34, r.assocData.length, true);
+  const parts = [head, r.assocData, ...r.hops.flatMap((h) => {
+    if (h.pubkey.length !== 33) throw new Error('hop pubkey must be 33 bytes');
+    return [h.pubkey, h.payload];
+  })];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export function decodeCreateOnionReply(reply: Uint8Array, hops: number, onionSize: number): BuiltOnion {
+  const size = 66 + onionSize;
+  if (reply.length !== size + 32 * hops) throw new Error(`createonion reply of ${reply.length} bytes`);
+  return {
+    onion: reply.slice(0, size),
+    sharedSecrets: Array.from({ length: hops }, (_, i) => reply.slice(size + 32 * i, size + 32 * (i + 1))),
+  };
+}

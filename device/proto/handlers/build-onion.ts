@@ -5,7 +5,7 @@
 // "build_onion"; construction and policy: docs/firmware/onion.md.
 import {
   ERR_BAD_PAYLOAD, ERR_FLASH, ERR_NOT_PROVISIONED, ERR_ONION_AMOUNT, ERR_ONION_ROUTE, ERR_POLICY,
-  ONION_FLAG_SESSION_KEY, ONION_MAX_HOPS, ONION_OFF_FIRST_AMOUNT, ONION_OFF_FLAGS, ONION_OFF_HOPS,
+  ONION_FLAG_CREATEONION, ONION_FLAG_SESSION_KEY, ONION_MAX_HOPS, ONION_OFF_FIRST_AMOUNT, ONION_OFF_FLAGS, ONION_OFF_HOPS,
   ONION_OFF_PARTID, ONION_OFF_PAYMENT_HASH, ONION_OFF_ROUTE, ONION_PACKET_SIZE, ONION_MAX_ROUTING,
 } from "../../../shared/protocol";
 import { FLASH_OK, PROV_OFF_NODE_KEY } from "../../../shared/board";
@@ -13,7 +13,7 @@ import { hal_clock_seconds } from "../../hal";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import {
   ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionHash, onionParseHops,
-  onionSessionKey,
+  onionPacketSize, onionSessionKey,
 } from "../../onion/sphinx";
 import { routeAmounts, routeDelivered, routeErrHop, routeTotal } from "../../onion/route";
 import { logExpire, logAppend, policyCommit, policyLoad } from "../../policy/store";
@@ -21,6 +21,7 @@ import { logFind, policyCheck } from "../../policy/check";
 import { sha256Final, sha256Init, sha256Update, SHA256_CTX_SIZE } from "../../crypto/sha256";
 import { wipe } from "../../crypto/scalar";
 import { setErrorDetail } from "../dispatch";
+import { get16 } from "../bytes";
 
 const SESSION: usize = memory.data(32, 8);
 const ROUTE_HASH: usize = memory.data(32, 8);
@@ -32,10 +33,39 @@ function refuse(code: i32, detail: u32): i32 {
   return -code;
 }
 
+// createonion mode: caller's session key, assocdata and onion_size; the
+// device reads no secret and records nothing.
+function createOnion(req: usize, len: i32, out: usize): i32 {
+  const n = <i32>load<u8>(req + ONION_OFF_HOPS);
+  let p: usize = req + <usize>ONION_OFF_ROUTE + 32;
+  const end = req + <usize>len;
+  if (end - p < 4) return -ERR_BAD_PAYLOAD;
+  const onionSize = <usize>get16(p);
+  const assocLen = <usize>get16(p + 2);
+  const assoc = p + 4;
+  if (end - assoc < assocLen) return -ERR_BAD_PAYLOAD;
+  p = assoc + assocLen;
+  if (n < 1 || n > ONION_MAX_HOPS) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_HOPS);
+  const last = onionParseHops(p, end, n);
+  if (last == 0) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_PAYLOAD | (<u32>onionErrHop << 8));
+  if (last != end) return -ERR_BAD_PAYLOAD;
+  const key = req + <usize>ONION_OFF_ROUTE;
+  const r = onionBuild(out, out + onionPacketSize(onionSize), key, n, assoc, assocLen, onionSize);
+  if (r != ONION_OK) {
+    const hop: u32 = r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD ? <u32>onionErrHop : 0;
+    return refuse(ERR_ONION_ROUTE, <u32>r | (hop << 8));
+  }
+  return <i32>onionPacketSize(onionSize) + (n << 5);
+}
+
 export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   if (len < ONION_OFF_ROUTE) return -ERR_BAD_PAYLOAD;
   const flags = <i32>load<u8>(req + ONION_OFF_FLAGS);
-  if ((flags & ~ONION_FLAG_SESSION_KEY) != 0) return -ERR_BAD_PAYLOAD;
+  if ((flags & ~(ONION_FLAG_SESSION_KEY | ONION_FLAG_CREATEONION)) != 0) return -ERR_BAD_PAYLOAD;
+  if ((flags & ONION_FLAG_CREATEONION) != 0) {
+    if ((flags & ONION_FLAG_SESSION_KEY) == 0) return -ERR_BAD_PAYLOAD;
+    return createOnion(req, len, out);
+  }
   const n = <i32>load<u8>(req + ONION_OFF_HOPS);
   const hasKey = (flags & ONION_FLAG_SESSION_KEY) != 0;
   const hdr: usize = <usize>ONION_OFF_ROUTE + (hasKey ? 32 : 0);
