@@ -91,6 +91,20 @@ describe('createonion (device-built, §6)', () => {
     expect(r).toEqual(ex.response);
   });
 
+  it('other onion_size and assocdata (CLN allows them): the device builds it, the node id\'s hop can peel it', async () => {
+    const { peelOnion } = await import('../host/device/onion.js');
+    const r = (await rpc.call('createonion', {
+      hops: [{ pubkey: L2_NODE_ID, payload: '0702020001040101' }], assocdata: '0102030405', onion_size: 400,
+    })) as { onion: string; shared_secrets: string[] };
+    expect(r.onion.length).toBe(2 * (1 + 33 + 400 + 32));
+    expect(r.shared_secrets.length).toBe(1);
+    // lightning-2's key (the emulator's node key, a public test vector) peels it
+    const L2 = vector('cln-key-derivation-vectors.json').key_cases.find((c: any) => c.node_id === L2_NODE_ID);
+    const p = peelOnion(Buffer.from(r.onion, 'hex'), Buffer.from(L2.node_privkey_hex, 'hex'), Buffer.from('0102030405', 'hex'));
+    expect(Buffer.from(p.payload).toString('hex')).toBe('02020001040101');
+    expect(p.next).toBeNull();
+  });
+
   it('a payload without its length prefix is refused (CLN message)', async () => {
     const e = await rpcError('createonion', { hops: [{ pubkey: ids.alice, payload: '020203e8' }], assocdata: '00'.repeat(32) });
     expect(e).toMatchObject({ code: -32602, message: 'hops[0] payload is not prefixed with length!' });
@@ -189,6 +203,20 @@ describe('multi-part (§5.3)', () => {
     });
     expect(e).toMatchObject({ code: 201, message: 'Already succeeded other parts' });
     expect((await nodeParts(inv.payment_hash)).length).toBe(2);
+  });
+
+  it('three parts sent concurrently: each is stored, sent once and settles (no part mistaken for an interrupted one)', async () => {
+    const inv = await invoice('dave', 300_000n);
+    const r = await routeTo('dave', 100_000n);
+    const sent = await Promise.all([1, 2, 3].map((partid) => rpc.call('sendpay', {
+      route: plainRoute(r), payment_hash: inv.payment_hash, amount_msat: 300_000, payment_secret: inv.payment_secret, partid, groupid: 9,
+    }) as Promise<any>));
+    expect(sent.map((p) => p.status)).toEqual(['pending', 'pending', 'pending']);
+    const done = await Promise.all([1, 2, 3].map((partid) =>
+      rpc.call('waitsendpay', { payment_hash: inv.payment_hash, partid, groupid: 9, timeout: 30 }) as Promise<any>));
+    expect(done.map((p) => p.status)).toEqual(['complete', 'complete', 'complete']);
+    const np = await nodeParts(inv.payment_hash);
+    expect(np.map((p) => p.partid).sort()).toEqual([1n, 2n, 3n]);
   });
 
   it('a part larger than its total is -32602; one part carrying the whole total completes', async () => {

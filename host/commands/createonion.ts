@@ -1,6 +1,8 @@
 // createonion hops assocdata [session_key] [onion_size] (cln-rpc-digest §6):
-// the device builds the Sphinx packet (the host never builds onions); with
-// session_key given the result is deterministic (onion-test.json).
+// the device builds the Sphinx packet (build_onion in createonion mode; the
+// host never builds onions); with session_key given the result is
+// deterministic (onion-test.json). Like lightningd's, it only builds: no
+// spending policy applies, nothing is sent.
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { defineMethod } from '../rpc/method.js';
 import { bad, opt, optDef, req, type ParamParser } from '../rpc/params.js';
@@ -58,10 +60,11 @@ export const createonion = defineMethod({
       throw new RpcError(ErrorCode.INVALID_PARAMS, 'Payloads exceed maximum onion packet size.');
     }
     const dev = requireDevice(ctx, 'the device builds onions');
-    if (!dev.signer.buildOnion) throw new RpcError(ErrorCode.LIGHTNINGD, 'The signing device cannot build onions (firmware without build_onion)');
+    const create = dev.signer.createOnion?.bind(dev.signer);
+    if (!create) throw new RpcError(ErrorCode.LIGHTNINGD, 'The signing device cannot build onions (firmware without build_onion)');
     let r;
     try {
-      r = await dev.signer.buildOnion({
+      r = await create({
         hops, assocData: bytes(p.assocdata), sessionKey: p.session_key ? bytes(p.session_key) : undefined, onionSize: p.onion_size,
       });
     } catch (e) {

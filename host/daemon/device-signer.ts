@@ -51,6 +51,9 @@ export interface DeviceSigner {
   getInfo(): Promise<DeviceInfo>;
   /** The device builds a payment onion (absent: firmware without build_onion). */
   buildOnion?(req: BuildOnionRequest): Promise<BuiltOnion>;
+  /** Core Lightning's createonion on the device: any assocdata and onion_size,
+   *  payloads with their length prefix, no spending policy (absent: older firmware client). */
+  createOnion?(req: BuildOnionRequest): Promise<BuiltOnion>;
   /** Returns the 64-byte BIP-340 signature. */
   signBolt12(req: SignBolt12Request): Promise<Uint8Array>;
   close(): Promise<void>;

@@ -80,6 +80,12 @@ export class SerialDeviceSigner implements DeviceSigner {
     });
   }
 
+  /** build_onion in createonion mode (docs/protocol.md): CLN's createonion
+   *  parameters as given; a session key is drawn by the client when absent. */
+  createOnion(req: BuildOnionRequest): Promise<BuiltOnion> {
+    return this.client.createOnion({ hops: req.hops, assocData: req.assocData, sessionKey: req.sessionKey, onionSize: req.onionSize });
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }

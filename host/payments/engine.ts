@@ -112,6 +112,9 @@ export interface EngineLog { info(m: string): void; warn(m: string): void; error
 export class PaymentEngine {
   private readonly waiters = new Map<number, Set<() => void>>();
   private readonly tracked = new Set<number>();
+  /** Parts this process is sending right now (between reserve and the node's answer):
+   *  in doubt only if the process dies, so reconciliation leaves them alone. */
+  private readonly sending = new Set<number>();
   private stopped = false;
   private reconciled = false;
   /** The node's id (erring_index 0 = us), from its getinfo. */
@@ -157,7 +160,8 @@ export class PaymentEngine {
    */
   async reconcile(paymentHash?: string): Promise<void> {
     const node = this.requireNode();
-    const doubt = this.store.payments.inDoubt().filter((p) => paymentHash === undefined || p.paymentHash === paymentHash);
+    const doubt = this.store.payments.inDoubt()
+      .filter((p) => !this.sending.has(p.id) && (paymentHash === undefined || p.paymentHash === paymentHash));
     const hashes = [...new Set(doubt.map((p) => p.paymentHash))];
     for (const h of hashes) {
       const known = await node.listsendpays({ payment_hash: h });
@@ -191,7 +195,7 @@ export class PaymentEngine {
     const node = this.requireNode();
     const device = this.device();
     // Never decide about a hash while one of its parts is in doubt.
-    if (!this.reconciled || this.store.payments.inDoubt().some((p) => p.paymentHash === r.paymentHash)) {
+    if (!this.reconciled || this.store.payments.inDoubt().some((p) => p.paymentHash === r.paymentHash && !this.sending.has(p.id))) {
       await this.reconcile(r.paymentHash);
     }
     const info = await node.getinfo();
@@ -203,11 +207,21 @@ export class PaymentEngine {
     });
     if ('existing' in res) return paymentEntry(res.existing, { message: true });
     const part = res.inserted;
+    this.sending.add(part.id);
+    try {
+      return await this.sendPart(r, amounts, part, info.blockheight, node, device);
+    } finally {
+      this.sending.delete(part.id);
+    }
+  }
 
+  private async sendPart(
+    r: SendpayRequest, amounts: ReturnType<typeof checkAmounts>, part: PaymentRecord, height: number, node: PayNode, device: OnionDevice,
+  ) {
     // The device builds the onion; a refusal leaves nothing sent and no part.
     let built: { onion: Uint8Array; sharedSecrets: Uint8Array[] };
     try {
-      const payloads = routePayloads(r.route, info.blockheight + 1, {
+      const payloads = routePayloads(r.route, height + 1, {
         paymentSecret: r.paymentSecret, totalMsat: amounts.total, paymentMetadata: r.paymentMetadata,
       });
       built = await device.buildOnion({
