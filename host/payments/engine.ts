@@ -140,17 +140,37 @@ export class PaymentEngine {
   /** Start-up: reconcile parts in doubt, then track every part the node has. */
   async start(): Promise<void> {
     if (!this.node) return;
+    for (const p of this.store.payments.inFlight()) this.track(p);
     try {
       await this.reconcile();
       this.reconciled = true;
     } catch (e) {
       this.log.warn(`payments: could not reconcile with the node yet: ${(e as Error).message}`);
+      this.scheduleReconcile();
     }
-    for (const p of this.store.payments.inFlight()) this.track(p);
+  }
+
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  /** Keeps asking the node about parts in doubt until it answers (so their waitsendpay ends). */
+  private scheduleReconcile(delayMs = 1000): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.reconcile().then(
+        () => { this.reconciled = true; },
+        (e) => {
+          this.log.warn(`payments: reconciliation failed again: ${(e as Error).message}`);
+          this.scheduleReconcile(Math.min(delayMs * 2, 30_000));
+        },
+      );
+    }, delayMs);
+    this.retryTimer.unref?.();
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const set of this.waiters.values()) for (const w of set) w();
   }
 
@@ -273,6 +293,7 @@ export class PaymentEngine {
       }
       // Lost the node mid-call: the part stays in doubt until reconciled.
       this.reconciled = false;
+      this.scheduleReconcile();
       throw new RpcError(ErrorCode.LIGHTNINGD,
         `Lost the node while sending part ${part.partid} of ${r.paymentHash}: ${(e as Error).message}; it stays pending until the node is asked again`);
     }
