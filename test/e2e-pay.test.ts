@@ -171,6 +171,20 @@ describe('sendpay / waitsendpay / listsendpays: single part', () => {
     expect((await nodeParts(inv.payment_hash)).length).toBe(1);
   });
 
+  it('localinvreqid (§5.5): paying for our single-use invoice_request marks it used; it cannot be paid again (212)', async () => {
+    const ir = (await rpc.call('invoicerequest', { amount: '15000msat', description: 'refund me' })) as { invreq_id: string };
+    const inv1 = await invoice('carol', 15_000n);
+    const route = await routeTo('carol', 15_000n);
+    await rpc.call('sendpay', { route: plainRoute(route), payment_hash: inv1.payment_hash, payment_secret: inv1.payment_secret, localinvreqid: ir.invreq_id });
+    expect(((await rpc.call('waitsendpay', { payment_hash: inv1.payment_hash, timeout: 30 })) as any).status).toBe('complete');
+    const l = (await rpc.call('listinvoicerequests', { invreq_id: ir.invreq_id })) as any;
+    expect(l.invoicerequests[0]).toMatchObject({ used: true, active: false });
+    const inv2 = await invoice('carol', 15_000n);
+    const e = await rpcError('sendpay', { route: plainRoute(route), payment_hash: inv2.payment_hash, payment_secret: inv2.payment_secret, localinvreqid: ir.invreq_id });
+    expect(e).toMatchObject({ code: 212, message: `Inactive invoice_request ${ir.invreq_id}` });
+    expect(await nodeParts(inv2.payment_hash)).toEqual([]);
+  });
+
   it('waitsendpay for a part never attempted: 208', async () => {
     const e = await rpcError('waitsendpay', { payment_hash: inv.payment_hash, partid: 9 });
     expect(e).toMatchObject({ code: 208, message: `Never attempted payment part 9 for '${inv.payment_hash}'` });

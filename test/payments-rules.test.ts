@@ -10,7 +10,7 @@ import { BadParamError, RpcError } from '../host/rpc/errors.js';
 import { parseParams } from '../host/rpc/params.js';
 import { sendpay } from '../host/commands/sendpay.js';
 import { pRoute, scidBytes, type Hop } from '../host/payments/route.js';
-import { checkAmounts, checkProgress, defaultGroupid, newPart, type SendpayRequest } from '../host/payments/rules.js';
+import { checkAmounts, checkInvoiceRequest, checkProgress, defaultGroupid, newPart, type SendpayRequest } from '../host/payments/rules.js';
 import { classify, decodeFailure } from '../host/payments/failure.js';
 import { paymentEntry } from '../host/payments/format.js';
 import { routePayloads } from '../host/payments/engine.js';
@@ -198,11 +198,40 @@ describe('progress rules against stored parts (§5.3, §5.4)', () => {
   });
 });
 
+describe('localinvreqid (§5.5, error 212)', () => {
+  it('unknown, inactive, single-use paid or in progress with another hash; completion marks the request used', () => {
+    const s = freshStore();
+    const IR = 'ab'.repeat(32);
+    expect(rpcErr(() => checkInvoiceRequest(IR, H, s.invoiceRequests.get(IR), []))).toEqual({ code: 212, message: `Unknown invoice_request ${IR}` });
+    s.invoiceRequests.create({ invreqId: IR, bolt12: 'lnr1test', singleUse: true });
+    const r = attempt(s, reqOf({ localinvreqid: IR })) as any;
+    expect(r.inserted.localinvreqid).toBe(IR);
+    const H2 = 'cd'.repeat(32);
+    // pending with H: another hash is refused, the same hash is not
+    expect(rpcErr(() => checkInvoiceRequest(IR, H2, s.invoiceRequests.get(IR), s.payments.byInvoiceRequest(IR)))).toEqual({
+      code: 212, message: `Single-use invoice_request already in progress with ${H}`,
+    });
+    checkInvoiceRequest(IR, H, s.invoiceRequests.get(IR), s.payments.byInvoiceRequest(IR));
+    s.payments.markSent(r.inserted.id);
+    s.payments.complete(r.inserted.id, '11'.repeat(32));
+    expect(s.invoiceRequests.get(IR)).toMatchObject({ used: true, active: false });
+    expect(rpcErr(() => checkInvoiceRequest(IR, H2, s.invoiceRequests.get(IR), s.payments.byInvoiceRequest(IR)))).toEqual({
+      code: 212, message: `Inactive invoice_request ${IR}`,
+    });
+    expect(rpcErr(() => checkInvoiceRequest(IR, H2, { active: true, singleUse: true }, s.payments.byInvoiceRequest(IR)))).toEqual({
+      code: 212, message: `Single-use invoice_request already paid with ${H}`,
+    });
+    // a multi-use request is never blocked
+    checkInvoiceRequest(IR, H2, { active: true, singleUse: false }, s.payments.byInvoiceRequest(IR));
+    s.close();
+  });
+});
+
 describe('store: payments migration and crash stages', () => {
   it('the payments migration is the latest', () => {
     const s = freshStore();
     expect(schemaVersion(s.db)).toBe(MIGRATIONS.length);
-    expect(MIGRATIONS[MIGRATIONS.length - 1].name).toMatch(/payments/);
+    expect(MIGRATIONS.slice(1).every((m) => /payments/.test(m.name))).toBe(true);
     s.close();
   });
   it('reserved → onion (secrets durable) → in doubt until marked sent; removeReserved only before the onion', () => {

@@ -12,8 +12,6 @@ import { pMsat } from './amount-params.js';
 import { pHex, pInvstring, pRoute, pSecret } from '../payments/route.js';
 import type { CommandContext } from './context.js';
 
-export const PAY_INVOICE_REQUEST_INVALID = 212;
-
 export function requirePayments(ctx: CommandContext) {
   if (!ctx.payments) throw new RpcError(ErrorCode.LIGHTNINGD, 'Payments are not available in this daemon');
   return ctx.payments;
@@ -39,12 +37,6 @@ export const sendpay = defineMethod({
   },
   async run({ values: p }, ctx: CommandContext) {
     if (p.msatoshi !== undefined && p.amount_msat !== undefined) bad('msatoshi', 'cannot be given with amount_msat');
-    // §5.5: localinvreqid names one of our active invoice_requests (error 212).
-    if (p.localinvreqid !== undefined) {
-      const ir = ctx.store.invoiceRequests.get(p.localinvreqid);
-      if (!ir) throw new RpcError(PAY_INVOICE_REQUEST_INVALID, `Unknown invoice_request ${p.localinvreqid}`);
-      if (!ir.active) throw new RpcError(PAY_INVOICE_REQUEST_INVALID, `Inactive invoice_request ${p.localinvreqid}`);
-    }
     return requirePayments(ctx).sendpay({
       route: p.route,
       paymentHash: p.payment_hash,
@@ -56,6 +48,8 @@ export const sendpay = defineMethod({
       groupid: p.groupid,
       paymentMetadata: p.payment_metadata,
       description: p.description,
+      // §5.5 checks run with the MPP rules, in the store transaction.
+      localinvreqid: p.localinvreqid,
     });
   },
 });

@@ -20,7 +20,7 @@ import { encodeHopPayload, withLength } from '../device/onion.js';
 import { classify, decodeFailure, routeOf } from './failure.js';
 import { failureData, paymentEntry } from './format.js';
 import { scidBytes, type Hop } from './route.js';
-import { checkAmounts, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
+import { checkAmounts, checkInvoiceRequest, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
 
 /** What the payment flow needs from the node (host/node/client.ts LightningRpcClient). */
 export interface PayNode {
@@ -223,6 +223,10 @@ export class PaymentEngine {
     const res = this.store.payments.reserve<PaymentRecord>(r.paymentHash, (rows) => {
       const pr = checkProgress(rows, r, amounts);
       if (pr.kind === 'existing') return { existing: pr.record };
+      if (r.localinvreqid !== undefined) {
+        checkInvoiceRequest(r.localinvreqid, r.paymentHash, this.store.invoiceRequests.get(r.localinvreqid),
+          this.store.payments.byInvoiceRequest(r.localinvreqid));
+      }
       return { insert: newPart(r, amounts, pr.groupid) };
     });
     if ('existing' in res) return paymentEntry(res.existing, { message: true });

@@ -29,6 +29,8 @@ export interface SendpayRequest {
   groupid?: bigint;
   paymentMetadata?: string;
   description?: string;
+  /** One of our invoice_requests this pays an invoice for (§5.5). */
+  localinvreqid?: string;
 }
 
 /** The amounts a request implies, after the parameter-level checks of §5.3 / §5.4. */
@@ -163,5 +165,27 @@ export function newPart(r: SendpayRequest, a: PartAmounts, groupid: bigint): New
     bolt11: bolt12 ? undefined : r.bolt11,
     bolt12,
     description: r.description,
+    localinvreqid: r.localinvreqid,
   };
+}
+
+export const PAY_INVOICE_REQUEST_INVALID = 212;
+
+/**
+ * §5.5 localinvreqid checks (error 212): the invoice_request must be ours and
+ * active; a single-use one may not already be paid, or in progress, by another
+ * payment hash (a failed payment does not block).
+ */
+export function checkInvoiceRequest(
+  invreqId: string, paymentHash: string,
+  ir: { active: boolean; singleUse: boolean } | undefined, parts: PaymentRecord[],
+): void {
+  if (!ir) throw new RpcError(PAY_INVOICE_REQUEST_INVALID, `Unknown invoice_request ${invreqId}`);
+  if (!ir.active) throw new RpcError(PAY_INVOICE_REQUEST_INVALID, `Inactive invoice_request ${invreqId}`);
+  if (!ir.singleUse) return;
+  for (const p of parts) {
+    if (p.paymentHash === paymentHash) continue;
+    if (p.status === 'complete') throw new RpcError(PAY_INVOICE_REQUEST_INVALID, `Single-use invoice_request already paid with ${p.paymentHash}`);
+    if (p.status === 'pending') throw new RpcError(PAY_INVOICE_REQUEST_INVALID, `Single-use invoice_request already in progress with ${p.paymentHash}`);
+  }
 }

@@ -102,4 +102,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX payments_status ON payments (status);
     `,
   },
+  {
+    name: 'payments.localinvreqid (sendpay of an invoice for our invoice_request)',
+    sql: `
+      ALTER TABLE payments ADD COLUMN localinvreqid BLOB CHECK (localinvreqid IS NULL OR length(localinvreqid) = 32);
+      CREATE INDEX payments_localinvreqid ON payments (localinvreqid) WHERE localinvreqid IS NOT NULL;
+    `,
+  },
 ];

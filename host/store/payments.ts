@@ -45,6 +45,8 @@ export interface PaymentRecord {
   completedAt?: number;
   updatedIndex?: number;
   paymentPreimage?: string;
+  /** sendpay localinvreqid: one of our invoice_requests this pays an invoice for. */
+  localinvreqid?: string;
   failure?: PaymentFailure;
 }
 
@@ -62,6 +64,7 @@ export interface NewPayment {
   bolt11?: string;
   bolt12?: string;
   description?: string;
+  localinvreqid?: string;
   createdAt?: number;
 }
 
@@ -98,6 +101,7 @@ function toRecord(r: any): PaymentRecord {
     completedAt: num(r.completed_at),
     updatedIndex: num(r.updated_index),
     paymentPreimage: hexOrU(r.payment_preimage),
+    localinvreqid: hexOrU(r.localinvreqid),
   };
   if (r.status === 'failed' && r.fail_code !== null) {
     rec.failure = {
@@ -166,13 +170,13 @@ export class PaymentStore {
       const p = d.insert;
       const info = this.q(
         `INSERT INTO payments (payment_hash, groupid, partid, status, stage, amount_msat, total_msat,
-           amount_sent_msat, destination, route_nodes, route_channels, label, bolt11, bolt12, description, created_at)
-         VALUES (?, ?, ?, 'pending', 'reserved', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           amount_sent_msat, destination, route_nodes, route_channels, label, bolt11, bolt12, description, created_at, localinvreqid)
+         VALUES (?, ?, ?, 'pending', 'reserved', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         hashBytes(p.paymentHash), U64(p.groupid), U64(p.partid), p.amountMsat, p.totalMsat, p.amountSentMsat,
         optBuf(p.destination), Buffer.concat(p.routeNodes.map((n) => Buffer.from(n, 'hex'))),
         JSON.stringify(p.routeChannels), p.label ?? null, p.bolt11 ?? null, p.bolt12 ?? null, p.description ?? null,
-        p.createdAt ?? Math.floor(Date.now() / 1000),
+        p.createdAt ?? Math.floor(Date.now() / 1000), optBuf(p.localinvreqid),
       );
       return { inserted: this.byId(Number(info.lastInsertRowid))! };
     }).immediate();
@@ -201,13 +205,26 @@ export class PaymentStore {
     }).immediate();
   }
 
-  /** pending -> complete; false if the part was not pending. */
+  /** Parts that pay invoices for our invoice_request `invreqId` (§5.5). */
+  byInvoiceRequest(invreqId: string): PaymentRecord[] {
+    return this.q('SELECT * FROM payments WHERE localinvreqid = ? ORDER BY id').all(hashBytes(invreqId)).map(toRecord);
+  }
+
+  /** pending -> complete; false if the part was not pending. A part paying for
+   *  one of our invoice_requests marks it used in the same transaction (§5.5:
+   *  a single-use request becomes inactive). */
   complete(id: number, preimage: string, at = Math.floor(Date.now() / 1000)): boolean {
     return this.db.transaction(() => {
       const r = this.q(
         `UPDATE payments SET status = 'complete', stage = 'sent', payment_preimage = ?, completed_at = ?, updated_index = ?
          WHERE id = ? AND status = 'pending'`,
       ).run(Buffer.from(preimage, 'hex'), at, this.nextUpdatedIndex(), id);
+      if (r.changes === 1) {
+        this.q(
+          `UPDATE invoice_requests SET used = 1, active = CASE single_use WHEN 1 THEN 0 ELSE active END
+           WHERE invreq_id = (SELECT localinvreqid FROM payments WHERE id = ?)`,
+        ).run(id);
+      }
       return r.changes === 1;
     }).immediate();
   }
