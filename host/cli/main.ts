@@ -29,15 +29,12 @@ const LOCAL_SUMMARY: Record<string, string> = {
   emulator: 'run the firmware behind a pseudo-terminal: --state <dir> [--hsm-secret <hex>] [--baud <n>]',
   firmware: 'firmware images: keygen | sign --key <file> <wasm> -o <image> | info <image>',
   flash: 'upload a signed image: --device <path> <image>',
+  simnet: 'simulated Lightning network with a lightningd-compatible socket: --data-dir <dir> [--nodes N] [--seed S]',
 };
 
-// JSON-RPC methods of the daemon (`lnsigner [--data-dir <dir>] <method> [params...]`).
-const DAEMON_METHODS = [
-  'getinfo', 'offer', 'listoffers', 'disableoffer', 'enableoffer', 'invoicerequest', 'offerout',
-  'listinvoicerequests', 'disableinvoicerequest', 'decode',
-];
 
-export function usage(): string {
+/** Help text; `methods` are the daemon's JSON-RPC methods (host/commands/index.ts). */
+export function usage(methods: readonly string[]): string {
   const local = Object.keys(LOCAL).sort().map((k) => `  ${k.padEnd(10)} ${LOCAL_SUMMARY[k] ?? ''}`.trimEnd());
   return [
     'usage: lnsigner <command> [args...]',
@@ -46,14 +43,15 @@ export function usage(): string {
     'commands:',
     ...local,
     '',
-    `daemon methods: ${DAEMON_METHODS.join(', ')}`,
+    `daemon methods: ${methods.join(', ')}`,
   ].join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    console.log(usage());
+    const { COMMANDS } = await import('../commands/index.js');
+    console.log(usage(COMMANDS.map((m) => m.name)));
     return cmd ? 0 : 1;
   }
   const load = LOCAL[cmd];
