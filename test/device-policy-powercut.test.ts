@@ -16,7 +16,7 @@ import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../host/transport/codec.js';
 import { decodeError } from '../host/transport/messages.js';
 import { decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy, type SpendingLimits } from '../host/device/requests.js';
-import { encodeHopPayload } from '../host/device/onion.js';
+import { encodeHopPayload } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, h } from './helpers/bytes.js';
 import { keyCases } from './helpers/device-requests.js';

@@ -11,7 +11,7 @@ import * as P from '../shared/protocol.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
 import { DeviceClient } from '../host/device/client.js';
 import { encodeSetPolicy, type BuildOnionHop, type SpendingLimits } from '../host/device/requests.js';
-import { encodeHopPayload } from '../host/device/onion.js';
+import { encodeHopPayload } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';
 import { join } from 'node:path';
 import { x, ascii } from './helpers/bytes.js';

@@ -92,7 +92,7 @@ describe('createonion (device-built, §6)', () => {
   });
 
   it('other onion_size and assocdata (CLN allows them): the device builds it, the node id\'s hop can peel it', async () => {
-    const { peelOnion } = await import('../host/device/onion.js');
+    const { peelOnion } = await import('../host/onion/sphinx.js');
     const r = (await rpc.call('createonion', {
       hops: [{ pubkey: L2_NODE_ID, payload: '0702020001040101' }], assocdata: '0102030405', onion_size: 400,
     })) as { onion: string; shared_secrets: string[] };
@@ -100,7 +100,7 @@ describe('createonion (device-built, §6)', () => {
     expect(r.shared_secrets.length).toBe(1);
     // lightning-2's key (the emulator's node key, a public test vector) peels it
     const L2 = vector('cln-key-derivation-vectors.json').key_cases.find((c: any) => c.node_id === L2_NODE_ID);
-    const p = peelOnion(Buffer.from(r.onion, 'hex'), Buffer.from(L2.node_privkey_hex, 'hex'), Buffer.from('0102030405', 'hex'));
+    const p = peelOnion(Buffer.from(r.onion, 'hex'), Buffer.from(L2.node_privkey_hex, 'hex'), Buffer.from('0102030405', 'hex'), 400);
     expect(Buffer.from(p.payload).toString('hex')).toBe('02020001040101');
     expect(p.next).toBeNull();
   });

@@ -1,7 +1,7 @@
 // The payment engine against the simulated network in process, when the
 // connection to the node fails around sendonion (cln-rpc-digest §5.6, §6;
 // docs/host/payments.md "Flow and crash safety"). The device here is a test
-// double built on the host's @noble reference Sphinx (host/device/onion.ts)
+// double built on the host's @noble reference Sphinx (host/onion/sphinx.ts)
 // — the product code only ever asks the real device (e2e-pay.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
 import { LightningRpcClient, LightningTransportError } from '../host/node/client.js';
 import { PaymentEngine, type OnionDevice, type PayNode } from '../host/payments/engine.js';
-import { createOnionRef } from '../host/device/onion.js';
+import { buildOnion } from '../host/onion/sphinx.js';
 import { RpcError } from '../host/rpc/errors.js';
 import { Store } from '../host/store/index.js';
 import type { Hop } from '../host/payments/route.js';
@@ -23,7 +23,7 @@ const quiet = { info() {}, warn() {}, error() {} };
 const device: OnionDevice = {
   nodeId: '02' + '11'.repeat(32),
   async buildOnion(r) {
-    return createOnionRef(r.hops, r.assocData, randomBytes(32));
+    return buildOnion(randomBytes(32), r.hops, r.assocData);
   },
 };
 

@@ -1,4 +1,4 @@
-// BOLT 4 vectors against the simulator's own Sphinx (host/simnet/sphinx.ts):
+// BOLT 4 vectors against the host's @noble Sphinx (host/onion/sphinx.ts), the one the simulator peels with:
 // onion-test.json (build byte for byte, then peel every hop with the
 // vector's hop keys) and onion-error-test.json (failure onion byte for byte,
 // then decoding at the origin).
@@ -10,15 +10,14 @@ import {
   createFailureOnion,
   decodeFailureOnion,
   deriveKey,
-  fromHex,
   peel,
   sharedSecrets,
-  toHex,
   wrapFailureOnion,
   FAIL_INVALID_ONION_HMAC,
   FAIL_INVALID_ONION_KEY,
   FAIL_INVALID_ONION_VERSION,
-} from '../host/simnet/sphinx.js';
+} from '../host/onion/sphinx.js';
+import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 const vec = (f: string) => JSON.parse(readFileSync(join(__dirname, 'vectors', f), 'utf8'));

@@ -1,6 +1,6 @@
 // The simulated network end to end over its lightningd-compatible socket,
 // driven with host/node's LightningRpcClient. Onions are built here with
-// @noble (host/simnet/sphinx.ts buildOnion, checked byte for byte against
+// @noble (host/onion/sphinx.ts buildOnion, checked byte for byte against
 // onion-test.json in simnet-sphinx.test.ts) from getroute's route as
 // lightningd's sendpay would (cln-rpc-digest §5.2); every hop peels them
 // with its own key. Failures are checked as waitsendpay reports them.
@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
-import { buildOnion, decodeFailureOnion, fromHex, toHex } from '../host/simnet/sphinx.js';
-import { encodePayload } from '../host/simnet/wire.js';
+import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
+import { buildOnion, decodeFailureOnion } from '../host/onion/sphinx.js';
+import { encodeHopPayload, withLength } from '../host/onion/payload.js';
+import { scidBytes } from '../host/payments/route.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
 import type { RouteHop } from '../host/node/types.js';
 
@@ -45,8 +47,8 @@ function onionFor(route: RouteHop[], inv: Invoice, opts: { total?: bigint; secre
   const hops = route.map((h, i) => {
     const next = route[i + 1];
     const payload = next
-      ? encodePayload({ amtToForward: next.amount_msat, outgoingCltv: base + next.delay, shortChannelId: next.channel })
-      : encodePayload({ amtToForward: h.amount_msat, outgoingCltv: base + h.delay, paymentSecret: fromHex(opts.secret ?? inv.payment_secret), totalMsat: opts.total ?? h.amount_msat });
+      ? withLength(encodeHopPayload({ amountMsat: next.amount_msat, cltv: base + next.delay, shortChannelId: scidBytes(next.channel) }))
+      : withLength(encodeHopPayload({ amountMsat: h.amount_msat, cltv: base + h.delay, paymentSecret: fromHex(opts.secret ?? inv.payment_secret), totalMsat: opts.total ?? h.amount_msat }));
     return { pubkey: fromHex(h.id), payload };
   });
   const session = sha256(new TextEncoder().encode(`session ${sessionCounter++}`));

@@ -1,12 +1,13 @@
 // BOLT 4 onion construction: the device firmware (onion_create, the same code
 // build_onion runs: running ephemeral key, one constant-time ECDH and one
 // fixed-base multiplication per hop) next to the @noble reference
-// (host/device/onion.ts, pure JS) in the same run, for 1, 5 and 20 hops of
+// (host/onion/sphinx.ts, pure JS) in the same run, for 1, 5 and 20 hops of
 // realistic payloads (intermediate: amount, cltv, scid; final: + payment_data).
 // Every case first checks that both produce the same bytes.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { loadFirmware } from '../../host/firmware/load.js';
-import { createOnionRef, encodeHopPayload, withLength, type OnionHop } from '../../host/device/onion.js';
+import { buildOnion, type OnionHop } from '../../host/onion/sphinx.js';
+import { encodeHopPayload, withLength } from '../../host/onion/payload.js';
 import { secp } from '../../host/crypto/noble.js';
 import type { BenchCase, BenchSuite } from '../types.js';
 
@@ -37,10 +38,10 @@ export const onionSuite: BenchSuite = {
         return E.onion_create(HOPS, bytes.length, n, ASSOC, 32, SESS, 1300, OUT, SS);
       };
       if (run() !== 0) throw new Error(`onion bench: firmware refused ${n} hops`);
-      const ref = createOnionRef(hops, assoc, session);
+      const ref = buildOnion(session, hops, assoc);
       if (!Buffer.from(fw.read(OUT, 1366)).equals(ref.onion)) throw new Error(`onion bench: ${n} hops differ`);
       const name = `onion-${n}-hop${n > 1 ? 's' : ''}`;
-      cases.push({ name, impl: 'noble', fn: () => createOnionRef(hops, assoc, session) });
+      cases.push({ name, impl: 'noble', fn: () => buildOnion(session, hops, assoc) });
       cases.push({ name, impl: 'firmware', fn: run });
     }
     return cases;

@@ -16,7 +16,7 @@ import type { BuildOnionRequest, BuiltOnion } from '../daemon/device-signer.js';
 import { DeviceError, statusName } from '../transport/errors.js';
 import * as P from '../../shared/protocol.js';
 import type { PaymentFailure, PaymentRecord, Store } from '../store/index.js';
-import { encodeHopPayload, withLength } from '../device/onion.js';
+import { encodeHopPayload, withLength } from '../onion/payload.js';
 import { classify, decodeFailure, routeOf } from './failure.js';
 import { failureData, paymentEntry } from './format.js';
 import { scidBytes, type Hop } from './route.js';

@@ -3,7 +3,7 @@
 // with the part's stored shared secrets (origin side of BOLT 4 "Returning
 // Errors"), the erring hop gives erring_index/erring_node/erring_channel, and
 // the failcode's BADONION/PERM bits pick 202/203/204.
-import { decodeFailureOnion } from '../device/onion.js';
+import { decodeFailureOnion } from '../onion/sphinx.js';
 import type { PaymentFailure, PaymentRecord } from '../store/index.js';
 import { PayCode } from './rules.js';
 
@@ -103,9 +103,9 @@ export function classify(route: RouteInfo, erringIndex: number, failcode: number
  */
 export function decodeFailure(route: RouteInfo, sharedSecrets: string[], onionreply: string): PaymentFailure {
   const d = decodeFailureOnion(sharedSecrets.map((s) => Uint8Array.from(Buffer.from(s, 'hex'))), Uint8Array.from(Buffer.from(onionreply, 'hex')));
-  if (!d || d.failureMessage.length < 2) {
+  if (!d || d.failuremsg.length < 2) {
     return { code: PayCode.PAY_UNPARSEABLE_ONION, message: 'Malformed error reply', erroronion: onionreply };
   }
-  const failcode = (d.failureMessage[0] << 8) | d.failureMessage[1];
-  return classify(route, d.index + 1, failcode, Buffer.from(d.failureMessage).toString('hex'), false);
+  const failcode = (d.failuremsg[0] << 8) | d.failuremsg[1];
+  return classify(route, d.index + 1, failcode, Buffer.from(d.failuremsg).toString('hex'), false);
 }

@@ -5,7 +5,8 @@
 import { RpcError, ErrorCode } from '../rpc/errors.js';
 import { secp } from '../crypto/noble.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeFailureOnion, fromHex, toHex, ONION_PACKET_LEN } from './sphinx.js';
+import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
+import { decodeFailureOnion, ONION_PACKET_LEN } from '../onion/sphinx.js';
 import { failCodeName, failCodeOf, FailCode } from './wire.js';
 import { feeFor, Network, type HtlcResult, type SimChannel } from './network.js';
 

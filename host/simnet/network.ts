@@ -1,6 +1,6 @@
 // The simulated Lightning network: nodes with their own private keys,
 // channels with per-direction balances and policies, and HTLCs that travel
-// hop by hop. Every hop peels the onion with its own key (./sphinx.ts),
+// hop by hop. Every hop peels the onion with its own key (../onion/sphinx.ts),
 // checks it against BOLT 4 §4.4–4.5, then forwards or fails with a failure
 // onion built at that hop (§4.9). The payee checks the payment secret and
 // total and settles a multi-part set only when it is complete.
@@ -9,8 +9,10 @@
 // same seed (keys, channels, policies, invoices numbered from 0).
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp } from '../crypto/noble.js';
-import { concat, createFailureOnion, fromHex, peel, toHex, wrapFailureOnion } from './sphinx.js';
-import { decodePayload, failureMsg, FailCode, PayloadError, type HopPayload } from './wire.js';
+import { bytesToHex as toHex, concatBytes as concat, hexToBytes as fromHex } from '@noble/hashes/utils.js';
+import { createFailureOnion, peel, wrapFailureOnion } from '../onion/sphinx.js';
+import { decodePayload, PayloadError, type DecodedPayload } from '../onion/payload.js';
+import { failureMsg, FailCode } from './wire.js';
 
 export interface SimnetOptions {
   /** Number of nodes including the payer (node 0), 2..26. */
@@ -303,7 +305,7 @@ export class Network {
     const fail = (msg: Uint8Array): HtlcResult => ({ kind: 'fail', reason: createFailureOnion(ss, msg) });
     // §4.8 invalid_onion_payload: `bigsize type`, `u16 offset`.
     if (!p.ok) return fail(failureMsg.invalidOnionPayload(0n, 0));
-    let payload: HopPayload;
+    let payload: DecodedPayload;
     try {
       payload = decodePayload(p.payload);
     } catch (e) {
@@ -346,7 +348,7 @@ export class Network {
     return fail(failureMsg.badOnion(r.code, r.sha256OfOnion));
   }
 
-  private receiveFinal(at: number, h: Htlc, payload: HopPayload, fail: (m: Uint8Array) => HtlcResult): Promise<HtlcResult> | HtlcResult {
+  private receiveFinal(at: number, h: Htlc, payload: DecodedPayload, fail: (m: Uint8Array) => HtlcResult): Promise<HtlcResult> | HtlcResult {
     const height = this.heightAt(at);
     const hash = toHex(h.paymentHash);
     const unknown = () => fail(failureMsg.incorrectOrUnknownPaymentDetails(h.amountMsat, height));

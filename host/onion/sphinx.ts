@@ -1,33 +1,27 @@
-// BOLT 4 Sphinx for the simulated network: the per-hop processing a
-// forwarding node does (peel), the sender-side construction (used by tests
-// and tools to make onions the simulator then peels), and the failure onion
-// (return path). Written against bolt-digest §4 with @noble/* only; it shares
-// no code with the firmware's onion builder, so the simulator is an
-// independent check of it.
+// BOLT 4 Sphinx on @noble/* only (bolt-digest §4): sender-side construction,
+// the per-hop processing a forwarding node does (peel), and the failure onion
+// (return path). It shares no code with the firmware's onion builder
+// (device/onion/), so the tests, the benchmark and the simulated network use
+// it as an independent check of the device; the payment engine uses it to
+// decode failure onions with the shared secrets the device returns
+// (docs/firmware/onion.md, docs/host/simnet.md).
 import { secp } from '../crypto/noble.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { chacha20 } from '@noble/ciphers/chacha.js';
+import { readBigSize, type BigSizeRead } from '../bolt12/bigsize.js';
 
-export const ONION_PAYLOADS_LEN = 1300;
-export const ONION_PACKET_LEN = 1 + 33 + ONION_PAYLOADS_LEN + 32; // 1366
+/** hop_payloads length of a payment onion (§4.1); createonion may ask for others. */
+export const ONION_ROUTING_SIZE = 1300;
+/** version ‖ public_key ‖ hop_payloads ‖ hmac around `payloadsLen` bytes of hop_payloads. */
+export const onionPacketLen = (payloadsLen = ONION_ROUTING_SIZE) => 1 + 33 + payloadsLen + 32;
+/** A payment onion packet: 1366 bytes. */
+export const ONION_PACKET_LEN = onionPacketLen();
 const N = secp.Point.CURVE().n;
 
 const enc = new TextEncoder();
 const ZERO12 = new Uint8Array(12);
-
-export const concat = (...a: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(a.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of a) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
-};
-
-export const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-export const fromHex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
 
 /** Constant-time equality of two byte strings of equal length. */
 export function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -52,29 +46,6 @@ const xorInto = (dst: Uint8Array, src: Uint8Array) => {
   for (let i = 0; i < dst.length; i++) dst[i] ^= src[i];
 };
 
-/** BigSize (BOLT 1) read: value and bytes used, or undefined when truncated / non-minimal. */
-export function readBigSize(b: Uint8Array, at: number): { value: bigint; size: number } | undefined {
-  if (at >= b.length) return undefined;
-  const first = b[at];
-  const width = first < 0xfd ? 0 : first === 0xfd ? 2 : first === 0xfe ? 4 : 8;
-  if (width === 0) return { value: BigInt(first), size: 1 };
-  if (at + 1 + width > b.length) return undefined;
-  let v = 0n;
-  for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(b[at + 1 + i]);
-  const min = width === 2 ? 0xfdn : width === 4 ? 0x10000n : 0x100000000n;
-  if (v < min) return undefined;
-  return { value: v, size: 1 + width };
-}
-
-export function writeBigSize(v: bigint): Uint8Array {
-  if (v < 0xfdn) return Uint8Array.of(Number(v));
-  const width = v <= 0xffffn ? 2 : v <= 0xffffffffn ? 4 : 8;
-  const out = new Uint8Array(1 + width);
-  out[0] = width === 2 ? 0xfd : width === 4 ? 0xfe : 0xff;
-  for (let i = 0; i < width; i++) out[width - i] = Number((v >> BigInt(8 * i)) & 0xffn);
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // Per-hop processing (§4.4)
 
@@ -90,16 +61,18 @@ export const FAIL_INVALID_ONION_KEY = 0xc006;
 export const FAIL_INVALID_ONION_PAYLOAD = 0x4016;
 
 /**
- * Processes one payment onion at a hop holding `nodeSecret`. `ad` is the
- * associated data (the HTLC's payment_hash). Returns the payload (without
+ * Processes one onion at a hop holding `nodeSecret`. `ad` is the associated
+ * data (the HTLC's payment_hash). `payloadsLen` is the hop_payloads length
+ * (1300 for payments; createonion's onion_size otherwise); a packet of any
+ * other length fails as invalid_onion_version. Returns the payload (without
  * its length prefix) and either the packet for the next hop or `final`.
- * A malformed length/payload yields `payloadError` via code 0x4016.
+ * A malformed length/payload yields code 0x4016 (invalid_onion_payload).
  */
-export function peel(onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array): PeelResult {
+export function peel(onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array, payloadsLen = ONION_ROUTING_SIZE): PeelResult {
   const sha256OfOnion = sha256(onion);
   const bad = (code: number, sharedSecret?: Uint8Array): PeelResult => ({ ok: false, code, sha256OfOnion, sharedSecret });
   // §4.4 step 1: version ≠ 0 → fail (invalid_onion_version).
-  if (onion.length !== ONION_PACKET_LEN) return bad(FAIL_INVALID_ONION_VERSION);
+  if (onion.length !== onionPacketLen(payloadsLen)) return bad(FAIL_INVALID_ONION_VERSION);
   if (onion[0] !== 0) return bad(FAIL_INVALID_ONION_VERSION);
   const pub = onion.subarray(1, 34);
   // §4.4 step 1: public_key not a valid point → fail (invalid_onion_key).
@@ -109,37 +82,57 @@ export function peel(onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array):
   } catch {
     return bad(FAIL_INVALID_ONION_KEY);
   }
-  const payloads = onion.subarray(34, 34 + ONION_PAYLOADS_LEN);
-  const hmacGot = onion.subarray(34 + ONION_PAYLOADS_LEN);
+  const payloads = onion.subarray(34, 34 + payloadsLen);
+  const hmacGot = onion.subarray(34 + payloadsLen);
   // §4.4 step 4: ss = ECDH(public_key, node_secret); HMAC(mu, hop_payloads ‖ ad) in constant time.
   const ss = ecdh(nodeSecret, pub);
-  const want = hmac(sha256, deriveKey('mu', ss), concat(payloads, ad));
+  const want = hmac(sha256, deriveKey('mu', ss), concatBytes(payloads, ad));
   if (!ctEqual(want, hmacGot)) return bad(FAIL_INVALID_ONION_HMAC, ss);
-  // §4.4 step 5: XOR hop_payloads ‖ 1300 zero bytes with a 2600-byte rho stream.
-  const buf = new Uint8Array(2 * ONION_PAYLOADS_LEN);
+  // §4.4 step 5: XOR hop_payloads ‖ as many zero bytes (2 × 1300 for payments) with a rho stream.
+  const buf = new Uint8Array(2 * payloadsLen);
   buf.set(payloads);
   xorInto(buf, stream(deriveKey('rho', ss), buf.length));
   // §4.4 step 6: BigSize length (malformed or < 2 → fail), payload, 32-byte next_hmac.
-  const len = readBigSize(buf, 0);
-  if (!len || len.value < 2n || len.value > BigInt(ONION_PAYLOADS_LEN)) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
-  const start = len.size;
+  let len: BigSizeRead;
+  try {
+    len = readBigSize(buf, 0);
+  } catch {
+    return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
+  }
+  if (len.value < 2n || len.value > BigInt(payloadsLen)) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
+  const start = len.next;
   const end = start + Number(len.value);
-  if (end + 32 > ONION_PAYLOADS_LEN) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
+  if (end + 32 > payloadsLen) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
   const payload = buf.slice(start, end);
   const nextHmac = buf.slice(end, end + 32);
   // §4.4 step 7: next_hmac all zero → final destination.
   if (nextHmac.every((x) => x === 0)) return { ok: true, sharedSecret: ss, payload, final: true };
-  // Otherwise forward: public_key · SHA256(public_key ‖ ss), next 1300 bytes, next_hmac.
-  const blind = secp.etc.mod(secp.etc.bytesToNumberBE(sha256(concat(pub, ss))), N);
+  // Otherwise forward: public_key · SHA256(public_key ‖ ss), next hop_payloads, next_hmac.
+  const blind = secp.etc.mod(secp.etc.bytesToNumberBE(sha256(concatBytes(pub, ss))), N);
   const nextPub = point.multiply(blind).toBytes(true);
-  const next = concat(Uint8Array.of(0), nextPub, buf.subarray(end + 32, end + 32 + ONION_PAYLOADS_LEN), nextHmac);
+  const next = concatBytes(Uint8Array.of(0), nextPub, buf.subarray(end + 32, end + 32 + payloadsLen), nextHmac);
   return { ok: true, sharedSecret: ss, payload, final: false, next };
+}
+
+/** A successful peel in the shape tests and tools check: `next` is null at the final hop. */
+export interface Peeled {
+  sharedSecret: Uint8Array;
+  /** The TLV payload (length prefix removed). */
+  payload: Uint8Array;
+  next: Uint8Array | null;
+}
+
+/** peel() for callers that treat every failure as an error; throws with the BOLT 4 code. */
+export function peelOnion(onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array, payloadsLen = ONION_ROUTING_SIZE): Peeled {
+  const r = peel(onion, nodeSecret, ad, payloadsLen);
+  if (!r.ok) throw new Error(`onion refused: BOLT 4 failure code 0x${r.code.toString(16)}`);
+  return { sharedSecret: r.sharedSecret, payload: r.payload, next: r.final ? null : r.next };
 }
 
 // ---------------------------------------------------------------------------
 // Construction (§4.3)
 
-export interface SphinxHop {
+export interface OnionHop {
   /** 33-byte node id. */
   pubkey: Uint8Array;
   /** TLV payload WITH its BigSize length prefix (as in onion-test.json). */
@@ -155,38 +148,41 @@ export function sharedSecrets(sessionKey: Uint8Array, pubkeys: Uint8Array[]): Ui
     const epk = secp.getPublicKey(ekBytes, true);
     const ss = ecdh(ekBytes, pk);
     out.push(ss);
-    const b = secp.etc.mod(secp.etc.bytesToNumberBE(sha256(concat(epk, ss))), N);
+    const b = secp.etc.mod(secp.etc.bytesToNumberBE(sha256(concatBytes(epk, ss))), N);
     ek = secp.etc.mod(ek * b, N);
   }
   return out;
 }
 
-export function buildOnion(sessionKey: Uint8Array, hops: SphinxHop[], ad: Uint8Array): { onion: Uint8Array; sharedSecrets: Uint8Array[] } {
+/** Sphinx construction (§4.3) with `onionSize` bytes of hop_payloads (1300 for payments). */
+export function buildOnion(
+  sessionKey: Uint8Array, hops: OnionHop[], ad: Uint8Array, onionSize = ONION_ROUTING_SIZE,
+): { onion: Uint8Array; sharedSecrets: Uint8Array[] } {
   const ss = sharedSecrets(sessionKey, hops.map((h) => h.pubkey));
   const size = (i: number) => hops[i].payload.length + 32;
-  if (hops.reduce((n, _, i) => n + size(i), 0) > ONION_PAYLOADS_LEN) throw new Error('payloads exceed the onion size');
+  if (hops.reduce((n, _, i) => n + size(i), 0) > onionSize) throw new Error('Payloads exceed maximum onion packet size.');
   // Filler (§4.3 step 2).
   let filler = new Uint8Array(0);
   for (let i = 0; i < hops.length - 1; i++) {
     const f = new Uint8Array(filler.length + size(i));
     f.set(filler);
-    const s = stream(deriveKey('rho', ss[i]), ONION_PAYLOADS_LEN + size(i));
+    const s = stream(deriveKey('rho', ss[i]), onionSize + size(i));
     xorInto(f, s.subarray(s.length - f.length));
     filler = f;
   }
   // Initial mix header from the session key's pad stream (§4.3 step 3).
-  let mix = stream(deriveKey('pad', sessionKey), ONION_PAYLOADS_LEN);
+  let mix = stream(deriveKey('pad', sessionKey), onionSize);
   let nextHmac = new Uint8Array(32);
   for (let i = hops.length - 1; i >= 0; i--) {
-    const shifted = new Uint8Array(ONION_PAYLOADS_LEN);
-    shifted.set(concat(hops[i].payload, nextHmac).subarray(0, ONION_PAYLOADS_LEN));
-    shifted.set(mix.subarray(0, ONION_PAYLOADS_LEN - size(i)), size(i));
-    xorInto(shifted, stream(deriveKey('rho', ss[i]), ONION_PAYLOADS_LEN));
-    if (i === hops.length - 1) shifted.set(filler, ONION_PAYLOADS_LEN - filler.length);
+    const shifted = new Uint8Array(onionSize);
+    shifted.set(concatBytes(hops[i].payload, nextHmac).subarray(0, onionSize));
+    shifted.set(mix.subarray(0, onionSize - size(i)), size(i));
+    xorInto(shifted, stream(deriveKey('rho', ss[i]), onionSize));
+    if (i === hops.length - 1) shifted.set(filler, onionSize - filler.length);
     mix = shifted;
-    nextHmac = hmac(sha256, deriveKey('mu', ss[i]), concat(mix, ad));
+    nextHmac = hmac(sha256, deriveKey('mu', ss[i]), concatBytes(mix, ad));
   }
-  const onion = concat(Uint8Array.of(0), secp.getPublicKey(sessionKey, true), mix, nextHmac);
+  const onion = concatBytes(Uint8Array.of(0), secp.getPublicKey(sessionKey, true), mix, nextHmac);
   return { onion, sharedSecrets: ss };
 }
 
@@ -207,7 +203,7 @@ export function createFailureOnion(ss: Uint8Array, failuremsg: Uint8Array): Uint
   new DataView(payload.buffer).setUint16(0, failuremsg.length);
   payload.set(failuremsg, 2);
   new DataView(payload.buffer).setUint16(2 + failuremsg.length, padLen);
-  const packet = concat(hmac(sha256, deriveKey('um', ss), payload), payload);
+  const packet = concatBytes(hmac(sha256, deriveKey('um', ss), payload), payload);
   return wrapFailureOnion(ss, packet);
 }
 
@@ -219,8 +215,10 @@ export function wrapFailureOnion(ss: Uint8Array, packet: Uint8Array): Uint8Array
 }
 
 /**
- * Origin (§4.9): peel with ammag_i in route order and test HMAC(um_i,
- * packet[32:]) == packet[0:32]; the first match is the erring hop.
+ * Origin (§4.9): with the route's shared secrets, peel with ammag_i in route
+ * order and test HMAC(um_i, packet[32:]) == packet[0:32]; the first match is
+ * the erring hop. Returns its index and the failure message, or undefined if
+ * no hop matches or the matching payload is cut short.
  */
 export function decodeFailureOnion(
   secrets: Uint8Array[],
