@@ -4,20 +4,16 @@
 // PTY here: the flash is cut under the firmware in-process (the emulator's
 // MemoryFlash with NOR rules), then a fresh instance boots on what is left.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import * as P from '../shared/protocol.js';
-import { FLASH_ERR_IO, FLASH_SECRET_OFF, FLASH_SECRET_SIZE, FLASH_SECTOR, BOOT_INFO_SIZE } from '../shared/board.js';
-import { FIRMWARE_WASM } from '../host/paths.js';
-import { instantiateFirmware } from '../host/firmware/load.js';
+import { FLASH_ERR_IO, FLASH_SECRET_OFF, FLASH_SECRET_SIZE, FLASH_SECTOR } from '../shared/board.js';
 import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
-import { FrameDecoder, encodeFrame, type Frame } from '../host/transport/codec.js';
 import { decodeError } from '../host/transport/messages.js';
 import { decodeInfo } from '../host/device/info.js';
 import { encodeProvision, encodeSignBolt12, verifySignBolt12Reply } from '../host/device/requests.js';
 import { h, x } from './helpers/bytes.js';
+import { powerUp as powerUpChip } from './helpers/chip.js';
 import { INVREQ, keyCases, unsigned } from './helpers/device-requests.js';
 
-const wasm = readFileSync(FIRMWARE_WASM);
 const L2 = keyCases[1];
 
 type Cut = { at: number; keep: number } | null;
@@ -53,34 +49,8 @@ class CuttingFlash implements FlashDevice {
   }
 }
 
-/** One power-up of the chip on `flash`; `req` sends a request, returns its reply frame. */
-function powerUp(flash: FlashDevice) {
-  const frames: Frame[] = [];
-  const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
-  const fw = instantiateFirmware(wasm, {
-    entropy: (b) => b.set(Uint8Array.from({ length: b.length }, (_, i) => (i * 37 + 11) & 0xff)),
-    serialWrite: (b) => dec.push(b),
-    flash,
-  });
-  const e = fw.exports;
-  fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
-  e.fw_boot();
-  let id = 1;
-  return (type: number, payload: Uint8Array): Frame => {
-    frames.length = 0;
-    const bytes = encodeFrame(type, ++id, payload);
-    const ptr = e.serial_rx_ptr() >>> 0;
-    const cap = e.serial_rx_cap() >>> 0;
-    for (let i = 0; i < bytes.length; i += cap) {
-      const n = Math.min(cap, bytes.length - i);
-      fw.write(ptr, bytes.subarray(i, i + n));
-      e.serial_rx(n);
-    }
-    const f = frames.find((fr) => fr.id === id);
-    if (!f) throw new Error('no reply');
-    return f;
-  };
-}
+/** One power-up of the chip on `flash`; the result sends a request and returns its reply frame. */
+const powerUp = (flash: FlashDevice) => powerUpChip(flash).request;
 
 /** The state after a fresh boot: null (unprovisioned) or the node id, which
  *  must then also sign correctly (the stored key matches it). */

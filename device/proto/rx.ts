@@ -111,8 +111,11 @@ function frameEnd(): void {
   dispatch(type, id, RX_BODY + FRAME_HDR, plen);
 }
 
-/** Processes `len` bytes the board put at RX_CHUNK (more than fit are ignored). */
+/** Processes `len` bytes the board put at RX_CHUNK (more than fit are ignored),
+ *  then clears them: the raw line bytes of a provision request carry the
+ *  hsm_secret, and nothing secret may outlive the request that used it. */
 export function rxChunk(len: u32): void {
   const n = len > RX_CHUNK_SIZE ? RX_CHUNK_SIZE : len;
   for (let i: u32 = 0; i < n; i++) rxByte(<i32>load<u8>(RX_CHUNK + <usize>i));
+  for (let i: u32 = 0; i < n; i++) store<u8>(RX_CHUNK + <usize>i, 0);
 }

@@ -1,0 +1,46 @@
+// The firmware as a chip in this process, without the PTY: boots it on a given
+// flash and sends framed requests through its serial_rx export, as a board does.
+import { readFileSync } from 'node:fs';
+import { BOOT_INFO_SIZE } from '../../shared/board.js';
+import { FIRMWARE_WASM } from '../../host/paths.js';
+import { instantiateFirmware, type Firmware } from '../../host/firmware/load.js';
+import type { FlashDevice } from '../../host/emulator/flash.js';
+import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
+
+const wasm = readFileSync(FIRMWARE_WASM);
+
+export interface Chip {
+  fw: Firmware;
+  /** Sends one request frame; returns the reply frame with the same id. */
+  request(type: number, payload: Uint8Array): Frame;
+}
+
+/** One power-up of the chip on `flash` (deterministic entropy). */
+export function powerUp(flash: FlashDevice): Chip {
+  const frames: Frame[] = [];
+  const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
+  const fw = instantiateFirmware(wasm, {
+    entropy: (b) => b.set(Uint8Array.from({ length: b.length }, (_, i) => (i * 37 + 11) & 0xff)),
+    serialWrite: (b) => dec.push(b),
+    flash,
+  });
+  const e = fw.exports;
+  fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
+  e.fw_boot();
+  let id = 1;
+  const request = (type: number, payload: Uint8Array): Frame => {
+    frames.length = 0;
+    const bytes = encodeFrame(type, ++id, payload);
+    const ptr = e.serial_rx_ptr() >>> 0;
+    const cap = e.serial_rx_cap() >>> 0;
+    for (let i = 0; i < bytes.length; i += cap) {
+      const n = Math.min(cap, bytes.length - i);
+      fw.write(ptr, bytes.subarray(i, i + n));
+      e.serial_rx(n);
+    }
+    const f = frames.find((fr) => fr.id === id);
+    if (!f) throw new Error('no reply');
+    return f;
+  };
+  return { fw, request };
+}
