@@ -23,6 +23,31 @@ const P1: u32 = 0x3FFFFBF;
 const PM: u32 = 0x3FFFFFF;
 const P9: u32 = 0x3FFFFF;
 
+// Last step shared by feMul and feSqr: `t` holds column 9 (limb 9 keeps 22
+// bits), `h` the carry d19; folds everything >= 2^256 back into limbs 0..3
+// (2^256 = 0x1000003D1 mod p) and stores the 10 limbs. Inlined: no call cost.
+@inline function finishProduct(
+  r: usize, t: u64, h: u64,
+  r0: u64, r1: u64, r2: u64, r3: u64, r4: u64, r5: u64, r6: u64, r7: u64, r8: u64,
+): void {
+  const r9 = t & M22;
+  // Bits >= 2^256: t >> 22, and d19*R1 at 2^260 = 16 * 2^256; 2^256 = 0x1000003D1 (mod p).
+  const top = (t >> 22) + ((h * R1) << 4);
+  t = r0 + top * 0x3D1;
+  store<u32>(r, <u32>(t & M26));
+  t = r1 + (top << 6) + (t >> 26);
+  store<u32>(r, <u32>(t & M26), 4);
+  t = r2 + (t >> 26);
+  store<u32>(r, <u32>(t & M26), 8);
+  store<u32>(r, <u32>(r3 + (t >> 26)), 12);
+  store<u32>(r, <u32>r4, 16);
+  store<u32>(r, <u32>r5, 20);
+  store<u32>(r, <u32>r6, 24);
+  store<u32>(r, <u32>r7, 28);
+  store<u32>(r, <u32>r8, 32);
+  store<u32>(r, <u32>r9, 36);
+}
+
 // Multiplication in one sweep: low column j and high column j+10 are formed
 // together; the high digit (with its carry) is folded into the low columns as
 // soon as it is known (2^260 = R0 + R1*2^26 mod p), and the low carries run in
@@ -123,22 +148,7 @@ export function feMul(r: usize, a: usize, b: usize): void {
   dp = d;
   // j = 9: d19 = carry out of column 18 (h); limb 9 keeps 22 bits.
   t += a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0 + h * R0 + dp * R1;
-  let r9 = t & M22;
-  // Bits >= 2^256: t >> 22, and d19*R1 at 2^260 = 16 * 2^256; 2^256 = 0x1000003D1 (mod p).
-  const top = (t >> 22) + ((h * R1) << 4);
-  t = r0 + top * 0x3D1;
-  store<u32>(r, <u32>(t & M26));
-  t = r1 + (top << 6) + (t >> 26);
-  store<u32>(r, <u32>(t & M26), 4);
-  t = r2 + (t >> 26);
-  store<u32>(r, <u32>(t & M26), 8);
-  store<u32>(r, <u32>(r3 + (t >> 26)), 12);
-  store<u32>(r, <u32>r4, 16);
-  store<u32>(r, <u32>r5, 20);
-  store<u32>(r, <u32>r6, 24);
-  store<u32>(r, <u32>r7, 28);
-  store<u32>(r, <u32>r8, 32);
-  store<u32>(r, <u32>r9, 36);
+  finishProduct(r, t, h, r0, r1, r2, r3, r4, r5, r6, r7, r8);
 }
 
 // r = a^2 mod p. Input: every limb < 2^30 (magnitude <= 8). Output magnitude 1. r may alias a.
@@ -236,22 +246,7 @@ export function feSqr(r: usize, a: usize): void {
   dp = d;
   // j = 9: d19 = carry out of column 18 (h); limb 9 keeps 22 bits.
   t += e0 * a9 + e1 * a8 + e2 * a7 + e3 * a6 + e4 * a5 + h * R0 + dp * R1;
-  let r9 = t & M22;
-  // Bits >= 2^256: t >> 22, and d19*R1 at 2^260 = 16 * 2^256; 2^256 = 0x1000003D1 (mod p).
-  const top = (t >> 22) + ((h * R1) << 4);
-  t = r0 + top * 0x3D1;
-  store<u32>(r, <u32>(t & M26));
-  t = r1 + (top << 6) + (t >> 26);
-  store<u32>(r, <u32>(t & M26), 4);
-  t = r2 + (t >> 26);
-  store<u32>(r, <u32>(t & M26), 8);
-  store<u32>(r, <u32>(r3 + (t >> 26)), 12);
-  store<u32>(r, <u32>r4, 16);
-  store<u32>(r, <u32>r5, 20);
-  store<u32>(r, <u32>r6, 24);
-  store<u32>(r, <u32>r7, 28);
-  store<u32>(r, <u32>r8, 32);
-  store<u32>(r, <u32>r9, 36);
+  finishProduct(r, t, h, r0, r1, r2, r3, r4, r5, r6, r7, r8);
 }
 
 
