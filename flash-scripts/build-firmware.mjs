@@ -19,7 +19,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as secp from '@noble/secp256k1';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { main as asc } from 'assemblyscript/asc';
 
 secp.hashes.sha256 ??= sha256;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,6 +64,7 @@ export const RELEASE_DEV: bool = ${!release};
 export const DEV_PUBKEY: usize = ${data(devPub)};
 `);
 
+const { main: asc } = await import('assemblyscript/asc'); // after the checks: a refusal is quick
 const r = await asc([
   '--config', join(root, 'asconfig.json'), '--target', 'release', '--path', join(out, 'gen'),
   '--outFile', join(out, 'firmware.wasm'), '--textFile', join(out, 'firmware.wat'),
