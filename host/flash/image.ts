@@ -86,8 +86,10 @@ export function generateReleaseKey(): Uint8Array {
 }
 
 /** The development release key's public key (its secret is public: TEST ONLY). */
+let devPub: Uint8Array | undefined;
 export function devReleasePublicKey(): Uint8Array {
-  return releasePublicKey(readReleaseKey(DEV_RELEASE_KEY_PATH));
+  devPub ??= releasePublicKey(readReleaseKey(DEV_RELEASE_KEY_PATH));
+  return devPub.slice();
 }
 
 /** Reads a release public key: 64 hex digits (x-only), given as such or in a
