@@ -96,3 +96,12 @@ export const BOOTREC_FLAG_REVERTED = 1;
 /** boot_select(reason) result: slot (SLOT_*) | this flag when the slot is on
  *  its trial boot (the ROM runs its self-test and reports boot_trial_result). */
 export const BOOT_SELECT_TRIAL = 0x100;
+
+// ---- Header flags (byte IMG_OFF_FLAGS; inside the signed bytes) ----------------
+/** Signed with the development release key (whose secret is public):
+ *  `lnsigner firmware sign` sets it; a release build refuses such images. */
+export const IMG_FLAG_DEV = 1;
+/** ERR_FW_SIGNATURE detail: a development image (IMG_FLAG_DEV, or signed by
+ *  the development key) refused by a release build. 0 = the signature does
+ *  not verify with the device's release key. */
+export const FW_SIG_DETAIL_DEV_IMAGE = 1;

@@ -386,3 +386,8 @@ export const POLICY_REPLY_SIZE = 48;
 export const POLICY_LOG_CAP = 64;
 /** The rolling window, seconds. */
 export const POLICY_WINDOW_SECONDS = 86400;
+
+// ---- Appended by issue 9 (release integrity) ------------------------------------
+/** INFO flags bit: this firmware is a development build: it trusts the
+ *  development release key, whose secret is public (docs/firmware-images.md). */
+export const INFO_FLAG_DEV_BUILD = 2;

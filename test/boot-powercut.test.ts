@@ -5,18 +5,14 @@
 // old image if the cut came before the commit's boot record was durable, the
 // new one if it came after the trial was confirmed, and accept a new update.
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import * as P from '../shared/protocol.js';
 import * as I from '../shared/firmware-image.js';
-import { FLASH_BOOT_OFF, FLASH_ERR_IO, FLASH_SECTOR, RESET_POWER_ON } from '../shared/board.js';
-import { Chip } from '../host/emulator/chip.js';
+import { FLASH_BOOT_OFF, FLASH_ERR_IO, FLASH_SECTOR } from '../shared/board.js';
 import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
-import { FrameDecoder, encodeFrame, type Frame } from '../host/transport/codec.js';
-import { decodeInfo } from '../host/device/info.js';
-import { toHex, type FirmwareImage } from '../host/flash/image.js';
+import { toHex } from '../host/flash/image.js';
 import { WASM, image, variant } from './helpers/flash.js';
+import { builtin, device, update } from './helpers/boot-chip.js';
 
-const BUILTIN = { wasm: new Uint8Array(WASM), sha256: createHash('sha256').update(WASM).digest(), version: 0 };
+const BUILTIN = builtin(WASM);
 
 /** Counts mutating operations; tears operation `cutAt` and fails all after it. */
 class CuttableFlash implements FlashDevice {
@@ -59,42 +55,6 @@ class CuttableFlash implements FlashDevice {
     }
     return this.inner.erase(offset, len);
   }
-}
-
-/** A chip on `flash` with a synchronous request function. */
-function device(flash: FlashDevice) {
-  let frames: Frame[] = [];
-  const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
-  const chip = new Chip(BUILTIN, flash, (b) => dec.push(b));
-  chip.boot(RESET_POWER_ON);
-  let id = 1;
-  const req = (type: number, p = new Uint8Array(0)): Frame | undefined => {
-    frames = [];
-    chip.receive(encodeFrame(type, id++, p));
-    return frames.find((f) => f.type === (type | P.MSG_REPLY) || f.type === P.MSG_ERROR);
-  };
-  const info = () => {
-    const f = req(P.MSG_GET_INFO);
-    if (f?.type !== (P.MSG_GET_INFO | P.MSG_REPLY)) throw new Error('no get_info reply');
-    const i = decodeInfo(f.payload);
-    return { version: i.firmwareVersion, hash: i.imageHash, slot: i.activeSlot };
-  };
-  return { chip, req, info };
-}
-
-/** The whole update; stops at the first refused request. True when it all went through. */
-function update(d: ReturnType<typeof device>, img: FirmwareImage): boolean {
-  const ok = (f?: Frame) => f !== undefined && f.type !== P.MSG_ERROR;
-  if (!ok(d.req(P.MSG_FW_BEGIN, img.header))) return false;
-  for (let off = 0; off < img.wasm.length; off += 4096) {
-    const data = img.wasm.subarray(off, off + 4096);
-    const p = new Uint8Array(4 + data.length);
-    new DataView(p.buffer).setUint32(0, off, true);
-    p.set(data, 4);
-    if (!ok(d.req(P.MSG_FW_CHUNK, p))) return false;
-  }
-  if (!ok(d.req(P.MSG_FW_COMMIT))) return false;
-  return ok(d.req(P.MSG_REBOOT));
 }
 
 describe('power cut at every flash operation of an update', () => {

@@ -10,7 +10,7 @@ import * as P from '../shared/protocol.js';
 import * as I from '../shared/firmware-image.js';
 import { FlashError, flashImage } from '../host/flash/flasher.js';
 import {
-  DEV_RELEASE_KEY_PATH, compiledReleasePublicKey, parseImage, releasePublicKey, toHex, type FirmwareImage,
+  DEV_RELEASE_KEY_PATH, parseImage, releasePublicKey, toHex, type FirmwareImage,
 } from '../host/flash/image.js';
 import { DEV_KEY, OTHER_KEY, Rig, WASM, cli, image, tmp, variant } from './helpers/flash.js';
 
@@ -54,12 +54,6 @@ async function expectServing(r: Rig, version: string, hash: string, slot: string
   expect(await c.ping(Uint8Array.of(1, 2, 3))).toEqual(Uint8Array.of(1, 2, 3));
 }
 
-describe('release key', () => {
-  it('the firmware trusts the development release key in flash-scripts/', () => {
-    expect(toHex(compiledReleasePublicKey())).toBe(toHex(releasePublicKey(DEV_KEY)));
-  });
-});
-
 describe('lnsigner firmware', () => {
   it('signs a wasm (version from package.json by default, or --version) and describes the image', async () => {
     const dir = tmp();
@@ -75,14 +69,36 @@ describe('lnsigner firmware', () => {
     expect(r.code).toBe(0);
     img = parseImage(new Uint8Array(readFileSync(out)));
     expect(img.version).toBe(0x010203);
+    expect(img.dev).toBe(true); // signed with the development key: the header says so
+    expect(r.stderr).toMatch(/WARNING: signed with the DEVELOPMENT release key/);
     r = await cli(['firmware', 'info', out, '--json']);
-    expect(JSON.parse(r.stdout)).toMatchObject({ version: '1.2.3', sha256: WASM_HASH, wasmBytes: WASM.length, signedByBuildReleaseKey: true });
+    expect(r.code).toBe(0);
+    const devPub = toHex(releasePublicKey(DEV_KEY));
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      version: '1.2.3', sha256: WASM_HASH, wasmBytes: WASM.length, devFlag: true, signedByDevKey: true,
+      trustedKey: devPub, trustedKeyIsDev: true, signatureValid: true,
+    });
+    r = await cli(['firmware', 'info', out]);
+    expect([r.code, r.stdout]).toEqual([0, expect.stringMatching(/flags +DEV .*\n.*valid for the DEVELOPMENT release key 7634f1c1/)]);
     const key = join(dir, 'k.hex');
     r = await cli(['firmware', 'keygen', '-o', key]);
     expect(r.code).toBe(0);
+    const pub = readFileSync(`${key}.pub`, 'utf8').trim();
+    expect(pub).toBe(toHex(releasePublicKey(Uint8Array.from(Buffer.from(readFileSync(key, 'utf8').trim(), 'hex')))));
+    // A dev-signed image, asked to trust the new key: exit 1.
+    r = await cli(['firmware', 'info', out, '--trust', pub]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([1, expect.stringMatching(/NOT by release key .*\n.*signed by the development release key/),
+      expect.stringMatching(/is not signed by release key/)]);
     r = await cli(['firmware', 'sign', '--key', key, wasmPath, '-o', out]);
+    expect([r.code, r.stderr]).toEqual([0, '']); // not the development key: no flag, no warning
+    expect(parseImage(new Uint8Array(readFileSync(out))).dev).toBe(false);
+    // Default trust is the development key: a release-signed image is not by it.
     r = await cli(['firmware', 'info', out]);
-    expect(r.stdout).toMatch(/NOT by the release key/);
+    expect([r.code, r.stdout, r.stderr]).toEqual([1, expect.stringMatching(/NOT by the DEVELOPMENT release key/),
+      expect.stringMatching(/not signed by the DEVELOPMENT release key/)]);
+    for (const t of [pub, `${key}.pub`]) expect((await cli(['firmware', 'info', out, '--trust', t])).code).toBe(0);
+    r = await cli(['firmware', 'info', out, '--trust', join(dir, 'missing.pub')]);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/neither 64 hex digits nor a readable file/)]);
     expect((await cli(['firmware', 'keygen', '-o', key])).code).toBe(1); // never overwrites a key
     expect((await cli(['firmware', 'sign', wasmPath, '-o', out])).code).toBe(2);
     writeFileSync(join(dir, 'bad.hex'), 'zz');
@@ -95,12 +111,15 @@ describe('lnsigner flash', () => {
   it('flashes a newer version, shows the hash and progress, and the device runs it after a restart', async () => {
     const r = await rig();
     await expectServing(r, '0.1.0', WASM_HASH, 'direct');
+    expect((await (await r.connect()).getInfo()).devBuild).toBe(true); // this tree's default build trusts the development key
     await r.closeClients();
     const file = join(r.dir, 'v011.img');
     writeFileSync(file, image(WASM, '0.1.1').bytes);
     const res = await cli(['flash', '--device', r.link, file]);
     expect(res.code).toBe(0);
     expect(res.stderr).toContain(`image sha256 ${WASM_HASH}`);
+    // A development image on a development build: flashed, after a loud warning before the upload.
+    expect(res.stderr).toMatch(/!!! WARNING: DEVELOPMENT FIRMWARE IMAGE !!!\n!!! .*DEVELOPMENT release key[^]*secret key is public[^]*uploading: /);
     expect(res.stderr).toMatch(/uploading: 50% .*\n[^]*uploading: 100% \(\d+\/\d+ bytes\)/); // not a TTY: plain percentages
     expect(JSON.parse(res.stdout)).toEqual({ ok: true, slot: 'A', version: '0.1.1', sha256: WASM_HASH });
     await expectServing(r, '0.1.1', WASM_HASH, 'A');

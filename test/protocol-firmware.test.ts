@@ -73,7 +73,7 @@ describe('firmware requests', () => {
     expect(r.payload.length).toBe(P.INFO_SIZE);
     expect(decodeInfo(r.payload)).toMatchObject({
       protocolVersion: P.PROTO_VERSION, firmwareVersion: '0.1.0', imageHash: sha256.toString('hex'),
-      activeSlot: 'direct', network: 'none', provisioned: false, nodeId: null, bootCount: 1,
+      activeSlot: 'direct', network: 'none', provisioned: false, devBuild: true, nodeId: null, bootCount: 1,
       maxPayload: P.FRAME_MAX_PAYLOAD,
     });
   });

@@ -6,7 +6,7 @@
 import {
   IMG_FORMAT, IMG_HDR_SIZE, IMG_MAGIC, IMG_MAX_WASM, IMG_OFF_FLAGS,
   IMG_OFF_FORMAT, IMG_OFF_HASH, IMG_OFF_HDR_SIZE, IMG_OFF_SIG, IMG_OFF_WASM_LEN, IMG_SIGNED_SIZE,
-  IMG_SIG_TAG_LEN,
+  IMG_SIG_TAG_LEN, IMG_FLAG_DEV, FW_SIG_DETAIL_DEV_IMAGE,
 } from "../../shared/firmware-image";
 import { ERR_FLASH, ERR_FW_FORMAT, ERR_FW_HASH, ERR_FW_SIGNATURE, HASH_SIZE } from "../../shared/protocol";
 import { FLASH_OK, FLASH_SLOT_A_OFF, FLASH_SLOT_B_OFF, SLOT_A } from "../../shared/board";
@@ -17,7 +17,7 @@ import { SECP_OK } from "../../shared/crypto-status";
 import { board_flash_read } from "../proto/board";
 import { get16, get32 } from "../proto/bytes";
 import { bytesEqual } from "../util";
-import { RELEASE_PUBKEY } from "./release-key";
+import { DEV_PUBKEY, RELEASE_DEV, RELEASE_PUBKEY } from "./release-key";
 
 // "lnsigner/firmware-image"
 const TAG: usize = memory.data<u8>([
@@ -33,6 +33,8 @@ export const PIECE: usize = memory.data(<i32>PIECE_SIZE, 8);
 export const PIECE_LEN: u32 = PIECE_SIZE;
 /** Last flash error code seen by slotHashMatches (detail word of ERR_FLASH). */
 export let lastFlashError: i32 = 0;
+/** Detail of the last ERR_FW_SIGNATURE from headerSignature (FW_SIG_DETAIL_*). */
+export let lastSignatureDetail: u32 = 0;
 
 export function slotBase(slot: i32): u32 {
   return slot == SLOT_A ? FLASH_SLOT_A_OFF : FLASH_SLOT_B_OFF;
@@ -42,19 +44,36 @@ export function slotBase(slot: i32): u32 {
 export function headerFormat(h: usize): i32 {
   if (get32(h) != IMG_MAGIC) return ERR_FW_FORMAT;
   if (<i32>load<u8>(h + IMG_OFF_FORMAT) != IMG_FORMAT) return ERR_FW_FORMAT;
-  if (<i32>load<u8>(h + IMG_OFF_FLAGS) != 0) return ERR_FW_FORMAT;
+  // Flags: only IMG_FLAG_DEV is defined; any other bit is a format this bootloader does not read.
+  if ((<i32>load<u8>(h + IMG_OFF_FLAGS) & ~IMG_FLAG_DEV) != 0) return ERR_FW_FORMAT;
   if (get16(h + IMG_OFF_HDR_SIZE) != IMG_HDR_SIZE) return ERR_FW_FORMAT;
   const n = get32(h + IMG_OFF_WASM_LEN);
   if (n == 0 || n > <u32>IMG_MAX_WASM) return ERR_FW_FORMAT;
   return 0;
 }
 
-/** 0 when the header's signature verifies with the release key, else ERR_FW_SIGNATURE. */
+/** 0 when the header may be trusted: its signature verifies with the release
+ *  key and, on a release build, it is not a development image. Else
+ *  ERR_FW_SIGNATURE, lastSignatureDetail saying why (FW_SIG_DETAIL_*). Used by
+ *  fw_begin and by every boot (verifySlot). */
 export function headerSignature(h: usize): i32 {
+  lastSignatureDetail = 0;
+  // Release integrity (issue 9, docs/firmware-images.md): a release build
+  // refuses development images, flagged IMG_FLAG_DEV in the signed header ...
+  if (!RELEASE_DEV && (<i32>load<u8>(h + IMG_OFF_FLAGS) & IMG_FLAG_DEV) != 0) {
+    lastSignatureDetail = FW_SIG_DETAIL_DEV_IMAGE;
+    return ERR_FW_SIGNATURE;
+  }
   taggedHashInit(CTX, TAG, IMG_SIG_TAG_LEN);
   sha256Update(CTX, h, IMG_SIGNED_SIZE);
   sha256Final(CTX, MSG);
-  return bip340Verify(MSG, 32, RELEASE_PUBKEY, h + IMG_OFF_SIG) == SECP_OK ? 0 : ERR_FW_SIGNATURE;
+  if (bip340Verify(MSG, 32, RELEASE_PUBKEY, h + IMG_OFF_SIG) == SECP_OK) return 0;
+  // ... or signed by the development key without the flag (the build never
+  // trusts that key in a release build; this only names the refusal).
+  if (!RELEASE_DEV && bip340Verify(MSG, 32, DEV_PUBKEY, h + IMG_OFF_SIG) == SECP_OK) {
+    lastSignatureDetail = FW_SIG_DETAIL_DEV_IMAGE;
+  }
+  return ERR_FW_SIGNATURE;
 }
 
 /** 0 when the `len` bytes of wasm in `slot` hash to `hash`; ERR_FW_HASH, or

@@ -62,7 +62,11 @@ export function bootSelect(): i32 {
   if (recState() == BOOTREC_TRIAL_BOOTING) revertTrial();
   if (recState() == BOOTREC_TRIAL) {
     const s = recActive();
-    if (isSlot(s) && verifySlot(s, HDR) == 0) {
+    // Anti-rollback on the trial path too (issue 9 finding): a trial slot
+    // boots only if it verifies and its signed version is not below the
+    // recorded minimum; a record pointing a trial at an older signed image
+    // (flash altered, or written by a faulty image) reverts instead.
+    if (isSlot(s) && verifySlot(s, HDR) == 0 && get32(HDR + IMG_OFF_VERSION) >= recMinVersion()) {
       recSet(s, BOOTREC_TRIAL_BOOTING, recPrevious(), recActiveVersion(), recPreviousVersion());
       if (recStore() == 0) {
         describe(s);

@@ -18,7 +18,9 @@ import { board_flash_erase, board_flash_read, board_flash_write } from "../proto
 import { copyBytes, fillBytes, get32, put16, put32 } from "../proto/bytes";
 import { setErrorDetail } from "../proto/dispatch";
 import { bytesEqual } from "../util";
-import { PIECE, PIECE_LEN, headerFormat, headerSignature, lastFlashError, slotBase, slotHashMatches, verifySlot } from "./image";
+import {
+  PIECE, PIECE_LEN, headerFormat, headerSignature, lastFlashError, lastSignatureDetail, slotBase, slotHashMatches, verifySlot,
+} from "./image";
 import {
   recActive, recLoad, recMinVersion, recRevert, recSet, recState, recStore,
 } from "./record";
@@ -60,7 +62,9 @@ function withdrawPending(slot: i32): i32 {
   return FLASH_OK;
 }
 
-/** fw_begin: header[112]. Checks format, signature and anti-rollback, then
+/** fw_begin: header[112]. Checks format, signature (a release build also
+ *  refuses development images: ERR_FW_SIGNATURE, detail
+ *  FW_SIG_DETAIL_DEV_IMAGE) and anti-rollback, then
  *  erases what the image needs of the inactive slot. */
 export function fwBegin(req: usize, len: i32, out: usize): i32 {
   active = false;
@@ -69,7 +73,7 @@ export function fwBegin(req: usize, len: i32, out: usize): i32 {
   let e = headerFormat(HDR);
   if (e != 0) return -e;
   e = headerSignature(HDR);
-  if (e != 0) return -e;
+  if (e != 0) return fail(e, lastSignatureDetail);
   const v = get32(HDR + IMG_OFF_VERSION);
   const running = runningVersion();
   if (v <= running) return fail(ERR_FW_ROLLBACK, running);

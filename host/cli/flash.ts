@@ -2,17 +2,28 @@
 // Checks the signed image locally, shows its hash, uploads it through the
 // device's bootloader in acknowledged chunks (progress on stderr), commits,
 // reboots the device and checks that it runs the new image
-// (docs/firmware-images.md). Exit 0 on success, 1 when the device or the
-// image is refused, 2 on bad arguments.
+// (docs/firmware-images.md). A development image (signed with the development
+// key, whose secret is public) gets a loud warning before anything is sent,
+// and is refused outright for a device that reports a release build (which
+// would refuse it too). Exit 0 on success, 1 when the device or the image is
+// refused, 2 on bad arguments.
 import { readFileSync } from 'node:fs';
 import { DeviceClient } from '../device/client.js';
 import { FlashError, flashImage } from '../flash/flasher.js';
-import { ImageError, formatVersion, parseImage, toHex } from '../flash/image.js';
+import { ImageError, formatVersion, isDevelopmentImage, parseImage, toHex } from '../flash/image.js';
 import { progressReporter } from '../flash/progress.js';
 import { TransportError } from '../transport/errors.js';
 import type { Subcommand } from './main.js';
 
 const USAGE = 'usage: lnsigner flash --device <path> <image> [--chunk <bytes>] [--no-reboot]';
+
+const DEV_WARNING = [
+  '!!! WARNING: DEVELOPMENT FIRMWARE IMAGE !!!',
+  '!!! This image is signed with the DEVELOPMENT release key (flash-scripts/dev-release-key.hex).',
+  '!!! Its secret key is public: ANYONE can sign firmware this device will then accept,',
+  '!!! including firmware that sends out the device\'s secret.',
+  '!!! Never use a development build or image on a device that holds real funds.',
+].join('\n');
 
 async function run(args: string[]): Promise<number> {
   let device: string | undefined;
@@ -55,9 +66,21 @@ async function run(args: string[]): Promise<number> {
   }
   say(`image ${rest[0]}: version ${formatVersion(img.version)}, ${img.wasm.length} bytes`);
   say(`image sha256 ${toHex(img.hash)}`);
+  const dev = isDevelopmentImage(img);
   let client: DeviceClient | undefined;
   try {
     client = await DeviceClient.open(device);
+    if (dev) {
+      const info = await client.getInfo();
+      if (!info.devBuild) {
+        say(`lnsigner flash: refused: ${rest[0]} is a DEVELOPMENT image (signed with the development release key, ` +
+          'whose secret is public)\nand this device runs a RELEASE build: it refuses development images itself ' +
+          '(at fw_begin and at every boot). Nothing was sent.\nSign the firmware with your release key ' +
+          '(lnsigner firmware sign --key <release key>).');
+        return 1;
+      }
+      say(DEV_WARNING);
+    }
     const r = await flashImage(client, img, { chunkSize: chunk, noReboot, onProgress: progressReporter(process.stderr) });
     if (r.after) {
       say(`device now runs ${r.after.firmwareVersion} from slot ${r.after.activeSlot} (was ${r.before.firmwareVersion}, ` +

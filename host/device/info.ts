@@ -13,6 +13,9 @@ export interface DeviceInfo {
   activeSlot: 'direct' | 'A' | 'B' | `unknown(${number})`;
   network: Network;
   provisioned: boolean;
+  /** A development build: the firmware trusts the development release key,
+   *  whose secret is public (INFO_FLAG_DEV_BUILD). */
+  devBuild: boolean;
   /** Compressed public key (hex), null until provisioned. */
   nodeId: string | null;
   bootCount: number;
@@ -44,6 +47,7 @@ export function decodeInfo(p: Uint8Array): DeviceInfo {
     activeSlot: slot === SLOT_DIRECT ? 'direct' : slot === SLOT_A ? 'A' : slot === SLOT_B ? 'B' : `unknown(${slot})`,
     network: networkName(p[P.INFO_OFF_NETWORK]),
     provisioned,
+    devBuild: (p[P.INFO_OFF_FLAGS] & P.INFO_FLAG_DEV_BUILD) !== 0,
     nodeId: provisioned ? hex(p.subarray(P.INFO_OFF_NODE_ID, P.INFO_OFF_NODE_ID + P.NODE_ID_SIZE)) : null,
     bootCount: v.getUint32(P.INFO_OFF_BOOT_COUNT, true),
     session: v.getUint32(P.INFO_OFF_SESSION, true),

@@ -49,6 +49,10 @@ export function explainRefusal(e: DeviceError, img: FirmwareImage): string {
       return `refused: downgrade or same version (image ${versionText(img.version)}; the device only accepts versions ` +
         `newer than ${versionText(e.detail)} — anti-rollback)`;
     case P.ERR_FW_SIGNATURE:
+      if (e.detail === I.FW_SIG_DETAIL_DEV_IMAGE) {
+        return 'refused: development image (signed with the development release key, whose secret is public); ' +
+          'this device runs a release build and accepts only images signed by its release key';
+      }
       return 'refused: bad signature (the image is not signed by the release key this device trusts, or its header was altered)';
     case P.ERR_FW_HASH:
       return 'refused: hash mismatch (the bytes written do not hash to the SHA-256 in the signed header)';

@@ -1,7 +1,8 @@
 // Signed firmware images (docs/firmware-images.md; constants in
 // shared/firmware-image.ts): build, sign, parse and check them on the host.
 // The release key is a developer's build key, not a device key: the host may
-// hold it. Devices hold only its public key (device/boot/release-key.ts).
+// hold it. Devices hold only its public key, an input of the firmware build
+// (flash-scripts/build-firmware.mjs, device/boot/release-key.ts).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ export class ImageError extends Error {}
 
 export interface FirmwareImage {
   version: number;
+  /** Header flag IMG_FLAG_DEV: signed with the development key (release builds refuse it). */
+  dev: boolean;
   wasm: Uint8Array<ArrayBuffer>;
   /** SHA-256 of the wasm, as in the header. */
   hash: Uint8Array;
@@ -82,13 +85,41 @@ export function generateReleaseKey(): Uint8Array {
   return secp.utils.randomSecretKey();
 }
 
+/** The development release key's public key (its secret is public: TEST ONLY). */
+let devPub: Uint8Array | undefined;
+export function devReleasePublicKey(): Uint8Array {
+  devPub ??= releasePublicKey(readReleaseKey(DEV_RELEASE_KEY_PATH));
+  return devPub.slice();
+}
+
+/** Reads a release public key: 64 hex digits (x-only), given as such or in a
+ *  file (as `lnsigner firmware keygen` writes to <keyfile>.pub). */
+export function readReleasePublicKey(hexOrFile: string): Uint8Array {
+  let h = hexOrFile.trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(h)) {
+    try {
+      h = readFileSync(hexOrFile, 'utf8').replace(/\s+/g, '');
+    } catch (e) {
+      throw new ImageError(`${hexOrFile}: neither 64 hex digits nor a readable file (${(e as Error).message})`);
+    }
+    if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new ImageError(`${hexOrFile}: expected 64 hex digits (an x-only release public key)`);
+  }
+  const key = Uint8Array.from(Buffer.from(h, 'hex'));
+  try {
+    secp.Point.fromBytes(Uint8Array.of(2, ...key));
+  } catch {
+    throw new ImageError(`${h}: not a secp256k1 x-only public key`);
+  }
+  return key;
+}
+
 /** Builds the header (unsigned fields) for `wasm` at `version`. */
-function headerFor(wasm: Uint8Array, version: number): Uint8Array {
+function headerFor(wasm: Uint8Array, version: number, flags: number): Uint8Array {
   const h = new Uint8Array(I.IMG_HDR_SIZE);
   const v = new DataView(h.buffer);
   v.setUint32(I.IMG_OFF_MAGIC, I.IMG_MAGIC, true);
   h[I.IMG_OFF_FORMAT] = I.IMG_FORMAT;
-  h[I.IMG_OFF_FLAGS] = 0;
+  h[I.IMG_OFF_FLAGS] = flags;
   v.setUint16(I.IMG_OFF_HDR_SIZE, I.IMG_HDR_SIZE, true);
   v.setUint32(I.IMG_OFF_VERSION, version >>> 0, true);
   v.setUint32(I.IMG_OFF_WASM_LEN, wasm.length, true);
@@ -96,16 +127,19 @@ function headerFor(wasm: Uint8Array, version: number): Uint8Array {
   return h;
 }
 
-/** Signs `wasm` as an image of `version` with the release secret key. */
+/** Signs `wasm` as an image of `version` with the release secret key. The
+ *  header carries IMG_FLAG_DEV (inside the signed bytes) when the key is the
+ *  development key; `dev` overrides that (tests of the device's refusals). */
 export function signImage(wasm: Uint8Array, version: number, secret: Uint8Array,
-  o: { allowInvalidWasm?: boolean } = {}): Uint8Array {
+  o: { allowInvalidWasm?: boolean; dev?: boolean } = {}): Uint8Array {
   if (wasm.length === 0 || wasm.length > I.IMG_MAX_WASM) {
     throw new ImageError(`wasm of ${wasm.length} bytes: a slot holds 1..${I.IMG_MAX_WASM}`);
   }
   // allowInvalidWasm: tests of the bootloader's fallback sign a broken module on purpose.
   if (!o.allowInvalidWasm && !WebAssembly.validate(new Uint8Array(wasm))) throw new ImageError('not a valid WebAssembly module');
   if (!Number.isInteger(version) || version < 1 || version > 0xffffffff) throw new ImageError(`bad version ${version}`);
-  const h = headerFor(wasm, version);
+  const dev = o.dev ?? hex(releasePublicKey(secret)) === hex(devReleasePublicKey());
+  const h = headerFor(wasm, version, dev ? I.IMG_FLAG_DEV : 0);
   const sig = secp.schnorr.sign(imageSigMessage(h), secret, new Uint8Array(32));
   h.set(sig, I.IMG_OFF_SIG);
   const out = new Uint8Array(h.length + wasm.length);
@@ -125,7 +159,7 @@ export function parseImage(bytes: Uint8Array): FirmwareImage {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (v.getUint32(I.IMG_OFF_MAGIC, true) !== I.IMG_MAGIC) throw new ImageError('not a firmware image (bad magic; expected "LNFW")');
   if (bytes[I.IMG_OFF_FORMAT] !== I.IMG_FORMAT) throw new ImageError(`image format ${bytes[I.IMG_OFF_FORMAT]} is not supported (expected ${I.IMG_FORMAT})`);
-  if (bytes[I.IMG_OFF_FLAGS] !== 0) throw new ImageError(`image flags ${bytes[I.IMG_OFF_FLAGS]} are not supported`);
+  if ((bytes[I.IMG_OFF_FLAGS] & ~I.IMG_FLAG_DEV) !== 0) throw new ImageError(`image flags ${bytes[I.IMG_OFF_FLAGS]} are not supported`);
   if (v.getUint16(I.IMG_OFF_HDR_SIZE, true) !== I.IMG_HDR_SIZE) throw new ImageError('bad header size');
   const len = v.getUint32(I.IMG_OFF_WASM_LEN, true);
   if (len === 0 || len > I.IMG_MAX_WASM) throw new ImageError(`wasm length ${len} out of range 1..${I.IMG_MAX_WASM}`);
@@ -141,6 +175,7 @@ export function parseImage(bytes: Uint8Array): FirmwareImage {
   }
   return {
     version: v.getUint32(I.IMG_OFF_VERSION, true),
+    dev: (bytes[I.IMG_OFF_FLAGS] & I.IMG_FLAG_DEV) !== 0,
     wasm,
     hash,
     signature: header.slice(I.IMG_OFF_SIG, I.IMG_OFF_SIG + I.IMG_SIG_SIZE),
@@ -157,14 +192,9 @@ export function verifyImageSignature(img: FirmwareImage, publicKey: Uint8Array):
   }
 }
 
-/** The release public key compiled into the firmware (device/boot/release-key.ts). */
-export function compiledReleasePublicKey(): Uint8Array {
-  const src = readFileSync(join(PROJECT_ROOT, 'device', 'boot', 'release-key.ts'), 'utf8');
-  const body = /memory\.data<u8>\(\[([^\]]*)\]\)/.exec(src);
-  if (!body) throw new ImageError('cannot find RELEASE_PUBKEY in device/boot/release-key.ts');
-  const bytes = body[1].split(',').map((s) => s.trim()).filter(Boolean).map((s) => Number(s));
-  if (bytes.length !== 32 || bytes.some((b) => !(b >= 0 && b <= 255))) throw new ImageError('RELEASE_PUBKEY is not 32 bytes');
-  return Uint8Array.from(bytes);
+/** A development image: flagged IMG_FLAG_DEV, or signed by the development key. */
+export function isDevelopmentImage(img: FirmwareImage): boolean {
+  return img.dev || verifyImageSignature(img, devReleasePublicKey());
 }
 
 export { hex as toHex };
