@@ -144,6 +144,15 @@ describe('e2e: a swap of devices at the same path', () => {
     expect(json(await run('invoicerequest', '1sat', 'now')).bolt12).toMatch(/^lnr1/);
   }, 90_000);
 
+  it('a start-up failure goes to the log (no device at the link)', async () => {
+    const dir = tempDir('lns-swap-');
+    const data = join(dir, 'data');
+    const link = join(dir, 'data-device');
+    symlinkSync('/nonexistent/lnsigner-tty', link);
+    await expect(startDaemon(data, link)).rejects.toThrow(/exited \(code 1\).*no serial device at/s);
+    expect(logOf(data)).toMatch(new RegExp(`ERROR start-up failed: no serial device at ${link}`));
+  }, 30_000);
+
   it('a fresh data directory accepts any device and records it on first use', async () => {
     const dir = tempDir('lns-swap-');
     const link = join(dir, 'data-device');

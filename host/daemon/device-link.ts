@@ -58,6 +58,10 @@ export class DeviceLink {
       verify: (p, found) => this.c.identity.check(p, found),
       onEvent: (e) => this.onEvent(e),
     });
+    if (this.stopped) {
+      await signer.close(); // the daemon stopped while this connect ran
+      return;
+    }
     try {
       const info = await signer.getInfo();
       if (info.network !== undefined && info.network !== this.c.network) {
