@@ -77,7 +77,7 @@ export const PROV_OFF_NETWORK = 4;
 export const PROV_OFF_NODE_ID = 8;
 export const PROV_OFF_SECRET = 64;
 // Secret part (device/keys/store.ts):
-// 41 zero[23] | 64 node private key[32] | 96 makesecret("node-alias-base")[32] |
+// 41 device id[16] (PROV_OFF_DEVICE_ID) | 57 zero[7] | 64 node private key[32] | 96 makesecret("node-alias-base")[32] |
 // 128 CRC-32C u32le of bytes 4..127   (132 bytes)
 // Commit rule: everything but the magic is written (and read back) first, the
 // magic last; wipe clears the magic to 0 first. A record counts only with the
@@ -89,3 +89,6 @@ export const PROV_OFF_CRC = 128;
 export const PROV_RECORD_SIZE = 132;
 /** flags bit: the secret was drawn by the device (provision generate). */
 export const PROV_FLAG_GENERATED = 1;
+/** Device id (16 random bytes drawn at provisioning; get_info reports it),
+ *  in the record's formerly reserved zero area, covered by the CRC. */
+export const PROV_OFF_DEVICE_ID = 41;

@@ -227,7 +227,7 @@ export const BOOT_EVT_SIZE = 12;
 //  0 proto version u8 | 1 flags u8 | 2 network u8 | 3 active slot u8 |
 //  4 firmware version u32le | 8 boot count u32le | 12 session u32le |
 // 16 max payload u16le | 18 reserved u16 | 20 image hash[32] |
-// 52 node id[33]  (85 bytes)
+// 52 node id[33] | 85 device id[16]  (101 bytes)
 export const INFO_OFF_PROTO = 0;
 export const INFO_OFF_FLAGS = 1;
 export const INFO_OFF_NETWORK = 2;
@@ -238,7 +238,7 @@ export const INFO_OFF_SESSION = 12;
 export const INFO_OFF_MAX_PAYLOAD = 16;
 export const INFO_OFF_IMAGE_HASH = 20;
 export const INFO_OFF_NODE_ID = 52;
-export const INFO_SIZE = 85;
+export const INFO_SIZE = 101;
 /** INFO flags bit: the device holds a secret (node id is valid). */
 export const INFO_FLAG_PROVISIONED = 1;
 
@@ -391,3 +391,8 @@ export const POLICY_WINDOW_SECONDS = 86400;
 /** INFO flags bit: this firmware is a development build: it trusts the
  *  development release key, whose secret is public (docs/firmware-images.md). */
 export const INFO_FLAG_DEV_BUILD = 2;
+
+// ---- get_info: device identity (appended; docs/protocol.md "get_info reply") ----
+/** Device id: 16 random bytes drawn at provisioning (zeros while unprovisioned). */
+export const INFO_OFF_DEVICE_ID = 85;
+export const DEVICE_ID_SIZE = 16;

@@ -107,6 +107,9 @@ export const subcommand: Subcommand = {
       return 2;
     }
     mkdirSync(o.dataDir, { recursive: true });
+    // The emulator's link and every socket stay inside the data directory, and
+    // the daemon is given the link, never the bare /dev/pts/N: that number goes
+    // to another program's terminal once this emulator is gone (issue 9).
     const link = join(o.dataDir, 'device.tty');
     let emulator: SpawnedEmulator | undefined;
     let daemon: AnnouncedProcess<{ rpc_file: string }> | undefined;

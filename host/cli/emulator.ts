@@ -85,6 +85,10 @@ async function run(args: string[]): Promise<number> {
     log(e instanceof Error ? e.message : String(e));
     return 1;
   }
+  // Rule (issue 9): the --link goes when the emulator goes, however it exits
+  // (SIGTERM/SIGINT stop() above; an error or a normal exit here), so a
+  // stale link never points at a PTY number another program gets next.
+  process.once('exit', () => emu.removeLink());
   const done = new Promise<number>((resolve) => {
     fatal = () => resolve(1);
     const stop = (sig: string) => {

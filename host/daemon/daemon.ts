@@ -13,7 +13,9 @@ import { FixedRateConverter, type CurrencyConverter } from '../grammar/currency-
 import { RpcServer } from '../rpc/server.js';
 import { Store, STORE_FILE } from '../store/index.js';
 import { LOCK_FILE, LOG_FILE, RPC_FILE } from './data-dir.js';
-import { DeviceNotProvisionedError, type DeviceSigner } from './device-signer.js';
+import type { ConnectOptions, DeviceSigner } from './device-signer.js';
+import { DeviceLink } from './device-link.js';
+import { DeviceIdentity } from './identity.js';
 import { acquireLock } from './lock.js';
 import { FileLogger, type LogLevel } from './log.js';
 import type { Network } from './network.js';
@@ -38,7 +40,7 @@ export interface DaemonConfig {
 /** Pieces supplied by other parts of the host, when they exist. */
 export interface DaemonPlugins {
   /** Opens the serial client for `path` (host/device/). */
-  connectDevice?: (path: string) => Promise<DeviceSigner>;
+  connectDevice?: (path: string, options: ConnectOptions) => Promise<DeviceSigner>;
   offerEncoder?: OfferEncoder;
   /** Overrides --currency-rates. */
   currency?: CurrencyConverter;
@@ -63,8 +65,9 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
   const unwind = async () => {
     for (const f of undo.reverse()) await f();
   };
+  let startLog: FileLogger | undefined;
   try {
-    const log = new FileLogger(join(dataDir, LOG_FILE), cfg.logLevel ?? 'info');
+    const log = (startLog = new FileLogger(join(dataDir, LOG_FILE), cfg.logLevel ?? 'info'));
     undo.push(() => log.close());
     log.info(`lnsigner daemon starting, pid ${process.pid}, network ${cfg.network}, data dir ${dataDir}`);
 
@@ -74,30 +77,11 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
     undo.push(() => store.close());
     store.bindMeta('network', cfg.network);
 
-    let device: CommandContext['device'];
-    let deviceProblem = 'No signing device connected';
-    if (cfg.device) {
-      if (!plugins.connectDevice) {
-        log.warn(`--device ${cfg.device}: no device client in this build; running without a device`);
-      } else {
-        const signer = await plugins.connectDevice(cfg.device);
-        undo.push(() => signer.close());
-        try {
-          const info = await signer.getInfo();
-          if (info.network !== undefined && info.network !== cfg.network) {
-            throw new Error(`the device is set up for ${info.network}, not ${cfg.network}`);
-          }
-          store.bindMeta('node_id', bytesToHex(info.nodeId));
-          device = { signer, info };
-          log.info(`device ${cfg.device}: node ${bytesToHex(info.nodeId)}, firmware ${info.firmwareVersion}`);
-        } catch (e) {
-          // An unprovisioned device is not fatal: store commands still work.
-          if (!(e instanceof DeviceNotProvisionedError)) throw e;
-          deviceProblem = 'The signing device is not provisioned (no node key yet)';
-          log.warn(`device ${cfg.device}: ${e.message}; commands that need the device will fail`);
-        }
-      }
-    } else {
+    // The device: connected and identity-checked by DeviceLink (below, once
+    // the context exists), which keeps context.device / deviceProblem current.
+    if (cfg.device && !plugins.connectDevice) {
+      log.warn(`--device ${cfg.device}: no device client in this build; running without a device`);
+    } else if (!cfg.device) {
       log.warn('no --device given: commands that need the device will fail');
     }
     let node: (PayNode & { close(): void }) | undefined;
@@ -117,12 +101,20 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       store,
       network: cfg.network,
       log,
-      device,
-      deviceProblem: device ? undefined : deviceProblem,
+      device: undefined,
+      deviceProblem: 'No signing device connected',
       developer: cfg.developer ?? false,
       currency,
       offerEncoder: plugins.offerEncoder ?? bolt12OfferEncoder,
     };
+    if (cfg.device && plugins.connectDevice) {
+      const l = new DeviceLink({
+        path: cfg.device, network: cfg.network, connect: plugins.connectDevice,
+        identity: new DeviceIdentity(store, log), log, context,
+      });
+      undo.push(() => l.close());
+      await l.start();
+    }
     // Test hook (--developer only): LNSIGNER_DEV_CRASH=before-sendonion |
     // after-sendonion kills the daemon between the part's database write and
     // sendonion, or before the node's answer is recorded, to prove a restart
@@ -162,6 +154,7 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       },
     };
   } catch (e) {
+    startLog?.error(`start-up failed: ${e instanceof Error ? e.message : String(e)}`);
     await unwind();
     throw e;
   }

@@ -12,7 +12,24 @@ export interface DeviceInfo {
   firmwareVersion: string;
   /** Hex SHA-256 of the running firmware image. */
   imageHash: string;
+  /** Hex device id (16 random bytes drawn at provisioning), when reported. */
+  deviceId?: string;
 }
+
+/** How the daemon watches the link to its device (host/daemon/device-link.ts). */
+export interface ConnectOptions {
+  /** Runs with the device's get_info on every connect and reconnect, before any
+   *  other request goes through; throwing refuses the device (the request that
+   *  caused the connect fails with that error, and the port is closed). */
+  verify?: (path: string, found: { nodeId: string | null; deviceId: string }) => void;
+  /** Connection events, for the log. */
+  onEvent?: (e: LinkEvent) => void;
+}
+
+export type LinkEvent =
+  | { kind: 'connect'; path: string; device: string }
+  | { kind: 'reconnect'; path: string; device: string }
+  | { kind: 'disconnect'; path: string; cause?: unknown };
 
 export interface SignBolt12Request {
   /** BOLT 12 message name for the signature tag, e.g. `invoice_request` or `invoice`. */

@@ -2,9 +2,11 @@
 // id, network, firmware version and image hash; sign_bolt12 goes to the
 // client, which verifies every signature before it is returned.
 import { hexToBytes } from '@noble/hashes/utils.js';
+import * as P from '../../shared/protocol.js';
 import { DeviceClient, SignatureVerificationError } from '../device/client.js';
+import { decodeInfo } from '../device/info.js';
 import {
-  DeviceNotProvisionedError, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
+  DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
 } from './device-signer.js';
 
 /** BigSize at `o`: [value, bytes used]. */
@@ -39,8 +41,22 @@ export function amtToForward(tlv: Uint8Array): bigint {
 export class SerialDeviceSigner implements DeviceSigner {
   private constructor(private readonly client: DeviceClient) {}
 
-  static async open(path: string): Promise<SerialDeviceSigner> {
-    return new SerialDeviceSigner(await DeviceClient.open(path));
+  /** Opens the device at `path`; with `o.verify`, get_info is checked on this
+   *  open and every reopen before anything else is sent (SerialTransport verify). */
+  static async open(path: string, o: ConnectOptions = {}): Promise<SerialDeviceSigner> {
+    const verify = o.verify;
+    const client = await DeviceClient.open(path, {
+      verify: async (link) => {
+        if (!verify) return;
+        const i = decodeInfo(await link.request(P.MSG_GET_INFO));
+        verify(path, { nodeId: i.provisioned ? i.nodeId : null, deviceId: i.deviceId });
+        o.onEvent?.({ kind: link.reconnect ? 'reconnect' : 'connect', path, device: link.device });
+      },
+    });
+    if (!verify) o.onEvent?.({ kind: 'connect', path, device: client.transport.device ?? path });
+    client.transport.on('disconnect', (cause) => o.onEvent?.({ kind: 'disconnect', path, cause }));
+    if (!verify) client.transport.on('reconnect', (device: string) => o.onEvent?.({ kind: 'reconnect', path, device }));
+    return new SerialDeviceSigner(client);
   }
 
   async getInfo(): Promise<DeviceInfo> {
@@ -51,6 +67,7 @@ export class SerialDeviceSigner implements DeviceSigner {
       network: i.network === 'none' ? undefined : i.network,
       firmwareVersion: i.firmwareVersion,
       imageHash: i.imageHash,
+      deviceId: i.deviceId,
     };
   }
 
@@ -91,4 +108,4 @@ export class SerialDeviceSigner implements DeviceSigner {
   }
 }
 
-export const connectSerialDevice = (path: string): Promise<DeviceSigner> => SerialDeviceSigner.open(path);
+export const connectSerialDevice = (path: string, o?: ConnectOptions): Promise<DeviceSigner> => SerialDeviceSigner.open(path, o);

@@ -22,6 +22,9 @@ export interface DeviceInfo {
   /** Random per boot: a change means the device restarted. */
   session: number;
   maxPayload: number;
+  /** 16 random bytes drawn at provisioning (hex); all zeros while unprovisioned
+   *  (and on a device provisioned by firmware older than the device id). */
+  deviceId: string;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -52,5 +55,6 @@ export function decodeInfo(p: Uint8Array): DeviceInfo {
     bootCount: v.getUint32(P.INFO_OFF_BOOT_COUNT, true),
     session: v.getUint32(P.INFO_OFF_SESSION, true),
     maxPayload: v.getUint16(P.INFO_OFF_MAX_PAYLOAD, true),
+    deviceId: hex(p.subarray(P.INFO_OFF_DEVICE_ID, P.INFO_OFF_DEVICE_ID + P.DEVICE_ID_SIZE)),
   };
 }

@@ -4,7 +4,7 @@
 //   host -> PTY -> rx UartLine -> rx faults -> chip.receive
 //   chip serial_write -> tx faults -> tx UartLine -> PTY -> host
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
 import { RESET_PIN, RESET_POWER_ON } from '../../shared/board.js';
@@ -161,10 +161,23 @@ export class Emulator {
       await new Promise<void>((r) => this.server!.close(() => r()));
       if (this.options.control) rmSync(this.options.control, { force: true });
     }
-    if (this.options.link) removeLink(this.options.link);
+    this.removeLink();
     await this.pty.close();
     this.flash.close();
     rmSync(this.pidFile, { force: true });
+  }
+
+  /** Removes the --link if it still points to this emulator's PTY (another
+   *  emulator may have taken the path since). Synchronous: also run from the
+   *  process's 'exit' handler, so any exit but SIGKILL leaves no link behind. */
+  removeLink(): void {
+    const link = this.options.link;
+    if (!link) return;
+    try {
+      if (lstatSync(link).isSymbolicLink() && readlinkSync(link) === this.pty.path) rmSync(link);
+    } catch {
+      // already gone
+    }
   }
 
   private toChip(bytes: Uint8Array): void {
@@ -221,11 +234,11 @@ function isAlive(pid: number): boolean {
 }
 
 function makeLink(link: string, target: string): void {
-  removeLink(link);
+  clearLinkPath(link);
   symlinkSync(target, link);
 }
 
-function removeLink(link: string): void {
+function clearLinkPath(link: string): void {
   try {
     if (lstatSync(link).isSymbolicLink()) rmSync(link);
     else throw new Error(`--link ${link} exists and is not a symlink; not touching it`);

@@ -1,6 +1,7 @@
 // Errors of the serial transport. Each says what happened and whether the
 // request may have run on the device, so callers can decide what to do.
 import * as P from '../../shared/protocol.js';
+import type { PortHolder } from './holders.js';
 
 /** Name of an ERR_* status code ("ERR_FRAME_CRC"), or its number in hex. */
 export function statusName(code: number): string {
@@ -27,8 +28,15 @@ export class TransportError extends Error {
 
 /** No device at the path (never there, or unplugged and not back). */
 export class DeviceNotFoundError extends TransportError {}
-/** Another process holds the port (exclusive lock) or the OS says it is busy. */
-export class DeviceBusyError extends TransportError {}
+/** Another process holds the port (exclusive lock) or the OS says it is busy;
+ *  `holders` names it when /proc could tell (host/transport/holders.ts). */
+export class DeviceBusyError extends TransportError {
+  readonly holders: PortHolder[];
+  constructor(message: string, options?: { cause?: unknown; holders?: PortHolder[] }) {
+    super(message, options);
+    this.holders = options?.holders ?? [];
+  }
+}
 /** No permission to open the port. */
 export class DevicePermissionError extends TransportError {}
 /** The device vanished (port closed under us) and did not come back in time. */

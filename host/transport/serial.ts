@@ -4,9 +4,12 @@
 // shared/protocol.ts) are resent after a timeout, a damaged reply, a rejected
 // frame or a device reset; others fail with an error that says whether they
 // ran. A port that closes under us (device unplugged, emulator restarted) is
-// reopened on the next request, for up to `reconnectMs`.
+// reopened on the next request, for up to `reconnectMs`: the path is resolved
+// afresh at every (re)open, the owner's `verify` hook checks who answers before
+// any queued request goes through, and requests queued during one outage share
+// its wait.
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import * as P from '../../shared/protocol.js';
 import { FrameDecoder, encodeFrame, type Discard, type Frame } from './codec.js';
@@ -15,6 +18,7 @@ import {
   FrameRejectedError, RequestTimeoutError, TransportClosedError, TransportError, statusName, typeName,
 } from './errors.js';
 import { decodeBoot, decodeError, type BootEvent, type ErrorReply } from './messages.js';
+import { describeHolders, portHolders } from './holders.js';
 
 export interface TransportOptions {
   /** Line speed configured on the port, and used to scale timeouts (default 115200). */
@@ -28,6 +32,23 @@ export interface TransportOptions {
   reconnectMs?: number;
   /** Take the port's exclusive lock (default true). */
   lock?: boolean;
+  /** Runs after every open and reopen of the port, before any queued request
+   *  goes through; it may send requests of its own through `link` (e.g.
+   *  get_info to check who answers). Throwing refuses the device: the port is
+   *  closed again; a reopen keeps trying (for the rest of `reconnectMs`) and
+   *  then fails with the hook's error; the first open fails at once. */
+  verify?: (link: VerifyLink) => Promise<void>;
+}
+
+/** What a `verify` hook sees: the freshly opened port. */
+export interface VerifyLink {
+  /** The path as given (e.g. a symlink). */
+  readonly path: string;
+  /** What it resolved to when it was opened (e.g. /dev/pts/7). */
+  readonly device: string;
+  /** First open (false) or a reopen after the device went away (true). */
+  readonly reconnect: boolean;
+  request(type: number, payload?: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface RequestOptions {
@@ -66,14 +87,32 @@ interface Waiter {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The verify hook refused the device just opened (or it failed to answer it). */
+class Refused {
+  constructor(readonly reason: unknown) {}
+}
+
+/** Where a symlink points now (the path itself when it is none), or undefined. */
+function currentTarget(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Maps a serialport open error to a clear transport error. */
-function openError(path: string, err: Error): TransportError {
+function openError(path: string, err: Error, device = path): TransportError {
   const m = err.message;
+  const shown = device === path ? path : `${path} (${device})`;
   if (/No such file|ENOENT|ENXIO|No such device/i.test(m)) {
-    return new DeviceNotFoundError(`no serial device at ${path} (is it plugged in, is the emulator running?)`, { cause: err });
+    return new DeviceNotFoundError(`no serial device at ${shown} (is it plugged in, is the emulator running?)`, { cause: err });
   }
   if (/Cannot lock port|EBUSY|Resource busy|Resource temporarily unavailable/i.test(m)) {
-    return new DeviceBusyError(`serial device ${path} is in use by another program (its lock is taken)`, { cause: err });
+    // Name the holder when /proc says who it is.
+    const holders = portHolders(device);
+    const who = holders.length ? `: held by ${describeHolders(holders)}` : '';
+    return new DeviceBusyError(`serial device ${shown} is in use by another program (its lock is taken)${who}`, { cause: err, holders });
   }
   if (/EACCES|Permission denied/i.test(m)) {
     return new DevicePermissionError(`no permission to open ${path} (add yourself to its group, e.g. dialout)`, { cause: err });
@@ -97,6 +136,13 @@ export class SerialTransport extends EventEmitter {
   private readonly retries: number;
   private readonly reconnectMs: number;
   private readonly lock: boolean;
+  private readonly verify?: (link: VerifyLink) => Promise<void>;
+  /** Reconnect waits that ended without a device, and the last one's error:
+   *  a request queued while such a wait ran shares its outcome. */
+  private failedWaits = 0;
+  private failedWaitError?: Error;
+  /** The device node the port was last opened on (the path resolved). */
+  private openedDevice?: string;
 
   private constructor(readonly path: string, o: TransportOptions) {
     super();
@@ -105,12 +151,17 @@ export class SerialTransport extends EventEmitter {
     this.retries = o.retries ?? 3;
     this.reconnectMs = o.reconnectMs ?? 5000;
     this.lock = o.lock ?? true;
+    this.verify = o.verify;
   }
 
   /** Opens the port (DeviceNotFoundError, DeviceBusyError, ... when it cannot). */
   static async open(path: string, options: TransportOptions = {}): Promise<SerialTransport> {
     const t = new SerialTransport(path, options);
-    await t.openPort();
+    try {
+      await t.openVerified(false);
+    } catch (e) {
+      throw e instanceof Refused ? e.reason : e;
+    }
     return t;
   }
 
@@ -118,9 +169,15 @@ export class SerialTransport extends EventEmitter {
     return !!this.port?.isOpen;
   }
 
+  /** The device node the port is (or was last) open on: the path resolved. */
+  get device(): string | undefined {
+    return this.openedDevice;
+  }
+
   /** Sends request `type` and resolves to the reply payload (see the file comment). */
   request(type: number, payload: Uint8Array = new Uint8Array(0), opts: RequestOptions = {}): Promise<Uint8Array> {
-    const run = () => this.exchange(type, payload, opts);
+    const waits = this.failedWaits;
+    const run = () => this.exchange(type, payload, opts, waits);
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
@@ -128,7 +185,7 @@ export class SerialTransport extends EventEmitter {
 
   /** Writes raw bytes on the line, outside any frame (diagnostics and tests). */
   async writeRaw(bytes: Uint8Array): Promise<void> {
-    await this.ensureOpen();
+    await this.ensureOpen(this.failedWaits);
     await this.write(bytes);
   }
 
@@ -143,7 +200,9 @@ export class SerialTransport extends EventEmitter {
 
   // ---- requests -------------------------------------------------------------
 
-  private async exchange(type: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
+  /** One request; `waits` is failedWaits when it was queued (null: the
+   *  verify hook's own request, on the port just opened). */
+  private async exchange(type: number, payload: Uint8Array, opts: RequestOptions, waits: number | null): Promise<Uint8Array> {
     const flags = P.requestFlags(type);
     if (!(flags & P.REQ_KNOWN)) throw new TransportError(`${typeName(type)} is not a request of protocol v${P.PROTO_VERSION}`);
     // Rule: only requests whose repetition is harmless are ever resent.
@@ -156,7 +215,11 @@ export class SerialTransport extends EventEmitter {
     let last: TransportError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) this.stats.retries++;
-      await this.ensureOpen();
+      if (waits === null) {
+        if (!this.port?.isOpen) throw new DeviceGoneError(`the device at ${this.path} went away while it was being checked`);
+      } else {
+        await this.ensureOpen(waits);
+      }
       const id = this.takeId();
       ids.push(id);
       const wire = encodeFrame(type, id, payload);
@@ -259,8 +322,17 @@ export class SerialTransport extends EventEmitter {
   // ---- the port ------------------------------------------------------------------
 
   private async openPort(): Promise<void> {
-    const port = new SerialPort({ path: this.path, baudRate: this.baudRate, autoOpen: false, lock: this.lock, hupcl: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(openError(this.path, err)) : resolve())));
+    // Rule (issue 9): resolve the path at every open, never from a cache: a
+    // --link or /dev/serial/by-id name may point elsewhere after a reconnect.
+    let device: string;
+    try {
+      device = realpathSync(this.path);
+    } catch (e) {
+      throw openError(this.path, e as Error);
+    }
+    const port = new SerialPort({ path: device, baudRate: this.baudRate, autoOpen: false, lock: this.lock, hupcl: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(openError(this.path, err, device)) : resolve())));
+    this.openedDevice = device;
     this.decoder.reset();
     port.on('data', (d: Buffer) => this.decoder.push(d));
     port.on('error', (err) => this.onPortGone(port, err));
@@ -271,7 +343,8 @@ export class SerialTransport extends EventEmitter {
     // end-of-file forever; unplugged USB devices lose their node too.
     clearInterval(this.watch);
     this.watch = setInterval(() => {
-      if (!existsSync(this.path)) this.onPortGone(port, new Error(`${this.path} no longer exists`));
+      if (!existsSync(device)) this.onPortGone(port, new Error(`${this.path} (${device}) no longer exists`));
+      else if (currentTarget(this.path) !== device) this.onPortGone(port, new Error(`${this.path} now points elsewhere than ${device}`));
     }, 250);
     this.watch.unref();
   }
@@ -285,28 +358,66 @@ export class SerialTransport extends EventEmitter {
     this.waiter?.settle({ kind: 'gone', cause });
   }
 
-  /** Reopens the port after it vanished, for up to reconnectMs. */
-  private async ensureOpen(): Promise<void> {
+  /** Opens the port and runs the verify hook on it; a refused device is closed again. */
+  private async openVerified(reconnect: boolean): Promise<void> {
+    await this.openPort();
+    if (!this.verify) return;
+    const port = this.port;
+    try {
+      await this.verify({
+        path: this.path,
+        device: this.openedDevice!,
+        reconnect,
+        request: (type, payload = new Uint8Array(0)) => this.exchange(type, payload, {}, null),
+      });
+    } catch (e) {
+      if (this.port === port) {
+        clearInterval(this.watch);
+        this.port = undefined;
+        if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
+      }
+      throw new Refused(e);
+    }
+  }
+
+  /** Reopens the port after it vanished, for up to reconnectMs. `waits` is
+   *  failedWaits when the request was queued: if a wait has failed since, the
+   *  request was queued during that outage and shares its outcome at once
+   *  (rule, issue 9: the k-th queued request must not wait k times). */
+  private async ensureOpen(waits: number): Promise<void> {
     if (this.closed) throw new TransportClosedError('transport closed');
     if (this.port?.isOpen) return;
+    if (this.failedWaits > waits && this.failedWaitError) throw this.failedWaitError;
     const deadline = Date.now() + this.reconnectMs;
+    let refused: unknown;
     for (;;) {
       try {
-        await this.openPort();
+        await this.openVerified(true);
         this.stats.reconnects++;
-        this.emit('reconnect');
+        this.emit('reconnect', this.openedDevice);
         return;
       } catch (e) {
-        // Busy or no permission will not fix themselves: say so now.
-        if (!(e instanceof DeviceNotFoundError) || Date.now() >= deadline) {
-          if (e instanceof DeviceNotFoundError) {
-            throw new DeviceGoneError(`the device at ${this.path} went away and did not come back within ${this.reconnectMs} ms`, { cause: e });
-          }
-          throw e;
+        if (e instanceof TransportClosedError || (e instanceof Refused && e.reason instanceof TransportClosedError)) {
+          throw new TransportClosedError('transport closed');
         }
+        // Busy or no permission will not fix themselves: say so now. A device
+        // the verify hook refused (or that did not answer it) may be replaced
+        // by the right one: keep trying, like a device not there yet.
+        if (e instanceof Refused) refused = e.reason;
+        if (e instanceof Refused || e instanceof DeviceNotFoundError) {
+          if (Date.now() < deadline) {
+            await sleep(refused ? 250 : 100);
+            if (this.closed) throw new TransportClosedError('transport closed');
+            continue;
+          }
+          const err = refused instanceof Error ? refused
+            : new DeviceGoneError(`the device at ${this.path} went away and did not come back within ${this.reconnectMs} ms`, { cause: e });
+          this.failedWaits++;
+          this.failedWaitError = err;
+          throw err;
+        }
+        throw e;
       }
-      await sleep(100);
-      if (this.closed) throw new TransportClosedError('transport closed');
     }
   }
 

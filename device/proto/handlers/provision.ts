@@ -9,11 +9,11 @@
 import {
   ERR_ALREADY_PROVISIONED, ERR_BAD_PAYLOAD, ERR_ENTROPY, ERR_FLASH, ERR_HSM_SECRET, ERR_INTERNAL,
   NET_BITCOIN, NET_REGTEST, NODE_ID_SIZE, PROVISION_GENERATE, PROVISION_HSM_SECRET,
-  PROVISION_HSM_SECRET_PASSPHRASE, PROVISION_OFF_DATA, PROVISION_OFF_MODE, PROVISION_OFF_NETWORK,
+  PROVISION_HSM_SECRET_PASSPHRASE, PROVISION_OFF_DATA, PROVISION_OFF_MODE, PROVISION_OFF_NETWORK, DEVICE_ID_SIZE,
 } from "../../../shared/protocol";
 import {
   PROV_FLAG_GENERATED, PROV_OFF_ALIAS_BASE, PROV_OFF_FLAGS, PROV_OFF_NETWORK, PROV_OFF_NODE_ID,
-  PROV_OFF_NODE_KEY, PROV_RECORD_SIZE,
+  PROV_OFF_NODE_KEY, PROV_RECORD_SIZE, PROV_OFF_DEVICE_ID,
 } from "../../../shared/board";
 import { KEYS_OK } from "../../../shared/keys-status";
 import { hal_entropy } from "../../hal";
@@ -83,6 +83,9 @@ export function handleProvision(req: usize, len: i32, out: usize): i32 {
   fillBytes(REC + 4, 0, <usize>(PROV_OFF_NODE_KEY - 4));
   store<u8>(REC + PROV_OFF_NETWORK, <u8>network);
   store<u8>(REC + PROV_OFF_FLAGS, flags);
+  // Rule (docs/protocol.md "get_info reply"): the device id is drawn afresh at
+  // every provisioning, so a wipe + provision is a new device to the host.
+  if (hal_entropy(REC + PROV_OFF_DEVICE_ID, DEVICE_ID_SIZE) != 0) return fail(ERR_ENTROPY, 3, req, len);
   k = deriveNodeKeys(SD, <usize>load<u32>(SD_LEN), REC + PROV_OFF_NODE_KEY, REC + PROV_OFF_ALIAS_BASE, REC + PROV_OFF_NODE_ID);
   if (k != KEYS_OK) return fail(ERR_INTERNAL, <u32>k, req, len);
   const s = storeCommit();
