@@ -1,4 +1,5 @@
-// build_onion review findings (issue 9), over the in-process chip:
+// Review findings (issue 9) on serial requests, over the in-process chip:
+// - ecdh takes exactly a 33-byte point;
 // - createonion mode checks its lengths before any pointer arithmetic;
 // - a host-supplied session key is part of the part's identity in the spend log;
 // - the derived session key comes from a key derived for that purpose.
@@ -50,6 +51,18 @@ function twoHopRoute(hash: Uint8Array, sessionKey?: Uint8Array): BuildOnionReque
     ],
   };
 }
+
+describe('ecdh: the payload is exactly the 33-byte point', () => {
+  it('shorter or longer is ERR_BAD_PAYLOAD; exactly 33 is the shared secret', () => {
+    const chip = provisioned();
+    const point = node(3).pub;
+    for (const p of [point.subarray(0, 32), cat(point, Uint8Array.of(0)), cat(point, new Uint8Array(100)), new Uint8Array(0)]) {
+      expect(errorCode(chip, P.MSG_ECDH, p)).toBe(P.ERR_BAD_PAYLOAD);
+    }
+    const shared = secp.getSharedSecret(K.nodePriv, point, true);
+    expect(x(chip.request(P.MSG_ECDH, point).payload)).toBe(x(sha256(shared)));
+  });
+});
 
 describe('createonion mode: every truncated payload is refused, never read past its end', () => {
   const full = encodeCreateOnion({
