@@ -24,9 +24,11 @@ const SECRET_MODULES = /^device\/crypto\/(field|scalar|group|ecmult-gen|ecmult-c
 const EXEMPT = (name: string): boolean =>
   /Var$/.test(name) || name === 'device/crypto/ecmult-gen/genInit';
 // Functions of other modules on the secret path: the q·P ladder (ecmultConst,
-// inlined into pointMul), k·G → point, the BIP-340 challenge hash.
+// inlined into pointMul), k·G → point, loading a secret key, the BIP-340
+// challenge hash.
 const ALSO_CHECKED = [
-  'device/crypto/keys/pointMul', 'device/crypto/keys/pubkeyPoint', 'device/crypto/bip340/challenge',
+  'device/crypto/keys/pointMul', 'device/crypto/keys/pubkeyPoint', 'device/crypto/keys/seckeyLoad',
+  'device/crypto/bip340/challenge',
 ];
 
 // Must exist as functions of their own: if the optimizer inlines one away its
