@@ -3,9 +3,9 @@
 // runs a small taint analysis over each function's instructions.
 //
 // Tainted ("may depend on a secret"): every value loaded from memory, every
-// global, every call result, and every parameter the caller does not declare
-// public. Constants are public; an operation is tainted when one of its
-// operands is. Locals are tracked per program point (binaryen reuses one local
+// global but the listed public ones, every call result, and every parameter
+// that some call site in the module passes a tainted value (analyzeModule).
+// Constants are public; an operation is tainted when one of its operands is. Locals are tracked per program point (binaryen reuses one local
 // for several variables), with joins where control flow meets and a fixpoint
 // over each loop. A branch — `if`, `br_if`, `br_table`, `select` — whose
 // condition is tainted is a violation: only loop counters, lengths and other
