@@ -69,8 +69,9 @@ function expectedSessionKey(paymentHash: Uint8Array, partId: bigint, req: Uint8A
   const routeHash = sha256(cat(req.subarray(P.ONION_OFF_FIRST_AMOUNT, P.ONION_OFF_ROUTE), req.subarray(hdr)));
   const pid = new Uint8Array(8);
   new DataView(pid.buffer).setBigUint64(0, partId, true);
+  const root = hmac(sha256, K.nodePriv, ascii('lnsigner onion session root'));
   for (let ctr = 0; ctr < 256; ctr++) {
-    const k = hmac(sha256, K.nodePriv, cat(ascii('lnsigner onion session'), paymentHash, pid, routeHash, Uint8Array.of(ctr)));
+    const k = hmac(sha256, root, cat(ascii('lnsigner onion session'), paymentHash, pid, routeHash, Uint8Array.of(ctr)));
     const v = BigInt('0x' + x(k));
     if (v > 0n && v < N) return k;
   }

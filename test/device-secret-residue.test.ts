@@ -9,6 +9,7 @@ import * as P from '../shared/protocol.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { encodeProvision } from '../host/device/requests.js';
 import { powerUp } from './helpers/chip.js';
+import { cobsEncode, frameBody } from '../host/transport/codec.js';
 
 /** Offsets in `mem` where any 16-byte window of `secret` appears. */
 function residue(mem: Uint8Array, secret: Uint8Array): number[] {
@@ -37,5 +38,53 @@ describe('provision leaves no copy of the hsm_secret in memory', () => {
     const secret = Uint8Array.from(randomBytes(32), (b) => b | 1);
     chip.fw.write(chip.fw.io + 100, secret);
     expect(residue(chip.fw.bytes(), secret).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a rejected frame leaves no copy of the hsm_secret in memory', () => {
+  const wire = (body: Uint8Array): Uint8Array => Uint8Array.from([0, ...cobsEncode(body), 0]);
+  const provisionBody = (secret: Uint8Array): Uint8Array =>
+    frameBody(P.MSG_PROVISION, 7, encodeProvision({ hsmSecret: secret, network: 'regtest' }));
+  const cases: [string, number, (secret: Uint8Array) => Uint8Array][] = [
+    ['CRC mismatch', P.ERR_FRAME_CRC, (s) => {
+      const b = provisionBody(s);
+      b[b.length - 1] ^= 0x40;
+      return wire(b);
+    }],
+    ['body longer than its length field', P.ERR_FRAME_LENGTH, (s) => wire(Uint8Array.from([...provisionBody(s), 0x55]))],
+    ['body shorter than its length field', P.ERR_FRAME_TRUNCATED, (s) => wire(provisionBody(s).subarray(0, 40))],
+    ['COBS group cut by the next frame', P.ERR_FRAME_TRUNCATED, (s) => {
+      const enc = cobsEncode(provisionBody(s));
+      return Uint8Array.from([0, ...enc.subarray(0, enc.length - 3), 0]);
+    }],
+    ['oversize (the secret inside a frame longer than the maximum)', P.ERR_FRAME_OVERSIZE, (s) => {
+      const payload = new Uint8Array(P.FRAME_MAX_PAYLOAD + 100).fill(0x11);
+      payload.set(s, 20);
+      payload.set(s, P.FRAME_MAX_PAYLOAD - 10); // also near the end of the buffer
+      const body = new Uint8Array(P.FRAME_HDR + payload.length + 4);
+      body.set([P.MSG_PROVISION, 7, 0, 0xff, 0xff]);
+      body.set(payload, P.FRAME_HDR);
+      return wire(body);
+    }],
+  ];
+  for (const [name, code, make] of cases) {
+    it(`for ${name}`, () => {
+      const secret = Uint8Array.from(randomBytes(32), (b) => b | 1);
+      const chip = powerUp(new MemoryFlash());
+      const frames = chip.send(make(secret));
+      expect(frames.map((f) => [f.type, f.payload[P.ERROR_OFF_CODE]])).toEqual([[P.MSG_ERROR, code]]);
+      expect(residue(chip.fw.bytes(), secret)).toEqual([]);
+      // and the device still serves the next request
+      expect(chip.request(P.MSG_PING, Uint8Array.of(1, 2, 3)).payload).toEqual(Uint8Array.of(1, 2, 3));
+    });
+  }
+
+  it('for a partial frame forgotten at a reset (fw_boot)', () => {
+    const secret = Uint8Array.from(randomBytes(32), (b) => b | 1);
+    const chip = powerUp(new MemoryFlash());
+    const enc = cobsEncode(provisionBody(secret));
+    expect(chip.send(Uint8Array.from([0, ...enc.subarray(0, enc.length - 2)]))).toEqual([]);
+    chip.fw.exports.fw_boot();
+    expect(residue(chip.fw.bytes(), secret)).toEqual([]);
   });
 });

@@ -8,24 +8,36 @@ import { chacha20Block, chacha20Xor } from "../crypto/chacha20";
 import { inMemory } from "./bounds";
 import { CRYPTO_OK, CRYPTO_ERR_ARG, CRYPTO_ERR_LENGTH, CRYPTO_ERR_COUNTER, CRYPTO_ERR_OVERLAP } from "../../shared/hash-cipher-status";
 
-export function crypto_sha256(data: usize, len: u32, out: usize): void {
+// Every export checks its (pointer, length) arguments like the secp_* ones:
+// outside memory is CRYPTO_ERR_ARG, never a trap (issue 9).
+
+// SHA-256(data) -> out (32 bytes).
+export function crypto_sha256(data: usize, len: u32, out: usize): i32 {
+  if (!inMemory(data, len) || !inMemory(out, 32)) return CRYPTO_ERR_ARG;
   sha256(data, len, out);
+  return CRYPTO_OK;
 }
 
 export function crypto_sha256_ctx_size(): u32 {
   return <u32>SHA256_CTX_SIZE;
 }
 
-export function crypto_sha256_init(ctx: usize): void {
+export function crypto_sha256_init(ctx: usize): i32 {
+  if (!inMemory(ctx, SHA256_CTX_SIZE)) return CRYPTO_ERR_ARG;
   sha256Init(ctx);
+  return CRYPTO_OK;
 }
 
-export function crypto_sha256_update(ctx: usize, data: usize, len: u32): void {
+export function crypto_sha256_update(ctx: usize, data: usize, len: u32): i32 {
+  if (!inMemory(ctx, SHA256_CTX_SIZE) || !inMemory(data, len)) return CRYPTO_ERR_ARG;
   sha256Update(ctx, data, len);
+  return CRYPTO_OK;
 }
 
-export function crypto_sha256_final(ctx: usize, out: usize): void {
+export function crypto_sha256_final(ctx: usize, out: usize): i32 {
+  if (!inMemory(ctx, SHA256_CTX_SIZE) || !inMemory(out, 32)) return CRYPTO_ERR_ARG;
   sha256Final(ctx, out);
+  return CRYPTO_OK;
 }
 
 // ---- HMAC-SHA256, HKDF-SHA256, ChaCha20 (docs/firmware/hashes.md) ----

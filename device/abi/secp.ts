@@ -11,11 +11,8 @@ import {
 } from "../crypto/keys";
 import { SECP_ERR_ARG, SECP_ERR_SECKEY, SECP_OK } from "../../shared/crypto-status";
 import { wipe } from "../crypto/scalar";
+import { inMemory as inMem } from "./bounds";
 
-// True when [ptr, ptr + len) lies inside linear memory.
-function inMem(ptr: usize, len: usize): bool {
-  return <u64>ptr + <u64>len <= (<u64>memory.size() << 16);
-}
 
 export function secp_abi_version(): u32 {
   return 1;

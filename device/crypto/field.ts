@@ -424,7 +424,10 @@ export function feIsZero(a: usize): u32 {
   const z = t0 | t1 | t2 | t3 | t4 | t5 | t6 | t7 | t8 | t9;
   const q = (t0 ^ <u64>P0) | (t1 ^ <u64>P1) | (t2 ^ <u64>PM) | (t3 ^ <u64>PM) | (t4 ^ <u64>PM) |
     (t5 ^ <u64>PM) | (t6 ^ <u64>PM) | (t7 ^ <u64>PM) | (t8 ^ <u64>PM) | (t9 ^ <u64>P9);
-  return <u32>(z == 0) | <u32>(q == 0);
+  // Constant time: z and q are below 2^27, so (v - 1) >> 63 is 1 exactly when
+  // v = 0. Written as `(z == 0) | (q == 0)` binaryen turned it into a branch
+  // on z (test/firmware-constant-time.test.ts).
+  return <u32>(((z - 1) | (q - 1)) >> 63);
 }
 
 // Parity of a normalized element.

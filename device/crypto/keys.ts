@@ -94,12 +94,16 @@ function scalarMulModNInner(out32: usize, a: usize, b: usize): i32 {
 
 // out = q*P as an affine point; q a valid secret scalar, P a parsed public key.
 // Returns false only if the result is infinity (impossible for valid inputs).
+// No branch at all: the result's infinity flag is returned, not branched on
+// (test/firmware-constant-time.test.ts checks the compiled function, into
+// which the ecmultConst ladder is inlined). On infinity `out` holds the flag
+// and meaningless coordinates, which every caller discards.
 export function pointMul(out: usize, p: usize, q: usize): bool {
   ecmultConst(KJ, p, q);
-  if (gejIsInfinity(KJ)) { wipe(KJ, GEJ_SIZE); return false; }
+  const inf = <u32>gejIsInfinity(KJ);
   geSetGej(out, KJ);
   wipe(KJ, GEJ_SIZE);
-  return true;
+  return inf == 0;
 }
 
 // out33 = compressed(tweak * P) for a 33-byte compressed P (e.g. onion

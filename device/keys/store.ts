@@ -5,8 +5,10 @@
 // stored.
 //
 // Atomicity (NOR flash: erase sets 0xFF, writes only clear bits):
-//   write   erase the partition; program bytes 4..131 (magic still 0xFFFFFFFF);
-//           read them back and compare; program the magic last.
+//   write   only when the partition could be read and holds no valid record
+//           (storeProbe); erase it and read it all back blank; program bytes
+//           4..131 (magic still 0xFFFFFFFF); read them back and compare;
+//           program the magic last.
 //   wipe    program the magic to 0 (always possible on NOR: only clears bits),
 //           then program every record byte to 0, then erase the partition.
 // A record counts only with the magic and a matching CRC-32C, so a power cut
@@ -26,7 +28,10 @@ import { crc32c, get32, put32 } from "../proto/bytes";
 
 /** Codes in the detail word of ERR_FLASH beyond the board's FLASH_ERR_* (1..4). */
 export const STORE_ERR_VERIFY: i32 = 0x100; // read-back differs from what was written
+export const STORE_ERR_NOT_BLANK: i32 = 0x101; // the partition is not all 0xFF after its erase
 export const STORE_OK: i32 = 0;
+/** storeProbe(): flash holds a committed, intact record. */
+export const STORE_PROVISIONED: i32 = -1;
 
 /** The record while a request uses it (PROV_RECORD_SIZE bytes, word aligned). */
 export const REC: usize = memory.data(<i32>PROV_RECORD_SIZE, 8);
@@ -46,6 +51,36 @@ function readInto(buf: usize): bool {
   if (board_flash_read(FLASH_SECRET_OFF, buf, PROV_RECORD_SIZE) != FLASH_OK) return false;
   if (get32(buf) != PROV_MAGIC) return false;
   return recordCrc(buf) == get32(buf + PROV_OFF_CRC);
+}
+
+/** What provisioning may rely on: STORE_OK when the record area was read and
+ *  holds no valid record, STORE_PROVISIONED when it holds one, or the board's
+ *  FLASH_ERR_* when it could not be read — an unreadable partition is not an
+ *  empty one (issue 9), and provisioning over it could destroy a secret that a
+ *  later read would find. Leaves no secret in RAM. */
+export function storeProbe(): i32 {
+  const r = board_flash_read(FLASH_SECRET_OFF, CHECK, PROV_RECORD_SIZE);
+  let st = r;
+  if (r == FLASH_OK && get32(CHECK) == PROV_MAGIC && recordCrc(CHECK) == get32(CHECK + PROV_OFF_CRC)) {
+    st = STORE_PROVISIONED;
+  }
+  wipeBuf(CHECK, PROV_RECORD_SIZE);
+  return st;
+}
+
+/** Reads the whole secret partition back (PROV_RECORD_SIZE bytes at a time):
+ *  STORE_OK when every byte is 0xFF, STORE_ERR_NOT_BLANK, or a read error. */
+function checkBlank(): i32 {
+  for (let at: u32 = 0; at < <u32>FLASH_SECRET_SIZE; at += <u32>PROV_RECORD_SIZE) {
+    const n: u32 = <u32>FLASH_SECRET_SIZE - at < <u32>PROV_RECORD_SIZE ? <u32>FLASH_SECRET_SIZE - at : <u32>PROV_RECORD_SIZE;
+    const r = board_flash_read(FLASH_SECRET_OFF + at, CHECK, n);
+    if (r != FLASH_OK) { wipeBuf(CHECK, PROV_RECORD_SIZE); return r; }
+    let notFF: u32 = 0;
+    for (let i: u32 = 0; i < n; i++) notFF |= <u32>load<u8>(CHECK + <usize>i) ^ 0xff;
+    wipeBuf(CHECK, PROV_RECORD_SIZE);
+    if (notFF != 0) return STORE_ERR_NOT_BLANK;
+  }
+  return STORE_OK;
 }
 
 /** True when flash holds a committed, intact record. Leaves no secret in RAM. */
@@ -84,7 +119,11 @@ export function storeCommit(): i32 {
   put32(REC, 0xffffffff);
   put32(REC + PROV_OFF_CRC, recordCrc(REC));
   let r = board_flash_erase(FLASH_SECRET_OFF, FLASH_SECRET_SIZE);
-  if (r != FLASH_OK) return r;
+  // Issue 9: write only into a partition verifiably blank — a damaged record
+  // (magic without a matching CRC) or a failed erase must not be written
+  // over. If it is not blank, scrub what is there (zero bits) and give up.
+  if (r == FLASH_OK) r = checkBlank();
+  if (r != FLASH_OK) { storeErase(); return r; }
   // Everything but the magic first.
   r = board_flash_write(FLASH_SECRET_OFF + 4, REC + 4, PROV_RECORD_SIZE - 4);
   if (r != FLASH_OK) { storeErase(); return r; }

@@ -207,17 +207,25 @@ const TAG_SESSION: usize = memory.data<u8>([
   0x65, 0x73, 0x73, 0x69, 0x6f, 0x6e,
 ]); // "lnsigner onion session" (22 bytes)
 const CTR: usize = memory.data(4, 4);
+const TAG_ROOT: usize = memory.data<u8>([
+  0x6c, 0x6e, 0x73, 0x69, 0x67, 0x6e, 0x65, 0x72, 0x20, 0x6f, 0x6e, 0x69, 0x6f, 0x6e, 0x20, 0x73, 0x65, 0x73, 0x73, 0x69, 0x6f, 0x6e, 0x20, 0x72, 0x6f, 0x6f, 0x74,
+]); // "lnsigner onion session root" (27 bytes)
+const ROOT: usize = memory.data(32, 8);
 
 /**
- * session_key = HMAC-SHA256(key = device secret[32], "lnsigner onion session"
- * ‖ payment_hash[32] ‖ partid u64le ‖ route_hash[32] ‖ counter u8), with the
- * counter 0, 1, … until the result is a valid secret key (0 < k < n).
+ * Design rule (issue 9): the session keys come from a key derived for that
+ * purpose alone, never from the node key itself:
+ *   onion_root  = HMAC-SHA256(key = node key[32], "lnsigner onion session root")
+ *   session_key = HMAC-SHA256(key = onion_root, "lnsigner onion session"
+ *                 ‖ payment_hash[32] ‖ partid u64le ‖ route_hash[32] ‖ counter u8),
+ * with the counter 0, 1, … until the result is a valid secret key (0 < k < n).
  * Deterministic: a retry of the same part over the same route gives the same
- * onion. Writes 32 bytes at out.
+ * onion. Writes 32 bytes at out; onion_root is wiped before returning.
  */
-export function onionSessionKey(out: usize, secret: usize, paymentHash: usize, partid: u64, routeHash: usize): void {
+export function onionSessionKey(out: usize, nodeKey: usize, paymentHash: usize, partid: u64, routeHash: usize): void {
+  hmacSha256(nodeKey, 32, TAG_ROOT, 27, ROOT);
   for (let c: u32 = 0; c < 256; c++) {
-    hmacSha256Init(HCTX, secret, 32);
+    hmacSha256Init(HCTX, ROOT, 32);
     hmacSha256Update(HCTX, TAG_SESSION, 22);
     hmacSha256Update(HCTX, paymentHash, 32);
     store<u64>(SER, partid);
@@ -228,6 +236,7 @@ export function onionSessionKey(out: usize, secret: usize, paymentHash: usize, p
     hmacSha256Final(HCTX, out);
     if (seckeyLoad(EK, out)) break;
   }
+  wipe(ROOT, 32);
   wipe(EK, 32);
   wipe(SER, 72);
   hmacSha256Wipe(HCTX);

@@ -24,13 +24,25 @@ let groupLeft: i32 = 0; // data bytes still due in the current COBS group
 let groupFull: bool = false; // the current group's code was 0xFF (no implied zero)
 let oversize: bool = false; // more than FRAME_MAX_BODY decoded bytes
 
-/** Forgets any partial frame (boot, reset). */
+/** Forgets any partial frame (boot, reset), clearing its bytes. */
 export function rxReset(): void {
+  wipeBody(bodyLen);
+  clearState();
+}
+
+function clearState(): void {
   bodyLen = 0;
   wireLen = 0;
   groupLeft = 0;
   groupFull = false;
   oversize = false;
+}
+
+// Design rule (issue 9): nothing secret outlives the frame that carried it,
+// accepted or not — a provision frame rejected for its CRC, length or size
+// still holds the hsm_secret in RX_BODY. Every way out of frameEnd clears it.
+function wipeBody(len: i32): void {
+  for (let i: i32 = 0; i < len; i++) store<u8>(RX_BODY + <usize>i, 0);
 }
 
 function keep(b: i32): void {
@@ -62,11 +74,17 @@ export function rxByte(b: i32): void {
 }
 
 function frameEnd(): void {
+  const len = bodyLen;
+  frameCheck();
+  wipeBody(len);
+}
+
+function frameCheck(): void {
   const n = wireLen;
   const len = bodyLen;
   const cut = groupLeft != 0;
   const over = oversize;
-  rxReset();
+  clearState();
   // Two delimiters in a row: an idle line or the end of one frame and the
   // start of the next. Nothing was discarded.
   if (n == 0) return;

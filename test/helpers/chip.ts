@@ -13,6 +13,8 @@ export interface Chip {
   fw: Firmware;
   /** Sends one request frame; returns the reply frame with the same id. */
   request(type: number, payload: Uint8Array): Frame;
+  /** Feeds raw line bytes (any framing, damaged or not); returns every frame the chip sent. */
+  send(bytes: Uint8Array): Frame[];
 }
 
 /** One power-up of the chip on `flash` (deterministic entropy). */
@@ -28,9 +30,8 @@ export function powerUp(flash: FlashDevice): Chip {
   fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
   e.fw_boot();
   let id = 1;
-  const request = (type: number, payload: Uint8Array): Frame => {
+  const send = (bytes: Uint8Array): Frame[] => {
     frames.length = 0;
-    const bytes = encodeFrame(type, ++id, payload);
     const ptr = e.serial_rx_ptr() >>> 0;
     const cap = e.serial_rx_cap() >>> 0;
     for (let i = 0; i < bytes.length; i += cap) {
@@ -38,9 +39,12 @@ export function powerUp(flash: FlashDevice): Chip {
       fw.write(ptr, bytes.subarray(i, i + n));
       e.serial_rx(n);
     }
-    const f = frames.find((fr) => fr.id === id);
+    return [...frames];
+  };
+  const request = (type: number, payload: Uint8Array): Frame => {
+    const f = send(encodeFrame(type, ++id, payload)).find((fr) => fr.id === id);
     if (!f) throw new Error('no reply');
     return f;
   };
-  return { fw, request };
+  return { fw, request, send };
 }

@@ -37,13 +37,16 @@ function refuse(code: i32, detail: u32): i32 {
 // device reads no secret and records nothing.
 function createOnion(req: usize, len: i32, out: usize): i32 {
   const n = <i32>load<u8>(req + ONION_OFF_HOPS);
+  // Lengths before pointer arithmetic (issue 9): the header, the session key
+  // and onion_size ‖ assocdata length must all be inside the payload, else an
+  // unsigned `end - p` wraps and the fields are read past the payload.
+  if (len < ONION_OFF_ROUTE + 32 + 4) return -ERR_BAD_PAYLOAD;
   let p: usize = req + <usize>ONION_OFF_ROUTE + 32;
   const end = req + <usize>len;
-  if (end - p < 4) return -ERR_BAD_PAYLOAD;
   const onionSize = <usize>get16(p);
   const assocLen = <usize>get16(p + 2);
   const assoc = p + 4;
-  if (end - assoc < assocLen) return -ERR_BAD_PAYLOAD;
+  if (assocLen > end - assoc) return -ERR_BAD_PAYLOAD;
   p = assoc + assocLen;
   if (n < 1 || n > ONION_MAX_HOPS) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_HOPS);
   const last = onionParseHops(p, end, n);
@@ -83,7 +86,8 @@ export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   if (a != 0) return refuse(ERR_ONION_AMOUNT, <u32>a | (<u32>routeErrHop << 8));
 
   // Route commitment: first-hop amount ‖ hops. Part key: SHA256(payment_hash ‖
-  // partid ‖ route hash), the identity of this part in the spend log.
+  // partid ‖ route hash [‖ session key]), the identity of this part in the
+  // spend log.
   sha256Init(CTX);
   sha256Update(CTX, req + ONION_OFF_FIRST_AMOUNT, 8);
   sha256Update(CTX, req + hdr, end - (req + hdr));
@@ -93,6 +97,11 @@ export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   sha256Update(CTX, hash, 32);
   sha256Update(CTX, req + ONION_OFF_PARTID, 8);
   sha256Update(CTX, ROUTE_HASH, 32);
+  // Issue 9: a host-supplied session key is part of the part's identity —
+  // another key makes another onion (a payment the next hop can forward), so
+  // it must be counted again, never taken for a resend of a recorded part.
+  // (The derived key is a function of the fields above: nothing to add.)
+  if (hasKey) sha256Update(CTX, req + ONION_OFF_ROUTE, 32);
   sha256Final(CTX, PART_KEY);
 
   const now = hal_clock_seconds();

@@ -9,7 +9,8 @@ import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import { setErrorDetail } from "../dispatch";
 
 export function handleEcdh(req: usize, len: i32, out: usize): i32 {
-  if (len < ECDH_POINT_SIZE) return -ERR_BAD_PAYLOAD;
+  // Issue 9: exactly the point — a longer payload is not this request's layout.
+  if (len != ECDH_POINT_SIZE) return -ERR_BAD_PAYLOAD;
   if (!storeLoad()) return -ERR_NOT_PROVISIONED;
   // ecdh parses the point (prefix 02/03, x < p, on the curve) before any use
   // of the key, and writes out only on success.

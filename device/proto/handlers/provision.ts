@@ -19,7 +19,7 @@ import { KEYS_OK } from "../../../shared/keys-status";
 import { hal_entropy } from "../../hal";
 import { deriveNodeKeys } from "../../keys/derive";
 import { hsmSecretToSecretData } from "../../keys/hsm-secret";
-import { REC, STORE_OK, storeCommit, storeIsProvisioned, storeWipeRam } from "../../keys/store";
+import { REC, STORE_OK, STORE_PROVISIONED, storeCommit, storeProbe, storeWipeRam } from "../../keys/store";
 import { copyBytes, fillBytes, get16 } from "../bytes";
 import { setErrorDetail } from "../dispatch";
 
@@ -42,8 +42,11 @@ function fail(code: i32, detail: u32, req: usize, len: i32): i32 {
 }
 
 export function handleProvision(req: usize, len: i32, out: usize): i32 {
-  // Rule: refused once provisioned; wipe is the only way back.
-  if (storeIsProvisioned()) return fail(ERR_ALREADY_PROVISIONED, 0, req, len);
+  // Rule: refused once provisioned; wipe is the only way back. Issue 9: and
+  // refused when the partition cannot be read — a read error is not "empty".
+  const st = storeProbe();
+  if (st == STORE_PROVISIONED) return fail(ERR_ALREADY_PROVISIONED, 0, req, len);
+  if (st != STORE_OK) return fail(ERR_FLASH, <u32>st, req, len);
   if (len < PROVISION_OFF_DATA) return fail(ERR_BAD_PAYLOAD, <u32>len, req, len);
   const mode = <i32>load<u8>(req + PROVISION_OFF_MODE);
   const network = <i32>load<u8>(req + PROVISION_OFF_NETWORK);
