@@ -4,7 +4,7 @@
 // increasing types, unknown even types refused, unknown odd types kept byte
 // for byte) and the field encodings of the spec (note payment_relay's order:
 // delta, ppm, then a truncated base).
-import { parseTlvStream, encodeTlvStream, type TlvEntry } from '../bolt12/tlv.js';
+import { parseTlvStream, encodeTlvStreamWithUnknown, type TlvEntry } from '../bolt12/tlv.js';
 import { ValueReader, ValueWriter } from '../bolt12/wire.js';
 import { readScid, writeScid, type ShortChannelId } from '../bolt12/subtypes.js';
 
@@ -72,12 +72,7 @@ export function encodeEncryptedData(d: EncryptedData): Uint8Array {
     put(ED_PAYMENT_CONSTRAINTS, new ValueWriter().u32(c.maxCltvExpiry).tu64(c.htlcMinimumMsat).finish());
   }
   if (d.allowedFeatures) put(ED_ALLOWED_FEATURES, d.allowedFeatures);
-  for (const u of d.unknown ?? []) {
-    // BOLT 1: a reader fails on an unknown even type, so a writer never emits one.
-    if (KNOWN.has(u.type) || (u.type & 1n) === 0n) throw new RangeError(`encrypted_data_tlv: type ${u.type} is not an unknown odd type`);
-    e.push(u);
-  }
-  return encodeTlvStream(e);
+  return encodeTlvStreamWithUnknown(e, d.unknown, (t) => KNOWN.has(t), 'encrypted_data_tlv');
 }
 
 /** Parses a decrypted encrypted_data_tlv. Throws TlvError (BOLT 1 and field rules) with the byte offset. */

@@ -2,7 +2,7 @@
 // cln-offers-flow-digest §6.1): 2 reply_path (blinded_path), 4
 // encrypted_recipient_data, 64 invoice_request, 66 invoice, 68 invoice_error
 // (the last three raw BOLT 12 TLV streams). BOLT 1 rules via host/bolt12/tlv.ts.
-import { encodeTlvStream, parseTlvStream, type TlvEntry } from '../bolt12/tlv.js';
+import { encodeTlvStreamWithUnknown, parseTlvStream, type TlvEntry } from '../bolt12/tlv.js';
 import { ValueReader } from '../bolt12/wire.js';
 import { readBlindedPath, type BlindedPath } from '../bolt12/subtypes.js';
 import { encodeBlindedPath } from './path.js';
@@ -33,12 +33,7 @@ export function encodeOnionMessagePayload(p: OnionMessagePayload): Uint8Array {
   if (p.invoiceRequest) e.push({ type: OM_INVOICE_REQUEST, value: p.invoiceRequest });
   if (p.invoice) e.push({ type: OM_INVOICE, value: p.invoice });
   if (p.invoiceError) e.push({ type: OM_INVOICE_ERROR, value: p.invoiceError });
-  for (const u of p.unknown ?? []) {
-    // BOLT 1: readers fail on unknown even types, so writers never emit them.
-    if (KNOWN.has(u.type) || (u.type & 1n) === 0n) throw new RangeError(`onionmsg_tlv: type ${u.type} is not an unknown odd type`);
-    e.push(u);
-  }
-  return encodeTlvStream(e);
+  return encodeTlvStreamWithUnknown(e, p.unknown, (t) => KNOWN.has(t), 'onionmsg_tlv');
 }
 
 /** Parses an onionmsg_tlv stream. Throws TlvError (BOLT 1 framing, unknown even type, malformed reply_path). */
