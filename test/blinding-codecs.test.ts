@@ -134,3 +134,18 @@ describe('onion message size (cln-offers-flow-digest §6.1)', () => {
     expect(() => buildOnionMessage({ route: [pk(1), pk(2)], path: their.path, payload: { invoice: new Uint8Array(40000) } })).toThrow(/bytes over 32768/);
   });
 });
+
+describe('onion message when we are their introduction node (cln-offers-flow-digest §6.5, m = 0)', () => {
+  it('the packet is their path alone, path_key their first_path_key', () => {
+    const their = buildBlindedPath([{ nodeId: pk(1), data: { nextNodeId: pk(2) } }, { nodeId: pk(2), data: { pathId: fromHex('01') } }]);
+    const sent = buildOnionMessage({ route: [pk(1)], path: their.path, payload: { invoiceError: fromHex('0500') } });
+    expect(sent.ourPath).toBeUndefined();
+    expect(sent.message.pathKey).toEqual(their.path.firstPathKey);
+    expect(sent.hops.map((h) => h.pubkey)).toEqual(their.path.hops.map((h) => h.blindedNodeId));
+    const at1 = peelOnionMessage(sent.message, sk(1));
+    if (at1.kind !== 'forward') throw new Error(JSON.stringify(at1));
+    const at2 = peelOnionMessage(at1.message, sk(2));
+    expect(at2).toMatchObject({ kind: 'deliver', pathId: fromHex('01'), payload: { invoiceError: fromHex('0500') } });
+    expect(() => buildOnionMessage({ route: [pk(3)], path: their.path, payload: {} })).toThrow(/first_node_id/);
+  });
+});
