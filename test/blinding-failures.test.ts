@@ -10,6 +10,7 @@ import { bytesToHex as toHex } from '@noble/hashes/utils.js';
 import { secp } from '../host/crypto/noble.js';
 import {
   buildBlindedPath, paymentPathData, buildBlindedPaymentOnion, receiveBlindedHtlc, blindedFailure, INVALID_ONION_BLINDING,
+  unblindHop, buildOnionMessage, peelOnionMessage,
   type BlindedHtlcStep, type EncryptedData, type IncomingHtlc,
 } from '../host/blinding/index.js';
 import { buildOnion, decodeFailureOnion, wrapFailureOnion } from '../host/onion/sphinx.js';
@@ -169,6 +170,26 @@ describe('invalid_onion_blinding inside blinded payment routes', () => {
     expect(extra.at(-1)).toMatchObject({ kind: 'fail', role: 'inner', via: 'malformed', rule: expect.stringMatching(/non-final blinded payload carries type 2/) });
     const noTotal = run([good[0], good[1], Uint8Array.from([...good[2].subarray(0, good[2].length - 3)])]);
     expect(noTotal.at(-1)).toMatchObject({ kind: 'fail', via: 'malformed', rule: 'no total_amount_msat' });
+  });
+
+  it('data that decrypts but is not a valid encrypted_data_tlv (unknown even type) fails at that hop', () => {
+    const nodes = [1, 2];
+    const path = buildBlindedPath([
+      { nodeId: pub(1), data: Uint8Array.from([0x02, 0x08, 0, 0, 0, 0, 0, 0, 0, 1, 0x0a, 0x07, 0, 40, 0, 0, 0, 0, 1, 0x10, 0x00]) },
+      { nodeId: pub(2), data: { pathId: Uint8Array.of(1) } },
+    ]).path;
+    expect(() => unblindHop(key(1), path.firstPathKey, path.hops[0].encryptedRecipientData)).toThrow(/bad_encrypted_data.*unknown even record type 16/);
+    const sent = buildBlindedPaymentOnion({ clearHops: [], path, payinfo: { feeBaseMsat: 1, feeProportionalMillionths: 0, cltvExpiryDelta: 40 }, amountMsat: 1000n, finalCltv: HEIGHT }, hash);
+    const s = receiveBlindedHtlc({ onion: sent.onion, paymentHash: hash, amountMsat: sent.firstAmountMsat, cltvExpiry: sent.firstCltv }, key(nodes[0]));
+    expect(s).toMatchObject({ kind: 'fail', role: 'introduction', via: 'onion', code: 0xc018, rule: expect.stringMatching(/bad_encrypted_data/) });
+    const msg = buildOnionMessage({ route: [pub(0), pub(1)], path, payload: {} }).message;
+    const s0 = peelOnionMessage(msg, key(0));
+    if (s0.kind !== 'forward') throw new Error('sender');
+    expect(peelOnionMessage(s0.message, key(1))).toMatchObject({ kind: 'drop', reason: expect.stringMatching(/bad_encrypted_data/) });
+  });
+
+  it('next_path_key_override given as a field is refused before a path\'s last hop', () => {
+    expect(() => buildBlindedPath([{ nodeId: pub(1), data: { nextPathKeyOverride: pub(5) } }, { nodeId: pub(2), data: {} }])).toThrow(/last hop/);
   });
 
   it('a failure coming back from downstream is turned into invalid_onion_blinding by the intro (onion) and inner hops (malformed)', () => {
