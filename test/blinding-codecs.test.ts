@@ -8,8 +8,8 @@ import {
   decodeEncryptedData, encodeEncryptedData, decodeOnionMessagePayload, encodeOnionMessagePayload,
   buildBlindedPath, buildOnionMessage, onionMessageSize, peelOnionMessage, ONION_MESSAGE_LARGE, type EncryptedData,
 } from '../host/blinding/index.js';
-import { OnionTooLarge } from '../host/onion/sphinx.js';
-import { decodePayload, encodeBlindedHopPayload } from '../host/onion/payload.js';
+import { buildOnion, OnionTooLarge } from '../host/onion/sphinx.js';
+import { decodePayload, encodeBlindedHopPayload, withLength } from '../host/onion/payload.js';
 import { TlvError } from '../host/bolt12/errors.js';
 import { secp } from '../host/crypto/noble.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -147,5 +147,46 @@ describe('onion message when we are their introduction node (cln-offers-flow-dig
     const at2 = peelOnionMessage(at1.message, sk(2));
     expect(at2).toMatchObject({ kind: 'deliver', pathId: fromHex('01'), payload: { invoiceError: fromHex('0500') } });
     expect(() => buildOnionMessage({ route: [pk(3)], path: their.path, payload: {} })).toThrow(/first_node_id/);
+  });
+});
+
+describe('onion message hop rules (bolt-digest §4.10)', () => {
+  const deliverable = (first: EncryptedData) => {
+    const their = buildBlindedPath([{ nodeId: pk(1), data: first }, { nodeId: pk(2), data: { pathId: fromHex('02') } }]);
+    const sent = buildOnionMessage({ route: [pk(1)], path: their.path, payload: {} });
+    return peelOnionMessage(sent.message, sk(1));
+  };
+
+  it('forwards by short_channel_id as well as by next_node_id', () => {
+    const s = deliverable({ shortChannelId: { block: 800000, txIndex: 7, outputIndex: 1 } });
+    expect(s).toMatchObject({ kind: 'forward', shortChannelId: { block: 800000, txIndex: 7, outputIndex: 1 } });
+    if (s.kind === 'forward') expect(s.nextNodeId).toBeUndefined();
+  });
+
+  it('drops a non-final hop with path_id, payment fields, both or neither next hop, or a feature bit', () => {
+    const scid = { block: 1, txIndex: 1, outputIndex: 1 };
+    for (const [d, why] of [
+      [{ nextNodeId: pk(2), pathId: fromHex('01') }, /path_id/],
+      [{ nextNodeId: pk(2), paymentRelay: { cltvExpiryDelta: 1, feeProportionalMillionths: 1, feeBaseMsat: 1 } }, /payment_relay/],
+      [{ nextNodeId: pk(2), paymentConstraints: { maxCltvExpiry: 1, htlcMinimumMsat: 1n } }, /payment_constraints/],
+      [{ nextNodeId: pk(2), shortChannelId: scid }, /exactly one/],
+      [{}, /exactly one/],
+      [{ nextNodeId: pk(2), allowedFeatures: fromHex('80') }, /allowed_features/],
+    ] as [EncryptedData, RegExp][]) {
+      expect(deliverable(d)).toMatchObject({ kind: 'drop', reason: expect.stringMatching(why) });
+    }
+    // An empty allowed_features is fine.
+    expect(deliverable({ nextNodeId: pk(2), allowedFeatures: new Uint8Array(0) }).kind).toBe('forward');
+  });
+
+  it('drops a non-final hop whose payload carries more than encrypted_recipient_data', () => {
+    const their = buildBlindedPath([{ nodeId: pk(1), data: { nextNodeId: pk(2) } }, { nodeId: pk(2), data: {} }]);
+    // Hand-built: hop 1's payload also has an invoice (type 66).
+    const payloads = [
+      encodeOnionMessagePayload({ encryptedRecipientData: their.path.hops[0].encryptedRecipientData, invoice: fromHex('00') }),
+      encodeOnionMessagePayload({ encryptedRecipientData: their.path.hops[1].encryptedRecipientData }),
+    ];
+    const onion = buildOnion(sk(60), their.path.hops.map((h, i) => ({ pubkey: h.blindedNodeId, payload: withLength(payloads[i]) })), new Uint8Array(0)).onion;
+    expect(peelOnionMessage({ pathKey: their.path.firstPathKey, packet: onion }, sk(1))).toMatchObject({ kind: 'drop', reason: expect.stringMatching(/besides encrypted_recipient_data/) });
   });
 });
