@@ -45,7 +45,7 @@ export interface Bip353Name {
   domain: Uint8Array;
 }
 
-function readScid(r: ValueReader): ShortChannelId {
+export function readScid(r: ValueReader): ShortChannelId {
   const b = r.bytes(8, 'short_channel_id');
   return {
     block: (b[0] << 16) | (b[1] << 8) | b[2],
@@ -54,7 +54,7 @@ function readScid(r: ValueReader): ShortChannelId {
   };
 }
 
-function writeScid(w: ValueWriter, s: ShortChannelId): void {
+export function writeScid(w: ValueWriter, s: ShortChannelId): void {
   w.bytes(Uint8Array.of(s.block >>> 16, s.block >>> 8, s.block, s.txIndex >>> 16, s.txIndex >>> 8, s.txIndex, s.outputIndex >>> 8, s.outputIndex));
 }
 

@@ -117,3 +117,17 @@ export function encodeTlvStream(entries: readonly TlvEntry[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * encodeTlvStream for a stream with extension records carried over from a
+ * reader: `unknown` must hold only unknown odd types (BOLT 1: a reader fails
+ * on an unknown even type, so a writer never emits one).
+ */
+export function encodeTlvStreamWithUnknown(
+  entries: readonly TlvEntry[], unknown: readonly TlvEntry[] | undefined, isKnown: (type: bigint) => boolean, streamName: string,
+): Uint8Array {
+  for (const u of unknown ?? []) {
+    if (isKnown(u.type) || (u.type & 1n) === 0n) throw new RangeError(`${streamName}: type ${u.type} is not an unknown odd type`);
+  }
+  return encodeTlvStream([...entries, ...(unknown ?? [])]);
+}

@@ -40,6 +40,34 @@ export function encodeHopPayload(p: HopPayload): Uint8Array {
   return concatBytes(...recs);
 }
 
+/** The payload of a hop inside a blinded route (§4.5 writer rules, digest §6.6). */
+export interface BlindedHopPayload {
+  /** encrypted_recipient_data (10): every blinded hop. */
+  encryptedRecipientData: Uint8Array;
+  /** current_path_key (12): the introduction node only. */
+  currentPathKey?: Uint8Array;
+  /** amt_to_forward (2), outgoing_cltv_value (4), total_amount_msat (18): the final hop only. */
+  amountMsat?: bigint;
+  cltv?: number;
+  totalAmountMsat?: bigint;
+}
+
+/** Encodes a blinded hop's payload; the final hop's three amount fields come together or not at all. */
+export function encodeBlindedHopPayload(p: BlindedHopPayload): Uint8Array {
+  const finalFields = [p.amountMsat, p.cltv, p.totalAmountMsat].filter((x) => x !== undefined).length;
+  // §4.5: the final blinded hop MUST carry amt_to_forward, outgoing_cltv_value and total_amount_msat.
+  if (finalFields !== 0 && finalFields !== 3) throw new Error('final blinded hop needs amt_to_forward, outgoing_cltv_value and total_amount_msat');
+  const recs: Uint8Array[] = [];
+  if (p.amountMsat !== undefined) recs.push(rec(2, tu64(p.amountMsat)), rec(4, new ValueWriter().tu32(p.cltv!).finish()));
+  recs.push(rec(10, p.encryptedRecipientData));
+  if (p.currentPathKey) {
+    if (p.currentPathKey.length !== 33) throw new Error('current_path_key must be a 33-byte point');
+    recs.push(rec(12, p.currentPathKey));
+  }
+  if (p.totalAmountMsat !== undefined) recs.push(rec(18, tu64(p.totalAmountMsat)));
+  return concatBytes(...recs);
+}
+
 /** BigSize length ‖ payload: the hop data as createonion (and a Sphinx hop) carries it. */
 export const withLength = (payload: Uint8Array): Uint8Array => concatBytes(encodeBigSize(BigInt(payload.length)), payload);
 
@@ -54,6 +82,10 @@ export interface DecodedPayload {
   paymentSecret?: Uint8Array;
   totalMsat?: bigint;
   paymentMetadata?: Uint8Array;
+  /** Route blinding (§4.5): encrypted_recipient_data (10), current_path_key (12), total_amount_msat (18). */
+  encryptedRecipientData?: Uint8Array;
+  currentPathKey?: Uint8Array;
+  totalAmountMsat?: bigint;
   /** Types present (in order), for the reader rules. */
   types: bigint[];
 }
@@ -106,6 +138,9 @@ export function decodePayload(p: Uint8Array): DecodedPayload {
           out.totalMsat = v.tu64();
           break;
         case 16n: out.paymentMetadata = v.rest().slice(); break;
+        case 10n: out.encryptedRecipientData = v.rest().slice(); break;
+        case 12n: out.currentPathKey = v.point('current_path_key').slice(); v.done(); break;
+        case 18n: out.totalAmountMsat = v.tu64(); break;
         default:
           // BOLT 1: unknown even type → fail; unknown odd type → ignore.
           if (type % 2n === 0n) throw new PayloadError(type, start, 'unknown even type');

@@ -36,8 +36,8 @@ export function ecdh(secret: Uint8Array, point: Uint8Array): Uint8Array {
   return sha256(secp.getSharedSecret(secret, point, true));
 }
 
-/** §4.2: key(name, ss) = HMAC-SHA256(key = ASCII name, data = ss). */
-export const deriveKey = (name: 'rho' | 'mu' | 'um' | 'pad' | 'ammag', ss: Uint8Array) => hmac(sha256, enc.encode(name), ss);
+/** §4.2: key(name, ss) = HMAC-SHA256(key = ASCII name, data = ss); `blinded_node_id` is route blinding's (§4.7). */
+export const deriveKey = (name: 'rho' | 'mu' | 'um' | 'pad' | 'ammag' | 'blinded_node_id', ss: Uint8Array) => hmac(sha256, enc.encode(name), ss);
 
 /** §4.2: ChaCha20 keystream, 96-bit zero nonce, counter 0. */
 export const stream = (key: Uint8Array, len: number) => chacha20(key, ZERO12, new Uint8Array(len));
@@ -60,15 +60,22 @@ export const FAIL_INVALID_ONION_HMAC = 0xc005;
 export const FAIL_INVALID_ONION_KEY = 0xc006;
 export const FAIL_INVALID_ONION_PAYLOAD = 0x4016;
 
+/** Smallest payload length a hop accepts: 2 for payments (§4.1), 0 for onion messages (§4.10). */
+export const MIN_PAYMENT_PAYLOAD_LEN = 2;
+
 /**
  * Processes one onion at a hop holding `nodeSecret`. `ad` is the associated
- * data (the HTLC's payment_hash). `payloadsLen` is the hop_payloads length
- * (1300 for payments; createonion's onion_size otherwise); a packet of any
- * other length fails as invalid_onion_version. Returns the payload (without
- * its length prefix) and either the packet for the next hop or `final`.
- * A malformed length/payload yields code 0x4016 (invalid_onion_payload).
+ * data (the HTLC's payment_hash; empty for onion messages). `payloadsLen` is
+ * the hop_payloads length (1300 for payments; createonion's onion_size or an
+ * onion message's len − 66 otherwise); a packet of any other length fails as
+ * invalid_onion_version. `minPayloadLen` is 2 for payments and 0 for onion
+ * messages. Returns the payload (without its length prefix) and either the
+ * packet for the next hop or `final`. A malformed length/payload yields code
+ * 0x4016 (invalid_onion_payload).
  */
-export function peel(onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array, payloadsLen = ONION_ROUTING_SIZE): PeelResult {
+export function peel(
+  onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array, payloadsLen = ONION_ROUTING_SIZE, minPayloadLen = MIN_PAYMENT_PAYLOAD_LEN,
+): PeelResult {
   const sha256OfOnion = sha256(onion);
   const bad = (code: number, sharedSecret?: Uint8Array): PeelResult => ({ ok: false, code, sha256OfOnion, sharedSecret });
   // §4.4 step 1: version ≠ 0 → fail (invalid_onion_version).
@@ -92,14 +99,14 @@ export function peel(onion: Uint8Array, nodeSecret: Uint8Array, ad: Uint8Array, 
   const buf = new Uint8Array(2 * payloadsLen);
   buf.set(payloads);
   xorInto(buf, stream(deriveKey('rho', ss), buf.length));
-  // §4.4 step 6: BigSize length (malformed or < 2 → fail), payload, 32-byte next_hmac.
+  // §4.4 step 6: BigSize length (malformed or < 2 → fail; §4.10: 0 is legal in onion messages), payload, 32-byte next_hmac.
   let len: BigSizeRead;
   try {
     len = readBigSize(buf, 0);
   } catch {
     return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
   }
-  if (len.value < 2n || len.value > BigInt(payloadsLen)) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
+  if (len.value < BigInt(minPayloadLen) || len.value > BigInt(payloadsLen)) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
   const start = len.next;
   const end = start + Number(len.value);
   if (end + 32 > payloadsLen) return bad(FAIL_INVALID_ONION_PAYLOAD, ss);
@@ -154,13 +161,24 @@ export function sharedSecrets(sessionKey: Uint8Array, pubkeys: Uint8Array[]): Ui
   return out;
 }
 
+/** The hop payloads (each BigSize length ‖ payload ‖ 32-byte HMAC) do not fit; `over` says by how many bytes. */
+export class OnionTooLarge extends Error {
+  readonly over: number;
+  constructor(readonly needed: number, readonly limit: number) {
+    super(`Payloads exceed maximum onion packet size. (${needed - limit} bytes over ${limit})`);
+    this.over = needed - limit;
+    this.name = 'OnionTooLarge';
+  }
+}
+
 /** Sphinx construction (§4.3) with `onionSize` bytes of hop_payloads (1300 for payments). */
 export function buildOnion(
   sessionKey: Uint8Array, hops: OnionHop[], ad: Uint8Array, onionSize = ONION_ROUTING_SIZE,
 ): { onion: Uint8Array; sharedSecrets: Uint8Array[] } {
   const ss = sharedSecrets(sessionKey, hops.map((h) => h.pubkey));
   const size = (i: number) => hops[i].payload.length + 32;
-  if (hops.reduce((n, _, i) => n + size(i), 0) > onionSize) throw new Error('Payloads exceed maximum onion packet size.');
+  const needed = hops.reduce((n, _, i) => n + size(i), 0);
+  if (needed > onionSize) throw new OnionTooLarge(needed, onionSize);
   // Filler (§4.3 step 2).
   let filler = new Uint8Array(0);
   for (let i = 0; i < hops.length - 1; i++) {
