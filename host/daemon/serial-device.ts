@@ -3,6 +3,7 @@
 // client, which verifies every signature before it is returned.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { DeviceClient, SignatureVerificationError } from '../device/client.js';
+import { readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
 } from './device-signer.js';
@@ -84,6 +85,15 @@ export class SerialDeviceSigner implements DeviceSigner {
    *  parameters as given; a session key is drawn by the client when absent. */
   createOnion(req: BuildOnionRequest): Promise<BuiltOnion> {
     return this.client.createOnion({ hops: req.hops, assocData: req.assocData, sessionKey: req.sessionKey, onionSize: req.onionSize });
+  }
+
+  /** get_policy / set_policy through host/device-admin/confirm-adapter.ts. */
+  getPolicy(): Promise<PolicyState> {
+    return readPolicy(this.client);
+  }
+
+  setPolicy(limits: PolicyLimits, opts?: ConfirmOptions): Promise<PolicyState> {
+    return writePolicy(this.client, limits, opts);
   }
 
   close(): Promise<void> {
