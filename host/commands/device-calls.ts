@@ -3,7 +3,7 @@
 // `message` notification, if it enabled them) and to the daemon log; the
 // device's answers become JSON-RPC errors (codes in host/rpc/errors.ts,
 // documented in docs/host/daemon.md).
-import { confirmFailure, UnsupportedByFirmwareError, type ConfirmInfo } from '../device-admin/confirm-adapter.js';
+import { CONFIRM_ERROR_CODES, confirmFailure, UnsupportedByFirmwareError, type ConfirmInfo } from '../device-admin/confirm-adapter.js';
 import { confirmFailureMessage, deviceFailureMessage } from '../device-admin/messages.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { CallInfo } from '../rpc/method.js';
@@ -23,8 +23,7 @@ export function confirmNotifier(ctx: CommandContext, call: CallInfo, what: strin
 export function deviceRpcError(e: unknown, doing: string): RpcError | undefined {
   const confirm = confirmFailure(e);
   if (confirm) {
-    const code = { denied: ErrorCode.DEVICE_CONFIRM_DENIED, timeout: ErrorCode.DEVICE_CONFIRM_TIMEOUT, busy: ErrorCode.DEVICE_CONFIRM_BUSY }[confirm];
-    return new RpcError(code, `${doing}: ${confirmFailureMessage(confirm)}`);
+    return new RpcError(CONFIRM_ERROR_CODES[confirm], `${doing}: ${confirmFailureMessage(confirm)}`);
   }
   if (e instanceof UnsupportedByFirmwareError) return new RpcError(ErrorCode.DEVICE_UNSUPPORTED, `${doing}: ${e.message}`);
   if (e instanceof DeviceError) return new RpcError(ErrorCode.DEVICE_REFUSED, `${doing}: ${deviceFailureMessage(e, '')}`);

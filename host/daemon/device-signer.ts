@@ -40,6 +40,8 @@ export interface BuildOnionRequest {
   /** HTLC amount offered to the first hop (the device's policy checks the fee);
    *  absent: the largest amt_to_forward in the payloads (createonion). */
   firstHopAmountMsat?: bigint;
+  /** Told when the device waits for a press (a payment above its confirmation threshold). */
+  onConfirm?: ConfirmOptions['onConfirm'];
 }
 
 export interface BuiltOnion {

@@ -3,7 +3,7 @@
 // client, which verifies every signature before it is returned.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { DeviceClient, SignatureVerificationError } from '../device/client.js';
-import { readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
+import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
 } from './device-signer.js';
@@ -76,9 +76,9 @@ export class SerialDeviceSigner implements DeviceSigner {
     if ((req.onionSize ?? 1300) !== 1300) throw new Error('the device builds 1300-byte payment onions only');
     const hops = req.hops.map((h) => ({ pubkey: h.pubkey, payload: stripLength(h.payload) }));
     const first = req.firstHopAmountMsat ?? hops.reduce((m, h) => { const a = amtToForward(h.payload); return a > m ? a : m; }, 0n);
-    return this.client.buildOnion({
+    return buildOnionOnDevice(this.client, {
       hops, paymentHash: req.assocData, partId: req.partId ?? 0n, firstHopAmountMsat: first, sessionKey: req.sessionKey,
-    });
+    }, { onConfirm: req.onConfirm });
   }
 
   /** build_onion in createonion mode (docs/protocol.md): CLN's createonion

@@ -8,8 +8,9 @@
 // call only the functions below, so that merging the two branches changes
 // this file alone. Each spot to change is marked "MERGE:".
 import * as P from '../../shared/protocol.js';
-import type { DeviceClient, DevicePolicy, ProvisionRequest, SpendingLimits } from '../device/client.js';
+import type { BuildOnionRequest, BuiltOnion, DeviceClient, DevicePolicy, ProvisionRequest, SpendingLimits } from '../device/client.js';
 import { DeviceError, statusName } from '../transport/errors.js';
+import { ErrorCode } from '../rpc/errors.js';
 
 /** What the device asks the user to confirm (the confirming client's callback argument). */
 export interface ConfirmInfo {
@@ -42,6 +43,13 @@ const ERR_CONFIRM_BUSY = (P as Record<string, unknown>).ERR_CONFIRM_BUSY as numb
 
 export type ConfirmFailure = 'denied' | 'timeout' | 'busy';
 
+/** The JSON-RPC error code of each (host/rpc/errors.ts, docs/host/daemon.md). */
+export const CONFIRM_ERROR_CODES: Record<ConfirmFailure, number> = {
+  denied: ErrorCode.DEVICE_CONFIRM_DENIED,
+  timeout: ErrorCode.DEVICE_CONFIRM_TIMEOUT,
+  busy: ErrorCode.DEVICE_CONFIRM_BUSY,
+};
+
 /** Is `e` the device's answer that the user denied, did not answer, or another prompt is up? */
 export function confirmFailure(e: unknown): ConfirmFailure | undefined {
   if (!(e instanceof DeviceError)) return undefined;
@@ -70,6 +78,12 @@ export async function provisionDevice(client: DeviceClient, req: ProvisionReques
 export async function wipeDevice(client: DeviceClient, nodeId: string, _opts: ConfirmOptions = {}): Promise<void> {
   // MERGE: return client.wipe(nodeId, _opts);
   return client.wipe(nodeId);
+}
+
+/** build_onion (payment mode): above the policy's confirmation threshold the device waits for a press. */
+export async function buildOnionOnDevice(client: DeviceClient, req: BuildOnionRequest, _opts: ConfirmOptions = {}): Promise<BuiltOnion> {
+  // MERGE: return client.buildOnion(req, _opts);
+  return client.buildOnion(req);
 }
 
 /** get_policy with the confirmation threshold. */
