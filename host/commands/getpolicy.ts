@@ -11,7 +11,7 @@ export function requirePolicySigner(ctx: CommandContext, why: string) {
   const getPolicy = signer.getPolicy?.bind(signer);
   const setPolicy = signer.setPolicy?.bind(signer);
   if (!getPolicy || !setPolicy) throw new RpcError(ErrorCode.LIGHTNINGD, 'The signing device has no spending policy requests (older device client)');
-  return { getPolicy, setPolicy };
+  return { signer, getPolicy, setPolicy };
 }
 
 export const getpolicy = defineMethod({

@@ -16,6 +16,16 @@ import { LIMIT_PARAMS, NO_LIMIT, pLimitMsat, pLimitPpm, policyJson } from './pol
 
 const shown = (v: bigint | number | null) => (v === null ? NO_LIMIT : String(v));
 
+/** One setpolicy at a time per device: each reads the current policy and
+ *  writes the merged one, so two at once would undo each other's changes. */
+const queues = new WeakMap<object, Promise<unknown>>();
+function oneAtATime<T>(key: object, f: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const next = prev.then(f, f);
+  queues.set(key, next.catch(() => undefined));
+  return next;
+}
+
 export const setpolicy = defineMethod({
   name: 'setpolicy',
   summary: "Change the device's spending limits (amounts or 'none'; omitted = unchanged)",
@@ -27,31 +37,33 @@ export const setpolicy = defineMethod({
     confirm_above_msat: opt(pLimitMsat),
   },
   async run({ values, given }, ctx: CommandContext, call) {
-    const { getPolicy, setPolicy } = requirePolicySigner(ctx, 'the spending policy lives on the device');
-    const current = await onDevice('Could not read the spending policy', getPolicy);
-    const limits: PolicyLimits = {
-      maxAmountMsat: current.maxAmountMsat,
-      maxFeeMsat: current.maxFeeMsat,
-      maxFeePpm: current.maxFeePpm,
-      dailyLimitMsat: current.dailyLimitMsat,
-      confirmAboveMsat: current.confirmAboveMsat,
-    };
-    const changes: string[] = [];
-    for (const [param, field] of Object.entries(LIMIT_PARAMS)) {
-      if (!given.has(param)) continue;
-      const v = values[param as keyof typeof values] as bigint | number | null;
-      if (v === limits[field]) continue;
-      changes.push(`${param} ${shown(limits[field])} -> ${shown(v)}`);
-      (limits as unknown as Record<string, unknown>)[field] = v;
-    }
-    // Nothing to change: no write (and no press on the device).
-    if (changes.length === 0) return policyJson(current);
-    const what = `set the spending policy (${changes.join(', ')})`;
-    ctx.log.info(`${call.method} id=${call.id}: ${what}`);
-    call.notify?.(`Setting the device's spending policy: ${changes.join(', ')}`);
-    const after = await onDevice('Could not change the spending policy', () =>
-      setPolicy(limits, { onConfirm: confirmNotifier(ctx, call, what) }),
-    );
-    return policyJson(after);
+    const { signer, getPolicy, setPolicy } = requirePolicySigner(ctx, 'the spending policy lives on the device');
+    return oneAtATime(signer, async () => {
+      const current = await onDevice('Could not read the spending policy', getPolicy);
+      const limits: PolicyLimits = {
+        maxAmountMsat: current.maxAmountMsat,
+        maxFeeMsat: current.maxFeeMsat,
+        maxFeePpm: current.maxFeePpm,
+        dailyLimitMsat: current.dailyLimitMsat,
+        confirmAboveMsat: current.confirmAboveMsat,
+      };
+      const changes: string[] = [];
+      for (const [param, field] of Object.entries(LIMIT_PARAMS)) {
+        if (!given.has(param)) continue;
+        const v = values[param as keyof typeof values] as bigint | number | null;
+        if (v === limits[field]) continue;
+        changes.push(`${param} ${shown(limits[field])} -> ${shown(v)}`);
+        (limits as unknown as Record<string, unknown>)[field] = v;
+      }
+      // Nothing to change: no write (and no press on the device).
+      if (changes.length === 0) return policyJson(current);
+      const what = `set the spending policy (${changes.join(', ')})`;
+      ctx.log.info(`${call.method} id=${call.id}: ${what}`);
+      call.notify?.(`Setting the device's spending policy: ${changes.join(', ')}`);
+      const after = await onDevice('Could not change the spending policy', () =>
+        setPolicy(limits, { onConfirm: confirmNotifier(ctx, call, what) }),
+      );
+      return policyJson(after);
+    });
   },
 });
