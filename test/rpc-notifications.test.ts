@@ -33,6 +33,12 @@ function confirmingDevice(): DeviceSigner {
   return {
     getInfo: async () => ({ nodeId: hexToBytes(NODE_ID), firmwareVersion: 'double', imageHash: '00'.repeat(32) }),
     signBolt12: async () => { throw new Error('not here'); },
+    // build_onion above the confirmation threshold: the device asks; 999 msat is denied.
+    buildOnion: async (req) => {
+      req.onConfirm?.({ request: 'build_onion', text: `Pay ${req.firstHopAmountMsat} msat?` });
+      if (req.firstHopAmountMsat === 999n) throw new DeviceError(0x19, P.MSG_BUILD_ONION, 0);
+      return { onion: new Uint8Array(P.ONION_PACKET_SIZE), sharedSecrets: req.hops.map(() => new Uint8Array(32)) };
+    },
     getPolicy: async () => policy,
     setPolicy: async (l: PolicyLimits, opts) => {
       opts?.onConfirm?.({ request: 'set_policy', text: `Change limits?\nmax ${l.maxAmountMsat ?? 'none'}` });
@@ -50,7 +56,16 @@ let dir: string;
 let daemon: RunningDaemon;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lns-notify-'));
-  daemon = await startDaemon({ dataDir: dir, network: 'regtest', device: '/dev/double' }, { connectDevice: async () => confirmingDevice() });
+  // A node that takes every onion (sendpay's other end).
+  const node = {
+    getinfo: async () => ({ blockheight: 100, id: '02'.padEnd(66, '1') }),
+    sendonion: async () => ({ status: 'pending' }),
+    waitsendpay: async () => new Promise<never>(() => undefined),
+    listsendpays: async () => [],
+    close: () => undefined,
+  };
+  daemon = await startDaemon({ dataDir: dir, network: 'regtest', device: '/dev/double', lightningRpc: '/dev/null' },
+    { connectDevice: async () => confirmingDevice(), connectNode: () => node });
 });
 afterAll(async () => {
   await daemon.stop();
@@ -181,5 +196,17 @@ describe('notifications', () => {
       expect(r.stderr).toContain('# Confirm on the device');
     }
     expect(JSON.parse((await cli(['--data-dir', dir, 'getpolicy'])).stdout)).toEqual(before);
+  });
+
+  it('sendpay: the device\'s question about a payment reaches the client; denied is 2101 and nothing is sent', async () => {
+    const route = (amount: number) => JSON.stringify([{ id: NODE_ID, channel: '103x1x0', amount_msat: amount, delay: 20 }]);
+    const ok = await cli(['--data-dir', dir, 'sendpay', route(5000), 'aa'.repeat(32)]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe('# Confirm on the device: Pay 5000 msat?\n');
+    const no = await cli(['--data-dir', dir, 'sendpay', route(999), 'bb'.repeat(32)]);
+    expect([no.code, JSON.parse(no.stdout)]).toEqual([1, { code: 2101, message: 'The signing device did not build the onion: denied on the device: nothing was changed' }]);
+    expect(no.stderr).toBe('# Confirm on the device: Pay 999 msat?\n');
+    expect(JSON.parse((await cli(['--data-dir', dir, 'listsendpays', 'null', 'bb'.repeat(32)])).stdout)).toEqual({ payments: [] });
+    expect(readFileSync(join(dir, 'lnsigner.log'), 'utf8')).toMatch(/INFO sendpay id="cli:sendpay#\d+": Confirm on the device: Pay 999 msat\?/);
   });
 });
