@@ -4,10 +4,12 @@
 // (the CLN key vectors: the node id must be CLN's), with a passphrase from
 // the environment, or generated on the device; every refusal says what
 // happened and changes nothing; a daemon holding the port is named.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
+import { LNSIGNER_BIN } from '../host/process/announced.js';
 import { cli, removeTempDirs, startDaemon, startEmulator, tempDir, type Run } from './helpers/e2e.js';
 import { keyCases } from './helpers/device-requests.js';
 
@@ -99,6 +101,41 @@ describe('lnsigner device', () => {
     const ok = await device(['provision', '--device', link, '--hsm-secret-file', f, '--network', 'signet'], { LNSIGNER_HSM_PASSPHRASE: withPass.passphrase });
     expect([ok.code, out(ok)]).toEqual([0, { node_id: withPass.nodeId, network: 'signet', generated: false }]);
     expect(ok.stderr).toContain('(mnemonic hsm_secret with passphrase)');
+    await wipe();
+  });
+
+  it('on a terminal, the passphrase is asked for without echo', async () => {
+    const f = file('pass2.hsm_secret', withPass.file);
+    // The CLI on a pseudo-terminal (python3's pty, as the emulator's relay uses): answer the prompt.
+    const script = `
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out, sent, t = b'', False, time.time()
+while time.time() - t < 30:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+    if b'passphrase of' in out and not sent:
+        os.write(fd, b'${withPass.passphrase}\\r')
+        sent = True
+sys.stdout.write(out.decode())
+`;
+    const text = await new Promise<string>((resolve) => {
+      const p = spawn('python3', ['-c', script, process.execPath, LNSIGNER_BIN, 'device', 'provision', '--device', link, '--hsm-secret-file', f],
+        { stdio: ['ignore', 'pipe', 'inherit'] });
+      let o = '';
+      p.stdout.on('data', (d) => (o += d));
+      p.on('close', () => resolve(o));
+    });
+    expect(text).toContain(`passphrase of ${f}: `);
+    expect(text).not.toContain(withPass.passphrase!);
+    expect(text).toContain(`provisioned: node id ${withPass.nodeId}`);
     await wipe();
   });
 

@@ -9,9 +9,10 @@ export function readPassphrase(prompt: string): Promise<string> {
   if (!input.isTTY) {
     return Promise.reject(new NoTerminalError('this hsm_secret has a passphrase: set LNSIGNER_HSM_PASSPHRASE, or run on a terminal to be asked'));
   }
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: nothing typed after it is echoed.
   input.setRawMode(true);
   input.resume();
+  process.stderr.write(prompt);
   let text = '';
   return new Promise((resolve, reject) => {
     const done = (err?: Error) => {
