@@ -30,6 +30,8 @@ const EXIT_DEVICE = 1;
 const EXIT_USAGE = 2;
 
 class UsageError extends Error {}
+/** A refusal decided here, before anything was sent. */
+class Refused extends Error {}
 
 interface DeviceArgs {
   action: 'info' | 'provision' | 'wipe';
@@ -132,9 +134,6 @@ async function wipe(client: DeviceClient, a: DeviceArgs): Promise<Record<string,
   say('wiped: the device holds no secret now');
   return { wiped: true, node_id: info.nodeId };
 }
-
-/** A refusal decided here, before anything was sent. */
-class Refused extends Error {}
 
 async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
