@@ -10,7 +10,12 @@
 // - the result (or the error object) is printed with three-space indentation,
 //   tokens exactly as the daemon wrote them (-R: the raw JSON on one line);
 // - exit codes: 0 result, 1 error from the daemon, 2 cannot talk to the
-//   daemon, 3 usage error.
+//   daemon, 3 usage error;
+// - notifications: first `notifications {"enable":true}` on the connection
+//   (as lightning-cli does unless `-N none`), then every `message`
+//   notification about our request at or above the `-N` level (default info)
+//   is printed as `# <message>` — on stderr (lightning-cli prints it on
+//   stdout), so stdout stays the result.
 import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
 import { defaultDataDir, RPC_FILE } from '../daemon/data-dir.js';
@@ -24,7 +29,11 @@ export const EXIT_TALKING = 2;
 export const EXIT_USAGE = 3;
 
 export const CLIENT_USAGE =
-  'usage: lnsigner [--data-dir <dir>] [--rpc-file <path>] [-k|--keywords] [-o|--order] [-R|--raw] <command> [params...]';
+  'usage: lnsigner [--data-dir <dir>] [--rpc-file <path>] [-k|--keywords] [-o|--order] [-R|--raw] ' +
+  '[-N|--notifications debug|info|warn|error|none] <command> [params...]';
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+type Level = (typeof LEVELS)[number];
 
 export interface ClientIo {
   out(s: string): void;
@@ -41,6 +50,8 @@ interface ClientArgs {
   dataDir: string;
   input: 'keywords' | 'ordered' | 'auto';
   raw: boolean;
+  /** Lowest notification level printed; 'none' = notifications not enabled. */
+  notifications: Level | 'none';
   method: string;
   params: string[];
 }
@@ -52,6 +63,7 @@ function parseArgs(argv: string[]): ClientArgs {
   let rpcFile: string | undefined;
   let input: ClientArgs['input'] = 'auto';
   let raw = false;
+  let notifications: ClientArgs['notifications'] = 'info';
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -72,12 +84,16 @@ function parseArgs(argv: string[]): ClientArgs {
     else if (a === '-k' || a === '--keywords') input = 'keywords';
     else if (a === '-o' || a === '--order') input = 'ordered';
     else if (a === '-R' || a === '--raw') raw = true;
-    else words.push(a);
+    else if (key === '-N' || key === '--notifications') {
+      const v = value();
+      if (v !== 'none' && !(LEVELS as readonly string[]).includes(v)) throw new UsageError(`${key}: Invalid level '${v}'`);
+      notifications = v as ClientArgs['notifications'];
+    } else words.push(a);
   }
   const [method, ...params] = words;
   if (!method) throw new UsageError('no command given');
   const dir = resolve(dataDir ?? defaultDataDir());
-  return { dataDir: dir, rpcFile: rpcFile ? resolve(rpcFile) : resolve(dir, RPC_FILE), input, raw, method, params };
+  return { dataDir: dir, rpcFile: rpcFile ? resolve(rpcFile) : resolve(dir, RPC_FILE), input, raw, notifications, method, params };
 }
 
 /** lightning-cli's is_literal: sent without quoting. */
@@ -140,29 +156,64 @@ export function buildRequest(method: string, params: string[], input: ClientArgs
 
 class TalkError extends Error {}
 
-/** Sends `request`, resolves to the first complete JSON value the daemon answers. */
-function exchange(rpcFile: string, request: string): Promise<JsonNode> {
+/** What to do with notifications while waiting for the answer. */
+interface NotifySink {
+  /** The `notifications` request to send first, or undefined for none. */
+  enable?: { id: string; text: string };
+  /** Called for each notification (an object with method and params but no id). */
+  onNotification(method: string, params: JsonNode): void;
+}
+
+/** A JSON-RPC notification: an object with method and params and no id (lightning-cli's handle_notify). */
+function asNotification(node: JsonNode): { method: string; params: JsonNode } | undefined {
+  if (node.type !== 'object' || member(node, 'id')) return undefined;
+  const method = member(node, 'method');
+  const params = member(node, 'params');
+  if (!method || method.type !== 'string' || !params) return undefined;
+  return { method: method.value, params };
+}
+
+/**
+ * Sends `request` (after the `notifications` request, when enabled, and its
+ * answer), hands notifications to `sink`, and resolves to the first other
+ * complete JSON value the daemon answers.
+ */
+function exchange(rpcFile: string, request: string, sink: NotifySink): Promise<JsonNode> {
   return new Promise((resolvePromise, reject) => {
     const sock = createConnection(rpcFile);
     const splitter = new JsonStreamSplitter(64 << 20);
     let done = false;
+    let enabling = sink.enable !== undefined;
     const finish = (f: () => void) => {
       if (done) return;
       done = true;
       sock.destroy();
       f();
     };
-    sock.once('connect', () => sock.write(request));
+    sock.once('connect', () => sock.write(sink.enable ? sink.enable.text : request));
     sock.on('data', (chunk: Buffer) => {
       for (const ev of splitter.push(chunk)) {
         if (ev.kind === 'error') return finish(() => reject(new TalkError('malformed response from the daemon')));
+        let node: JsonNode;
         try {
           const text = new TextDecoder('utf-8', { fatal: true }).decode(ev.bytes);
-          const node = parseJson(text);
-          return finish(() => resolvePromise(node));
+          node = parseJson(text);
         } catch (e) {
           return finish(() => reject(new TalkError(`malformed response '${(e as Error).message}'`)));
         }
+        const note = asNotification(node);
+        if (note) {
+          sink.onNotification(note.method, note.params);
+          continue;
+        }
+        if (enabling) {
+          // The answer to `notifications` (whatever it is: an older daemon
+          // may not know the command); now the request itself.
+          enabling = false;
+          sock.write(request);
+          continue;
+        }
+        return finish(() => resolvePromise(node));
       }
     });
     sock.on('error', (e: NodeJS.ErrnoException) => {
@@ -176,6 +227,17 @@ function exchange(rpcFile: string, request: string): Promise<JsonNode> {
   });
 }
 
+/** lightning-cli's handling: `message` at or above `min` as "# <message>"; others ignored. */
+function printNotification(io: ClientIo, min: Level, method: string, params: JsonNode): void {
+  if (method !== 'message' || params.type !== 'object') return;
+  const level = member(params, 'level');
+  const message = member(params, 'message');
+  if (!level || level.type !== 'string' || !(LEVELS as readonly string[]).includes(level.value)) return;
+  if (LEVELS.indexOf(level.value as Level) < LEVELS.indexOf(min)) return;
+  if (!message || message.type !== 'string') return;
+  io.err(`# ${message.value}\n`);
+}
+
 export async function runClient(argv: string[], io: ClientIo = stdio): Promise<number> {
   let args: ClientArgs;
   let request: string;
@@ -186,9 +248,22 @@ export async function runClient(argv: string[], io: ClientIo = stdio): Promise<n
       ? `cli:${args.method}#${process.pid}`
       : `cli:weirdmethod!#${process.pid}`;
     request = buildRequest(args.method, args.params, args.input, reqId);
+    const min = args.notifications;
+    const sink: NotifySink = {
+      enable:
+        min === 'none'
+          ? undefined
+          : {
+              id: `cli:notifications#${process.pid}`,
+              text: `{"jsonrpc":"2.0","method":"notifications","id":"cli:notifications#${process.pid}","params":{"enable":true}}`,
+            },
+      onNotification: (method, params) => {
+        if (min !== 'none') printNotification(io, min, method, params);
+      },
+    };
     let resp: JsonNode;
     try {
-      resp = await exchange(args.rpcFile, request);
+      resp = await exchange(args.rpcFile, request, sink);
     } catch (e) {
       io.err(`lnsigner: ${(e as Error).message}\n`);
       return EXIT_TALKING;

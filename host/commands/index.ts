@@ -6,6 +6,8 @@ import { disableinvoicerequest } from './disableinvoicerequest.js';
 import { disableoffer } from './disableoffer.js';
 import { enableoffer } from './enableoffer.js';
 import { getinfo } from './getinfo.js';
+import { getpolicy } from './getpolicy.js';
+import { setpolicy } from './setpolicy.js';
 import { listinvoicerequests } from './listinvoicerequests.js';
 import { listoffers } from './listoffers.js';
 import { invoicerequest } from './invoicerequest.js';
@@ -31,6 +33,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   waitsendpay,
   listsendpays,
   createonion,
+  getpolicy,
+  setpolicy,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

@@ -11,6 +11,7 @@ import { pEscapedString, pSha256, pU64 } from '../rpc/param-types.js';
 import { pMsat } from './amount-params.js';
 import { pHex, pInvstring, pRoute, pSecret } from '../payments/route.js';
 import type { CommandContext } from './context.js';
+import { confirmNotifier } from './device-calls.js';
 
 export function requirePayments(ctx: CommandContext) {
   if (!ctx.payments) throw new RpcError(ErrorCode.LIGHTNINGD, 'Payments are not available in this daemon');
@@ -35,7 +36,7 @@ export const sendpay = defineMethod({
     // seed 004's name for amount_msat (CLN ≤v23.11).
     msatoshi: opt(pMsat),
   },
-  async run({ values: p }, ctx: CommandContext) {
+  async run({ values: p }, ctx: CommandContext, call) {
     if (p.msatoshi !== undefined && p.amount_msat !== undefined) bad('msatoshi', 'cannot be given with amount_msat');
     return requirePayments(ctx).sendpay({
       route: p.route,
@@ -50,6 +51,7 @@ export const sendpay = defineMethod({
       description: p.description,
       // §5.5 checks run with the MPP rules, in the store transaction.
       localinvreqid: p.localinvreqid,
+      onConfirm: confirmNotifier(ctx, call, `pay part ${p.partid} of payment hash ${p.payment_hash.slice(0, 16)}...`),
     });
   },
 });

@@ -3,6 +3,7 @@
 // Trust boundary (docs/design): the device computes the merkle root of the
 // whole TLV stream it is given, picks the key itself and returns a BIP-340
 // signature, which the host verifies before storing or returning anything.
+import type { ConfirmOptions, PolicyLimits, PolicyState } from '../device-admin/confirm-adapter.js';
 
 export interface DeviceInfo {
   /** 33-byte compressed node public key. */
@@ -56,6 +57,8 @@ export interface BuildOnionRequest {
   /** HTLC amount offered to the first hop (the device's policy checks the fee);
    *  absent: the largest amt_to_forward in the payloads (createonion). */
   firstHopAmountMsat?: bigint;
+  /** Told when the device waits for a press (a payment above its confirmation threshold). */
+  onConfirm?: ConfirmOptions['onConfirm'];
 }
 
 export interface BuiltOnion {
@@ -73,6 +76,10 @@ export interface DeviceSigner {
   createOnion?(req: BuildOnionRequest): Promise<BuiltOnion>;
   /** Returns the 64-byte BIP-340 signature. */
   signBolt12(req: SignBolt12Request): Promise<Uint8Array>;
+  /** The device's spending policy (absent: a signer without policy requests). */
+  getPolicy?(): Promise<PolicyState>;
+  /** Replaces every limit; the device may wait for a press (opts.onConfirm). */
+  setPolicy?(limits: PolicyLimits, opts?: ConfirmOptions): Promise<PolicyState>;
   close(): Promise<void>;
 }
 

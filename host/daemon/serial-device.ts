@@ -5,6 +5,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import * as P from '../../shared/protocol.js';
 import { DeviceClient, SignatureVerificationError } from '../device/client.js';
 import { decodeInfo } from '../device/info.js';
+import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
 } from './device-signer.js';
@@ -92,15 +93,24 @@ export class SerialDeviceSigner implements DeviceSigner {
     if ((req.onionSize ?? 1300) !== 1300) throw new Error('the device builds 1300-byte payment onions only');
     const hops = req.hops.map((h) => ({ pubkey: h.pubkey, payload: stripLength(h.payload) }));
     const first = req.firstHopAmountMsat ?? hops.reduce((m, h) => { const a = amtToForward(h.payload); return a > m ? a : m; }, 0n);
-    return this.client.buildOnion({
+    return buildOnionOnDevice(this.client, {
       hops, paymentHash: req.assocData, partId: req.partId ?? 0n, firstHopAmountMsat: first, sessionKey: req.sessionKey,
-    });
+    }, { onConfirm: req.onConfirm });
   }
 
   /** build_onion in createonion mode (docs/protocol.md): CLN's createonion
    *  parameters as given; a session key is drawn by the client when absent. */
   createOnion(req: BuildOnionRequest): Promise<BuiltOnion> {
     return this.client.createOnion({ hops: req.hops, assocData: req.assocData, sessionKey: req.sessionKey, onionSize: req.onionSize });
+  }
+
+  /** get_policy / set_policy through host/device-admin/confirm-adapter.ts. */
+  getPolicy(): Promise<PolicyState> {
+    return readPolicy(this.client);
+  }
+
+  setPolicy(limits: PolicyLimits, opts?: ConfirmOptions): Promise<PolicyState> {
+    return writePolicy(this.client, limits, opts);
   }
 
   close(): Promise<void> {

@@ -20,6 +20,8 @@ import { encodeHopPayload, withLength } from '../onion/payload.js';
 import { classify, decodeFailure, routeOf } from './failure.js';
 import { failureData, paymentEntry } from './format.js';
 import { scidBytes, type Hop } from './route.js';
+import { confirmFailure, CONFIRM_ERROR_CODES } from '../device-admin/confirm-adapter.js';
+import { confirmFailureMessage } from '../device-admin/messages.js';
 import { checkAmounts, checkInvoiceRequest, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
 
 /** What the payment flow needs from the node (host/node/client.ts LightningRpcClient). */
@@ -86,6 +88,9 @@ export const PAY_INVOICE_PREAPPROVAL_DECLINED = 213;
  */
 export function deviceRefusal(e: unknown): RpcError {
   if (e instanceof RpcError) return e;
+  // Issue 9: a payment above the confirmation threshold that was denied or not answered on the device.
+  const confirm = confirmFailure(e);
+  if (confirm) return new RpcError(CONFIRM_ERROR_CODES[confirm], `The signing device did not build the onion: ${confirmFailureMessage(confirm)}`);
   if (e instanceof DeviceError) {
     const name = statusName(e.status);
     if (name === 'ERR_POLICY') {
@@ -253,6 +258,7 @@ export class PaymentEngine {
         assocData: bytes(r.paymentHash),
         partId: r.partid,
         firstHopAmountMsat: amounts.sent,
+        onConfirm: r.onConfirm,
       });
     } catch (e) {
       // Nothing was sent: the part is removed, as CLN keeps no record of a part it never sent.

@@ -31,6 +31,8 @@ export interface SendpayRequest {
   description?: string;
   /** One of our invoice_requests this pays an invoice for (§5.5). */
   localinvreqid?: string;
+  /** Told when the device waits for a press before building the onion. */
+  onConfirm?: (info: { request: string; text?: string }) => void;
 }
 
 /** The amounts a request implies, after the parameter-level checks of §5.3 / §5.4. */

@@ -13,6 +13,18 @@ export const ErrorCode = {
   OFFER_ALREADY_DISABLED: 1001,
   OFFER_ALREADY_ENABLED: 1006,
   OFFER_USED_SINGLE_USE: 1007,
+  // lnsigner's own block for its signing device (no Core Lightning command we
+  // mirror uses 2100..2199): docs/host/daemon.md "Device errors".
+  /** The device refused the request (message names its status). */
+  DEVICE_REFUSED: 2100,
+  /** The user pressed deny on the device: nothing changed. */
+  DEVICE_CONFIRM_DENIED: 2101,
+  /** The device's prompt timed out: nothing changed. */
+  DEVICE_CONFIRM_TIMEOUT: 2102,
+  /** Another request is waiting for a press on the device: try later. */
+  DEVICE_CONFIRM_BUSY: 2103,
+  /** The device's firmware cannot do what was asked (e.g. a confirmation threshold). */
+  DEVICE_UNSUPPORTED: 2104,
 } as const;
 
 /** An error that becomes the JSON-RPC `error` member as is. */

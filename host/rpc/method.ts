@@ -2,10 +2,19 @@
 // table order) and a handler. One module per command under host/commands/.
 import { checkTable, type ParamTable, type ParsedParams } from './params.js';
 
+/** Levels of a `message` notification (lightning-getlog's names). */
+export type NotifyLevel = 'debug' | 'info' | 'warn' | 'error';
+
 export interface CallInfo {
   /** The request id's raw JSON text. */
   readonly id: string;
   readonly method: string;
+  /**
+   * Sends a `message` notification about this request to its client, if the
+   * client enabled notifications on its connection (Core Lightning's
+   * `notifications` command); otherwise nothing is sent.
+   */
+  readonly notify?: (message: string, level?: NotifyLevel) => void;
 }
 
 export interface RpcMethod<P extends ParamTable = ParamTable, C = unknown> {

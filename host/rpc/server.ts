@@ -8,8 +8,9 @@ import { unlinkSync } from 'node:fs';
 import { BadParamError, badParamMessage, ErrorCode, RpcError } from './errors.js';
 import { firstDuplicateKey, JsonSyntaxError, member, parseJson, rawText, type JsonNode } from './json-scan.js';
 import { toJsonText } from './json-out.js';
-import type { RpcMethod } from './method.js';
-import { parseParams } from './params.js';
+import type { NotifyLevel, RpcMethod } from './method.js';
+import { parseParams, req } from './params.js';
+import { pBool } from './param-types.js';
 import { JsonStreamSplitter } from './stream-splitter.js';
 
 export interface RpcLog {
@@ -37,10 +38,15 @@ export const MAX_SOCKET_PATH = 107;
 
 type ErrorBody = { code: number; message: string; data?: unknown };
 
+/** lightningd's built-in `notifications` command: `enable` (bool) for this connection. */
+const NOTIFICATIONS_PARAMS = { enable: req(pBool) };
+
 export class RpcServer<C> {
   private server: Server | undefined;
   private path: string | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Connections that enabled notifications (`{"method":"notifications","params":{"enable":true}}`). */
+  private readonly notifying = new WeakSet<Socket>();
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
   private readonly maxRequestBytes: number;
@@ -139,6 +145,16 @@ export class RpcServer<C> {
     sock.write(`{"jsonrpc":"2.0","id":${id},${payload}}\n\n`);
   }
 
+  /**
+   * A `message` notification for request `id` (lightningd's json_notify_fmt
+   * shape: no top-level id; params.id is the request's id), written only if
+   * the connection enabled notifications.
+   */
+  private notify(sock: Socket, id: string, level: NotifyLevel, message: string): void {
+    if (!this.notifying.has(sock) || sock.destroyed || !sock.writable) return;
+    sock.write(`{"jsonrpc":"2.0","method":"message","params":{"id":${id},"level":${toJsonText(level)},"message":${toJsonText(message)}}}\n\n`);
+  }
+
   private async handle(sock: Socket, bytes: Uint8Array): Promise<void> {
     const { log } = this.opts;
     let text: string;
@@ -178,6 +194,19 @@ export class RpcServer<C> {
     if (!methodTok || !paramsTok) return fail(ErrorCode.INVALID_REQUEST, methodTok ? 'No params' : 'No method');
     if (methodTok.type !== 'string') return fail(ErrorCode.INVALID_REQUEST, 'Expected string for method');
     const name = methodTok.value;
+    if (name === 'notifications' && !this.opts.methods.has(name)) {
+      // lightningd/jsonrpc.c json_notifications: per connection, result {}.
+      try {
+        const { values } = parseParams(NOTIFICATIONS_PARAMS, paramsTok);
+        if (values.enable) this.notifying.add(sock);
+        else this.notifying.delete(sock);
+        return this.reply(sock, id, { result: {} });
+      } catch (e) {
+        if (e instanceof BadParamError) return fail(ErrorCode.INVALID_PARAMS, badParamMessage(e, this.opts.developer ?? false));
+        if (e instanceof RpcError) return fail(e.code, e.message);
+        throw e;
+      }
+    }
     const method = this.opts.methods.get(name);
     if (!method) return fail(ErrorCode.METHOD_NOT_FOUND, `Unknown command '${name}'`);
     if (this.closing) return fail(ErrorCode.SHUTTING_DOWN, 'lnsigner is shutting down');
@@ -185,7 +214,8 @@ export class RpcServer<C> {
     const started = process.hrtime.bigint();
     try {
       const args = parseParams(method.params, paramsTok);
-      const result = await method.run(args, this.opts.context, { id, method: name });
+      const notify = (message: string, level: NotifyLevel = 'info') => this.notify(sock, id, level, message);
+      const result = await method.run(args, this.opts.context, { id, method: name, notify });
       this.reply(sock, id, { result });
       log.debug(`rpc ${name} id=${id} ok in ${elapsedMs(started)} ms`);
     } catch (e) {

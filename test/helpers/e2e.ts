@@ -24,9 +24,9 @@ export interface Run {
   stdout: string;
   stderr: string;
 }
-export function cli(args: string[]): Promise<Run> {
+export function cli(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [LNSIGNER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [LNSIGNER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env && { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
