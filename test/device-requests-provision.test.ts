@@ -19,7 +19,9 @@ import { INVOICE, INVREQ, keyCases, payerKeyRef, refused, sv, tmp, unsigned, wit
 const running: SpawnedEmulator[] = [];
 const clients: DeviceClient[] = [];
 async function device(args: string[]) {
-  const e = await spawnEmulator(args);
+  // The board approves every prompt: this file is about provisioning itself
+  // (the prompts are test/device-confirm.test.ts's subject).
+  const e = await spawnEmulator([...args, '--confirm', 'approve']);
   running.push(e);
   const c = await DeviceClient.open(e.path, { timeoutMs: 5000 });
   clients.push(c);

@@ -36,9 +36,14 @@ export interface DaemonConfig {
 }
 
 /** Pieces supplied by other parts of the host, when they exist. */
+export interface DeviceConnectOptions {
+  /** Where the device client says "confirm on the device" (the daemon's log). */
+  log?: { info(m: string): void };
+}
+
 export interface DaemonPlugins {
   /** Opens the serial client for `path` (host/device/). */
-  connectDevice?: (path: string) => Promise<DeviceSigner>;
+  connectDevice?: (path: string, o?: DeviceConnectOptions) => Promise<DeviceSigner>;
   offerEncoder?: OfferEncoder;
   /** Overrides --currency-rates. */
   currency?: CurrencyConverter;
@@ -80,7 +85,7 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       if (!plugins.connectDevice) {
         log.warn(`--device ${cfg.device}: no device client in this build; running without a device`);
       } else {
-        const signer = await plugins.connectDevice(cfg.device);
+        const signer = await plugins.connectDevice(cfg.device, { log });
         undo.push(() => signer.close());
         try {
           const info = await signer.getInfo();

@@ -39,8 +39,13 @@ export function amtToForward(tlv: Uint8Array): bigint {
 export class SerialDeviceSigner implements DeviceSigner {
   private constructor(private readonly client: DeviceClient) {}
 
-  static async open(path: string): Promise<SerialDeviceSigner> {
-    return new SerialDeviceSigner(await DeviceClient.open(path));
+  /** Opens the device; a request that waits for the user's press (a payment
+   *  above the device's confirmation threshold) is logged as "confirm on the
+   *  device" on `o.log`, and polled without holding the port. */
+  static async open(path: string, o: { log?: { info(m: string): void } } = {}): Promise<SerialDeviceSigner> {
+    return new SerialDeviceSigner(await DeviceClient.open(path, {
+      onConfirm: (i) => o.log?.info(`device ${path}: confirm on the device: ${i.text ?? i.request}`),
+    }));
   }
 
   async getInfo(): Promise<DeviceInfo> {
@@ -91,4 +96,5 @@ export class SerialDeviceSigner implements DeviceSigner {
   }
 }
 
-export const connectSerialDevice = (path: string): Promise<DeviceSigner> => SerialDeviceSigner.open(path);
+export const connectSerialDevice = (path: string, o?: { log?: { info(m: string): void } }): Promise<DeviceSigner> =>
+  SerialDeviceSigner.open(path, o);

@@ -92,6 +92,14 @@ export function deviceRefusal(e: unknown): RpcError {
       const limit = POLICY_LIMITS[e.detail] ?? `rule ${e.detail}`;
       return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${limit}`, { device_status: name, device_detail: e.detail });
     }
+    // A payment above the device's confirmation threshold that the user did not approve.
+    if (name === 'ERR_CONFIRM_DENIED' || name === 'ERR_CONFIRM_TIMEOUT') {
+      const why = name === 'ERR_CONFIRM_DENIED' ? 'denied on the device' : 'not confirmed on the device in time';
+      return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${why}`, { device_status: name, device_detail: e.detail });
+    }
+    if (name === 'ERR_CONFIRM_BUSY') {
+      return new RpcError(ErrorCode.LIGHTNINGD, 'The signing device is waiting for a confirmation of another request; try again once it is answered', { device_status: name, device_detail: e.detail });
+    }
     return new RpcError(ErrorCode.LIGHTNINGD, `The signing device refused to build the onion: ${e.message}`, { device_status: name, device_detail: e.detail });
   }
   return new RpcError(ErrorCode.LIGHTNINGD, `The signing device did not build the onion: ${(e as Error).message}`);
