@@ -83,8 +83,8 @@ const onionReq = (tag: string, amount: bigint) => encodeBuildOnion({
   ],
   paymentHash: sha256(ascii(tag)), firstHopAmountMsat: amount + 5n,
 });
-const L1: SpendingLimits = { maxAmountMsat: null, maxFeeMsat: 100n, maxFeePpm: null, dailyLimitMsat: 1_000_000n };
-const L2: SpendingLimits = { maxAmountMsat: 500_000n, maxFeeMsat: 50n, maxFeePpm: 5_000, dailyLimitMsat: 2_000_000n };
+const L1: SpendingLimits = { maxAmountMsat: null, maxFeeMsat: 100n, maxFeePpm: null, dailyLimitMsat: 1_000_000n, confirmAboveMsat: 5_000_000n };
+const L2: SpendingLimits = { maxAmountMsat: 500_000n, maxFeeMsat: 50n, maxFeePpm: 5_000, dailyLimitMsat: 2_000_000n, confirmAboveMsat: 400_000n };
 
 /** A provisioned device with limits L1 and one recorded 10_005 msat part. */
 function baseline(): MemoryFlash {
@@ -118,15 +118,22 @@ describe('policy record: power cut at every flash operation', () => {
     expect(sawOld && sawNew).toBe(true);
   });
 
-  it('set_policy: old limits or new limits, the spend log kept either way', () => {
+  it('set_policy: old limits or new limits (confirmation threshold included), the spend log and clock floor kept either way', () => {
+    const floor0 = policyOf(baseline()).clockFloor;
+    expect(floor0).toBeGreaterThan(0);
     for (let at = 0; at < 4; at++) {
       for (const keep of keeps) {
         const mem = baseline();
         powerUp(new CuttingFlash(mem, { at, keep }))(P.MSG_SET_POLICY, encodeSetPolicy(L2));
         const p = policyOf(mem);
-        const limits = { maxAmountMsat: p.maxAmountMsat, maxFeeMsat: p.maxFeeMsat, maxFeePpm: p.maxFeePpm, dailyLimitMsat: p.dailyLimitMsat };
+        const limits = {
+          maxAmountMsat: p.maxAmountMsat, maxFeeMsat: p.maxFeeMsat, maxFeePpm: p.maxFeePpm, dailyLimitMsat: p.dailyLimitMsat,
+          confirmAboveMsat: p.confirmAboveMsat,
+        };
         expect([L1, L2], `cut at ${at} keep ${keep}`).toContainEqual(limits);
         expect(p.spentLast24hMsat).toBe(10_005n);
+        // The floor never goes back (it may only move to the time of the new record).
+        expect(p.clockFloor).toBeGreaterThanOrEqual(floor0);
       }
     }
   });

@@ -17,7 +17,7 @@ export interface Chip {
 
 /** One power-up of the chip on `flash` (deterministic entropy). Its board
  *  approves every prompt unless `prompt` says otherwise. */
-export function powerUp(flash: FlashDevice, prompt: BoardPrompt = autoPrompt()): Chip {
+export function powerUp(flash: FlashDevice, prompt: BoardPrompt = autoPrompt(), clock?: () => number): Chip {
   const frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
   const fw = instantiateFirmware(wasm, {
@@ -25,6 +25,7 @@ export function powerUp(flash: FlashDevice, prompt: BoardPrompt = autoPrompt()):
     serialWrite: (b) => dec.push(b),
     flash,
     prompt,
+    clock,
   });
   const e = fw.exports;
   fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
