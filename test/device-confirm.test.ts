@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient, type ConfirmInfo } from '../host/device/client.js';
+import { ConfirmWaitError, DeviceClient, type ConfirmInfo } from '../host/device/client.js';
 import type { BuildOnionHop, SpendingLimits } from '../host/device/requests.js';
 import { DeviceError } from '../host/transport/errors.js';
 import { encodeHopPayload } from '../host/onion/payload.js';
@@ -189,6 +189,18 @@ describe('confirmation over the PTY (--confirm manual)', () => {
     const reqs = confirms.map((i) => i.request);
     expect(reqs.filter((r) => r === 'wipe').length).toBe(3);
     expect(reqs.filter((r) => r === 'provision').length).toBe(4);
+  });
+
+  it('the host gives up after confirmMaxMs (ConfirmWaitError, nothing changed); the device keeps the prompt until answered', async () => {
+    const e = await c.wipe(K.nodeId, { confirmMaxMs: 300 }).then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(ConfirmWaitError);
+    expect((e as Error).message).toMatch(/wipe: no answer on the device/);
+    expect(await waitPrompt(emu)).toMatch(/^Wipe the device\?/);
+    await emu.control({ op: 'button', press: 'approve' });
+    // The approval is abandoned with the request: the next gated request asks anew.
+    const again = await press(emu, c.setPolicy(NONE), 'deny');
+    expect(again.text).toMatch(/^Loosen spending limits\?/);
+    expect((await c.getInfo()).provisioned).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import * as P from '../../shared/protocol.js';
 import { SerialTransport, type TransportOptions } from '../transport/serial.js';
-import { DeviceError } from '../transport/errors.js';
+import { DeviceError, TransportError } from '../transport/errors.js';
 import { decodeInfo, type DeviceInfo } from './info.js';
 import {
   encodeProvision, encodeSignBolt12, verifySignBolt12Reply, type Bolt12MessageName, type Bolt12Signature,
@@ -47,7 +47,15 @@ export interface ConfirmOptions {
   onConfirm?: (info: ConfirmInfo) => void;
   /** Poll interval while the device waits for the press (default 200 ms). */
   confirmPollMs?: number;
+  /** Give up polling after this long (default 15 min; the board's own timeout
+   *  normally ends the wait first, with ERR_CONFIRM_TIMEOUT). */
+  confirmMaxMs?: number;
 }
+
+/** The device still waited for a press when the host stopped polling
+ *  (confirmMaxMs): nothing was changed; the device keeps the prompt until its
+ *  own timeout. */
+export class ConfirmWaitError extends TransportError {}
 
 export type DeviceClientOptions = ConfirmOptions;
 
@@ -73,6 +81,8 @@ export class DeviceClient {
   async confirmed(type: number, payload: Uint8Array, info: ConfirmInfo, o: ConfirmOptions = {}): Promise<Uint8Array> {
     const onConfirm = o.onConfirm ?? this.options.onConfirm;
     const pollMs = o.confirmPollMs ?? this.options.confirmPollMs ?? 200;
+    const maxMs = o.confirmMaxMs ?? this.options.confirmMaxMs ?? 15 * 60_000;
+    const t0 = Date.now();
     let told = false;
     for (;;) {
       try {
@@ -82,6 +92,9 @@ export class DeviceClient {
         if (!told) {
           told = true;
           onConfirm?.(info);
+        }
+        if (Date.now() - t0 >= maxMs) {
+          throw new ConfirmWaitError(`${info.request}: no answer on the device within ${Math.round(maxMs / 1000)} s; nothing was changed`);
         }
         await sleep(pollMs);
       }
