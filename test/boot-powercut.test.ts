@@ -10,6 +10,7 @@ import * as P from '../shared/protocol.js';
 import * as I from '../shared/firmware-image.js';
 import { FLASH_BOOT_OFF, FLASH_ERR_IO, FLASH_SECTOR, RESET_POWER_ON } from '../shared/board.js';
 import { Chip } from '../host/emulator/chip.js';
+import { autoPrompt } from '../host/firmware/load.js';
 import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../host/transport/codec.js';
 import { decodeInfo } from '../host/device/info.js';
@@ -65,7 +66,8 @@ class CuttableFlash implements FlashDevice {
 function device(flash: FlashDevice) {
   let frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
-  const chip = new Chip(BUILTIN, flash, (b) => dec.push(b));
+  // Its user approves every prompt (fw_begin asks; test/device-confirm*.test.ts test the prompt).
+  const chip = new Chip(BUILTIN, flash, (b) => dec.push(b), undefined, autoPrompt());
   chip.boot(RESET_POWER_ON);
   let id = 1;
   const req = (type: number, p = new Uint8Array(0)): Frame | undefined => {
