@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
-import { PROMPT_APPROVED, PROMPT_DENIED, PROMPT_TIMEOUT, PROMPT_WAITING } from '../shared/board.js';
+import { FLASH_POLICY_OFF, FLASH_SECTOR, PROMPT_APPROVED, PROMPT_DENIED, PROMPT_TIMEOUT, PROMPT_WAITING } from '../shared/board.js';
+import { crc32c } from '../host/transport/crc.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { autoPrompt, type BoardPrompt } from '../host/firmware/load.js';
 import { decodeError } from '../host/transport/messages.js';
@@ -326,6 +327,26 @@ describe('the spending window\'s clock floor', () => {
     ok(chip, P.MSG_BUILD_ONION, payment('later', 1_000n));
     expect(b.shown).toEqual([]);
     expect(policy(chip)).toMatchObject({ clockFloor: now, logUsed: 1 });
+  });
+});
+
+describe('a policy record written before the threshold and the floor existed', () => {
+  it('reads as "confirm every payment" (the strictest threshold) and floor 0: an update never loosens the policy', () => {
+    const b = new Buttons();
+    const { chip, flash } = provisioned(b);
+    ok(chip, P.MSG_SET_POLICY, encodeSetPolicy({ ...NONE, dailyLimitMsat: 1_000_000n })); // seq 1: sector 1
+    // Rewrite it as the earlier firmware did: bytes 40..63 reserved, zero; CRC over 4..2623.
+    const off = FLASH_POLICY_OFF + FLASH_SECTOR;
+    const rec = new Uint8Array(2628);
+    flash.read(off, rec);
+    expect(rec.subarray(40, 48)).toEqual(new Uint8Array(8).fill(0xff)); // confirm_above: none
+    rec.fill(0, 40, 64);
+    new DataView(rec.buffer).setUint32(2624, crc32c(rec.subarray(4, 2624)), true);
+    flash.erase(off, FLASH_SECTOR);
+    flash.write(off, rec);
+    const old = powerUp(flash, b);
+    expect(policy(old)).toMatchObject({ dailyLimitMsat: 1_000_000n, confirmAboveMsat: 0n, clockFloor: 0, seq: 1 });
+    expect(status(old.request(P.MSG_BUILD_ONION, payment('old record', 1n)))).toBe(P.ERR_CONFIRM_PENDING);
   });
 });
 

@@ -101,8 +101,3 @@ export function confirmGate(type: i32, req: usize, len: usize): i32 {
   // An auto-approving board answers at once: the request proceeds now.
   return resolve(hal_prompt_poll());
 }
-
-/** True while a prompt waits for its press (tests, get_info later). */
-export function confirmWaiting(): bool {
-  return waiting;
-}
