@@ -1,6 +1,6 @@
 // The device spending policy over the PTY (docs/firmware/onion.md "Policy",
-// docs/protocol.md "get_policy / set_policy"): defaults, the confirmation of
-// set_policy, each limit refusing with the detail that names it, idempotent
+// docs/protocol.md "get_policy / set_policy"): defaults, malformed
+// set_policy payloads (its press: test/device-confirm*.test.ts), each limit refusing with the detail that names it, idempotent
 // recording of a resent part, the spend log and limits surviving emulator
 // restarts on the same state directory, the rolling 24-hour window (the
 // emulator's clock moved with LNSIGNER_EMU_CLOCK_OFFSET), and a full log
