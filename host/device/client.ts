@@ -91,7 +91,11 @@ export class DeviceClient {
         if (!(e instanceof DeviceError) || e.status !== P.ERR_CONFIRM_PENDING) throw e;
         if (!told) {
           told = true;
-          onConfirm?.(info);
+          try {
+            onConfirm?.(info);
+          } catch {
+            // Telling the user failed (a closed stream, a logger error): keep polling.
+          }
         }
         if (Date.now() - t0 >= maxMs) {
           throw new ConfirmWaitError(`${info.request}: no answer on the device within ${Math.round(maxMs / 1000)} s; nothing was changed`);
