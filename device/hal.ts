@@ -11,3 +11,17 @@ export declare function hal_entropy(ptr: usize, len: u32): i32;
 // window (device/policy/store.ts). 
 @external("env", "clock_seconds")
 export declare function hal_clock_seconds(): u32;
+
+// The user prompt: a short display and two buttons (approve, deny). Shows
+// `len` bytes of UTF-8 text at `ptr` (at most PROMPT_MAX_TEXT bytes: up to 4
+// lines of up to 32 characters, '\n' separated) and arms the buttons; len 0
+// clears the display. Returns 0 when shown. The board never blocks here.
+// device/confirm/gate.ts is the only caller.
+@external("env", "prompt_show")
+export declare function hal_prompt_show(ptr: usize, len: u32): i32;
+
+// The buttons' state since the last prompt_show: PROMPT_WAITING (0),
+// PROMPT_APPROVED (1), PROMPT_DENIED (2) or PROMPT_TIMEOUT (3, the board's own
+// timeout). Never blocks.
+@external("env", "prompt_poll")
+export declare function hal_prompt_poll(): i32;

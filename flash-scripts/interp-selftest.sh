@@ -9,7 +9,8 @@ wasm="${1:-$root/build/firmware.wasm}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp "$wasm" "$work/firmware.wasm"
-# A stand-in board: every import of shared/firmware-abi.ts, returning "ok".
+# A stand-in board: every import of shared/firmware-abi.ts, returning "ok"
+# (its prompt shows nothing to nobody: prompt_poll answers "denied").
 cat > "$work/env.wat" <<'WAT'
 (module
   (func (export "entropy") (param i32 i32) (result i32) i32.const 0)
@@ -17,7 +18,9 @@ cat > "$work/env.wat" <<'WAT'
   (func (export "flash_read") (param i32 i32 i32) (result i32) i32.const 0)
   (func (export "flash_write") (param i32 i32 i32) (result i32) i32.const 0)
   (func (export "flash_erase") (param i32 i32) (result i32) i32.const 0)
-  (func (export "clock_seconds") (result i32) i32.const 0))
+  (func (export "clock_seconds") (result i32) i32.const 0)
+  (func (export "prompt_show") (param i32 i32) (result i32) i32.const 0)
+  (func (export "prompt_poll") (result i32) i32.const 2))
 WAT
 wat2wasm --disable-sign-extension --disable-bulk-memory --disable-mutable-globals \
   --disable-saturating-float-to-int --disable-multi-value --disable-reference-types \

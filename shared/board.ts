@@ -92,3 +92,15 @@ export const PROV_FLAG_GENERATED = 1;
 /** Device id (16 random bytes drawn at provisioning; get_info reports it),
  *  in the record's formerly reserved zero area, covered by the CRC. */
 export const PROV_OFF_DEVICE_ID = 41;
+
+// ---- User prompt (env.prompt_show / env.prompt_poll; docs/firmware.md) ----------
+/** Most bytes of prompt text: up to 4 lines of up to 32 characters, '\n' separated. */
+export const PROMPT_MAX_TEXT = 160;
+export const PROMPT_MAX_LINES = 4;
+export const PROMPT_LINE_CHARS = 32;
+/** env.prompt_poll() answers. */
+export const PROMPT_WAITING = 0;
+export const PROMPT_APPROVED = 1;
+export const PROMPT_DENIED = 2;
+/** The board's own timeout expired without a press. */
+export const PROMPT_TIMEOUT = 3;

@@ -12,6 +12,8 @@ export const FIRMWARE_IMPORTS: readonly string[] = [
   'env.flash_write', // (offset, ptr, len) -> i32: NOR program, bits 1 -> 0
   'env.flash_erase', // (offset, len) -> i32: sectors to 0xFF
   'env.clock_seconds', // () -> i32: Unix time, unsigned seconds (spending window)
+  'env.prompt_show', // (ptr, len) -> i32: show UTF-8 text (<= 4 lines of <= 32 chars) and arm the buttons; len 0 clears; 0 = shown
+  'env.prompt_poll', // () -> i32: PROMPT_* (0 waiting, 1 approved, 2 denied, 3 timed out)
 ];
 
 /** Budget for the firmware binary, in bytes. */

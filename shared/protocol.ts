@@ -59,8 +59,8 @@ export const MSG_GET_INFO = 0x02;
 /** provision: mode u8 | network u8 | mode data (see PROVISION_*); reply: node id[33].
  *  Refused with ERR_ALREADY_PROVISIONED once provisioned. */
 export const MSG_PROVISION = 0x10;
-/** wipe: confirm node id[33] (must equal the current one); reply: empty.
- *  The only way back to unprovisioned. */
+/** wipe: node id[33] (exactly; must equal the current one), then the user's
+ *  press on the device; reply: empty. The only way back to unprovisioned. */
 export const MSG_WIPE = 0x11;
 
 // Signing (handlers come with the crypto and BOLT 12 work).
@@ -157,6 +157,17 @@ export const ERR_REFUSED = 0x15;
 /** Persistent storage failed (detail: the board's error code). */
 export const ERR_FLASH = 0x16;
 export const ERR_INTERNAL = 0x17;
+// Confirmation on the device (docs/protocol.md "Confirmation"): a request that
+// needs the user's press is answered with one of these until it is resolved.
+/** The request waits for the user's press; re-send the SAME payload to poll
+ *  (nothing changed yet). */
+export const ERR_CONFIRM_PENDING = 0x18;
+/** The user pressed deny (detail 1: the board could not show the prompt); nothing changed. */
+export const ERR_CONFIRM_DENIED = 0x19;
+/** The board's prompt timed out; nothing changed. */
+export const ERR_CONFIRM_TIMEOUT = 0x1a;
+/** Another request is waiting for a press; try later. Nothing changed. */
+export const ERR_CONFIRM_BUSY = 0x1b;
 // 0x20..0x2F signing, 0x30..0x3F onion building, 0x40..0x4F firmware update,
 // 0x50..0x5F provisioning: reserved for those requests' own refusals.
 
@@ -178,7 +189,7 @@ export const ERR_ECDH_POINT = 0x24;
 // provision / wipe refusals.
 /** The hsm_secret file (or passphrase) is refused [KEYS_ERR_*, shared/keys-status.ts]. */
 export const ERR_HSM_SECRET = 0x50;
-/** wipe: the confirmation is not the device's node id. */
+/** wipe: the payload is not the device's node id. */
 export const ERR_WIPE_CONFIRM = 0x51;
 /** provision generate: the entropy source failed or looks stuck [1 = failed, 2 = stuck]. */
 export const ERR_ENTROPY = 0x52;
@@ -265,7 +276,8 @@ export const PROVISION_GENERATE = 2;
 export const PROVISION_HSM_SECRET_PASSPHRASE = 3;
 
 // ---- wipe payload ---------------------------------------------------------------
-//     node id[33]: must equal the device's node id (confirmation).
+//     node id[33], exactly: must equal the device's node id (ERR_WIPE_CONFIRM:
+//     a stray request cannot name another device); then the user's press.
 export const WIPE_SIZE = 33;
 
 // ---- sign_bolt12 payload ----------------------------------------------------------
@@ -334,8 +346,8 @@ export const ERR_ONION_ROUTE = 0x30;
 export const ERR_ONION_AMOUNT = 0x31;
 /** A spending limit refuses the onion [POLICY_LIMIT_*]. */
 export const ERR_POLICY = 0x32;
-/** set_policy: the confirmation is not the device's node id. */
-export const ERR_POLICY_CONFIRM = 0x33;
+// 0x33 (was ERR_POLICY_CONFIRM, set_policy's node-id "confirmation") is
+// retired and not reused: loosening the policy needs the user's press.
 
 // ERR_ONION_AMOUNT reasons.
 /** Not a valid TLV stream, or a known field (2, 4, 8, 18) malformed. */
@@ -362,26 +374,34 @@ export const POLICY_LIMIT_CLOCK = 6;
 // ---- get_policy / set_policy --------------------------------------------------
 /** get_policy: empty payload; reply POLICY_REPLY_* below. */
 export const MSG_GET_POLICY = 0x31;
-/** set_policy: confirm node id[33] | POLICY_LIMITS (28 bytes); reply as get_policy. */
+/** set_policy: POLICY_LIMITS (36 bytes); reply as get_policy. Loosening or
+ *  removing any limit (raising confirm_above_msat included) needs the user's
+ *  press; tightening applies at once. */
 export const MSG_SET_POLICY = 0x32;
-// Limits block (set_policy after the node id; get_policy reply start):
+// Limits block (the set_policy payload; the get_policy reply's start):
 //  0 max_amount_msat u64le | 8 max_fee_msat u64le | 16 max_fee_ppm u32le |
-// 20 daily_limit_msat u64le          (28 bytes; all ones = no limit)
+// 20 daily_limit_msat u64le | 28 confirm_above_msat u64le
+//                                    (36 bytes; all ones = no limit / never ask)
 export const POLICY_OFF_MAX_AMOUNT = 0;
 export const POLICY_OFF_MAX_FEE = 8;
 export const POLICY_OFF_MAX_FEE_PPM = 16;
 export const POLICY_OFF_DAILY = 20;
-export const POLICY_LIMITS_SIZE = 28;
-/** set_policy payload size: node id + limits. */
-export const SET_POLICY_SIZE = 61;
-// get_policy reply: limits[28] | 28 spent in the last 24 h u64le |
-// 36 log entries in use u16le | 38 log capacity u16le | 40 clock u32le | 44 policy seq u32le
-export const POLICY_REPLY_OFF_SPENT = 28;
-export const POLICY_REPLY_OFF_USED = 36;
-export const POLICY_REPLY_OFF_CAP = 38;
-export const POLICY_REPLY_OFF_CLOCK = 40;
-export const POLICY_REPLY_OFF_SEQ = 44;
-export const POLICY_REPLY_SIZE = 48;
+/** build_onion whose delivered amount is above this needs the user's press. */
+export const POLICY_OFF_CONFIRM_ABOVE = 28;
+export const POLICY_LIMITS_SIZE = 36;
+/** set_policy payload size: the limits only. */
+export const SET_POLICY_SIZE = 36;
+// get_policy reply: limits[36] | 36 spent in the last 24 h u64le |
+// 44 log entries in use u16le | 46 log capacity u16le | 48 board clock u32le |
+// 52 policy seq u32le | 56 clock floor u32le (the window's time never goes
+// below it; docs/firmware/onion.md "Clock")
+export const POLICY_REPLY_OFF_SPENT = 36;
+export const POLICY_REPLY_OFF_USED = 44;
+export const POLICY_REPLY_OFF_CAP = 46;
+export const POLICY_REPLY_OFF_CLOCK = 48;
+export const POLICY_REPLY_OFF_SEQ = 52;
+export const POLICY_REPLY_OFF_FLOOR = 56;
+export const POLICY_REPLY_SIZE = 60;
 /** Spend log capacity (entries younger than 24 h). */
 export const POLICY_LOG_CAP = 64;
 /** The rolling window, seconds. */

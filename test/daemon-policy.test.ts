@@ -95,13 +95,12 @@ describe('daemon getpolicy / setpolicy', () => {
     expect(json(await run('getpolicy'))).toMatchObject({ max_amount_msat: 'none', max_fee_msat: 3000, seq });
   });
 
-  it('a confirmation threshold this firmware cannot store: 2104, nothing changes', async () => {
-    const r = await run('setpolicy', 'max_fee_msat=1', 'confirm_above_msat=10000');
-    expect([r.code, json(r)]).toEqual([1, {
-      code: 2104,
-      message: 'Could not change the spending policy: this firmware has no confirmation threshold (confirm_above_msat); update the device first',
-    }]);
-    expect(json(await run('getpolicy'))).toMatchObject({ max_fee_msat: 3000, confirm_above_msat: 'none', seq });
+  it('the confirmation threshold is stored on the device and shown by getpolicy', async () => {
+    const r = await run('setpolicy', 'confirm_above_msat=10000');
+    expect(r.code).toBe(0);
+    expect(json(r)).toMatchObject({ confirm_above_msat: 10000, max_fee_msat: 3000 });
+    expect(json(await run('getpolicy'))).toMatchObject({ confirm_above_msat: 10000, max_fee_msat: 3000 });
+    expect(json(await run('setpolicy', 'confirm_above_msat=none'))).toMatchObject({ confirm_above_msat: 'none' });
   });
 
   it('the daemon log records each change', () => {

@@ -49,7 +49,7 @@ afterEach(async () => {
 describe('device id (get_info, provisioning record)', () => {
   it('is zero while unprovisioned, drawn at provisioning, kept across restarts and under the record CRC; a wipe + provision draws a new one', async () => {
     const state = tmp();
-    let e = await emulator(['--state', state]);
+    let e = await emulator(['--state', state, '--confirm', 'approve']);
     let c = await open(e.path);
     let info = await c.getInfo();
     expect(info.provisioned).toBe(false);
@@ -74,7 +74,7 @@ describe('device id (get_info, provisioning record)', () => {
     expect(rec.subarray(PROV_OFF_DEVICE_ID, PROV_OFF_DEVICE_ID + P.DEVICE_ID_SIZE).toString('hex')).toBe(first);
     await c.close();
     await e.stop();
-    e = await emulator(['--state', state]);
+    e = await emulator(['--state', state, '--confirm', 'approve']);
     c = await open(e.path);
     expect((await c.getInfo()).deviceId).toBe(first);
 
@@ -93,7 +93,7 @@ describe('device id (get_info, provisioning record)', () => {
     expect(bytes.readUInt32LE(PROV_OFF_CRC)).not.toBe(0xffffffff);
     bytes[PROV_OFF_DEVICE_ID] ^= 0x01;
     writeFileSync(secretBin, bytes);
-    e = await emulator(['--state', state]);
+    e = await emulator(['--state', state, '--confirm', 'approve']);
     c = await open(e.path);
     info = await c.getInfo();
     expect(info.provisioned).toBe(false);

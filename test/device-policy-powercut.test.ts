@@ -11,7 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
 import { BOOT_INFO_SIZE, FLASH_ERR_IO, FLASH_POLICY_OFF, FLASH_POLICY_SIZE, FLASH_SECTOR } from '../shared/board.js';
 import { FIRMWARE_WASM } from '../host/paths.js';
-import { instantiateFirmware } from '../host/firmware/load.js';
+import { autoPrompt, instantiateFirmware } from '../host/firmware/load.js';
 import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../host/transport/codec.js';
 import { decodeError } from '../host/transport/messages.js';
@@ -54,7 +54,7 @@ class CuttingFlash implements FlashDevice {
 function powerUp(flash: FlashDevice, clock?: () => number) {
   const frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
-  const fw = instantiateFirmware(wasm, { entropy: (b) => b.fill(0x5a), serialWrite: (b) => dec.push(b), flash, clock });
+  const fw = instantiateFirmware(wasm, { entropy: (b) => b.fill(0x5a), serialWrite: (b) => dec.push(b), flash, clock, prompt: autoPrompt() });
   const e = fw.exports;
   fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
   e.fw_boot();
@@ -83,15 +83,15 @@ const onionReq = (tag: string, amount: bigint) => encodeBuildOnion({
   ],
   paymentHash: sha256(ascii(tag)), firstHopAmountMsat: amount + 5n,
 });
-const L1: SpendingLimits = { maxAmountMsat: null, maxFeeMsat: 100n, maxFeePpm: null, dailyLimitMsat: 1_000_000n };
-const L2: SpendingLimits = { maxAmountMsat: 500_000n, maxFeeMsat: 50n, maxFeePpm: 5_000, dailyLimitMsat: 2_000_000n };
+const L1: SpendingLimits = { maxAmountMsat: null, maxFeeMsat: 100n, maxFeePpm: null, dailyLimitMsat: 1_000_000n, confirmAboveMsat: 5_000_000n };
+const L2: SpendingLimits = { maxAmountMsat: 500_000n, maxFeeMsat: 50n, maxFeePpm: 5_000, dailyLimitMsat: 2_000_000n, confirmAboveMsat: 400_000n };
 
 /** A provisioned device with limits L1 and one recorded 10_005 msat part. */
 function baseline(): MemoryFlash {
   const mem = new MemoryFlash();
   const req = powerUp(mem);
   expect(req(P.MSG_PROVISION, encodeProvision({ hsmSecret: K.file })).type).toBe(P.MSG_PROVISION | P.MSG_REPLY);
-  expect(req(P.MSG_SET_POLICY, encodeSetPolicy(nodeId, L1)).type).toBe(P.MSG_SET_POLICY | P.MSG_REPLY);
+  expect(req(P.MSG_SET_POLICY, encodeSetPolicy(L1)).type).toBe(P.MSG_SET_POLICY | P.MSG_REPLY);
   expect(req(P.MSG_BUILD_ONION, onionReq('first', 10_000n)).type).toBe(P.MSG_BUILD_ONION | P.MSG_REPLY);
   return mem;
 }
@@ -118,15 +118,22 @@ describe('policy record: power cut at every flash operation', () => {
     expect(sawOld && sawNew).toBe(true);
   });
 
-  it('set_policy: old limits or new limits, the spend log kept either way', () => {
+  it('set_policy: old limits or new limits (confirmation threshold included), the spend log and clock floor kept either way', () => {
+    const floor0 = policyOf(baseline()).clockFloor;
+    expect(floor0).toBeGreaterThan(0);
     for (let at = 0; at < 4; at++) {
       for (const keep of keeps) {
         const mem = baseline();
-        powerUp(new CuttingFlash(mem, { at, keep }))(P.MSG_SET_POLICY, encodeSetPolicy(nodeId, L2));
+        powerUp(new CuttingFlash(mem, { at, keep }))(P.MSG_SET_POLICY, encodeSetPolicy(L2));
         const p = policyOf(mem);
-        const limits = { maxAmountMsat: p.maxAmountMsat, maxFeeMsat: p.maxFeeMsat, maxFeePpm: p.maxFeePpm, dailyLimitMsat: p.dailyLimitMsat };
+        const limits = {
+          maxAmountMsat: p.maxAmountMsat, maxFeeMsat: p.maxFeeMsat, maxFeePpm: p.maxFeePpm, dailyLimitMsat: p.dailyLimitMsat,
+          confirmAboveMsat: p.confirmAboveMsat,
+        };
         expect([L1, L2], `cut at ${at} keep ${keep}`).toContainEqual(limits);
         expect(p.spentLast24hMsat).toBe(10_005n);
+        // The floor never goes back (it may only move to the time of the new record).
+        expect(p.clockFloor).toBeGreaterThanOrEqual(floor0);
       }
     }
   });
@@ -167,7 +174,7 @@ describe('amounts from the payloads (in-process)', () => {
     const f = powerUp(mem, () => 0)(P.MSG_BUILD_ONION, onionReq('no clock', 1n));
     expect(decodeError(f.payload)).toMatchObject({ code: P.ERR_POLICY, detail: P.POLICY_LIMIT_CLOCK });
     const req = powerUp(mem, () => 0);
-    req(P.MSG_SET_POLICY, encodeSetPolicy(nodeId, { ...L1, dailyLimitMsat: null }));
+    req(P.MSG_SET_POLICY, encodeSetPolicy({ ...L1, dailyLimitMsat: null }));
     expect(req(P.MSG_BUILD_ONION, onionReq('no clock', 1n)).type).toBe(P.MSG_BUILD_ONION | P.MSG_REPLY);
   });
 });

@@ -19,7 +19,9 @@ import { INVOICE, INVREQ, keyCases, payerKeyRef, refused, sv, tmp, unsigned, wit
 const running: SpawnedEmulator[] = [];
 const clients: DeviceClient[] = [];
 async function device(args: string[]) {
-  const e = await spawnEmulator(args);
+  // The board approves every prompt: this file is about provisioning itself
+  // (the prompts are test/device-confirm.test.ts's subject).
+  const e = await spawnEmulator([...args, '--confirm', 'approve']);
   running.push(e);
   const c = await DeviceClient.open(e.path, { timeoutMs: 5000 });
   clients.push(c);
@@ -59,7 +61,7 @@ describe('provision from every key case, then wipe (one device)', () => {
       // Invoices as this node: invoice_node_id = its node id.
       const s = await c.signBolt12('invoice', withRecord(unsigned(INVOICE), 176n, h(k.nodeId)));
       expect(s.keyKind).toBe('node');
-      // Rule: wipe needs the node id as confirmation; afterwards nothing needs a secret.
+      // Rule: wipe names the node id (and the board approves); afterwards nothing needs a secret.
       await c.wipe(nodeId);
       const after = await c.getInfo();
       expect(after.provisioned).toBe(false);
@@ -108,11 +110,12 @@ describe('provisioning state, refusals and ecdh', () => {
     expect(readFileSync(join(state, 'secret.bin')).every((b) => b === 0xff)).toBe(true);
   });
 
-  it('wipe with the wrong confirmation is refused and the secret stays', async () => {
+  it('wipe naming another node id, or not exactly 33 bytes, is refused and the secret stays', async () => {
     const { c } = await device(['--state', tmp(), '--hsm-secret', x(L1LEGACY.file)]);
-    // Rule: the confirmation must be the current node id.
+    // Rule: the payload must be exactly the current node id.
     await refused(c.wipe(h(L2.nodeId)), P.ERR_WIPE_CONFIRM);
     await refused(c.transport.request(P.MSG_WIPE, new Uint8Array(32)), P.ERR_BAD_PAYLOAD);
+    await refused(c.transport.request(P.MSG_WIPE, Uint8Array.from([...h(L1LEGACY.nodeId), 0])), P.ERR_BAD_PAYLOAD);
     expect((await c.getInfo()).nodeId).toBe(L1LEGACY.nodeId);
     await c.wipe(L1LEGACY.nodeId);
     // Provisioning again after a wipe is allowed.

@@ -10,6 +10,8 @@ import { MemoryFlash } from '../host/emulator/flash.js';
 import { encodeProvision } from '../host/device/requests.js';
 import { powerUp } from './helpers/chip.js';
 import { cobsEncode, frameBody } from '../host/transport/codec.js';
+import { PROMPT_APPROVED, PROMPT_WAITING } from '../shared/board.js';
+import { decodeError } from '../host/transport/messages.js';
 
 /** Offsets in `mem` where any 16-byte window of `secret` appears. */
 function residue(mem: Uint8Array, secret: Uint8Array): number[] {
@@ -30,6 +32,30 @@ describe('provision leaves no copy of the hsm_secret in memory', () => {
       const reply = chip.request(P.MSG_PROVISION, encodeProvision({ hsmSecret: secret, network: 'regtest' }));
       expect(reply.type).toBe(P.MSG_PROVISION | P.MSG_REPLY);
       expect(residue(chip.fw.bytes(), secret)).toEqual([]);
+    }
+  });
+
+  it('nor while provision waits for the press: the host re-sends the secret at every poll, and every ERR_CONFIRM_PENDING reply wipes it', () => {
+    for (const mode of ['legacy', 'passphrase'] as const) {
+      const secret = Uint8Array.from(randomBytes(32), (b) => b | 1);
+      const pass = Uint8Array.from(randomBytes(24), (b) => b | 1);
+      let answer = PROMPT_WAITING;
+      const chip = powerUp(new MemoryFlash(), { show: () => 0, poll: () => answer });
+      const req = encodeProvision(mode === 'legacy'
+        ? { hsmSecret: secret, network: 'regtest' }
+        : { hsmSecret: secret, passphrase: pass, network: 'regtest' });
+      for (let poll = 0; poll < 3; poll++) {
+        const f = chip.request(P.MSG_PROVISION, req);
+        expect(decodeError(f.payload)?.code).toBe(P.ERR_CONFIRM_PENDING);
+        expect(residue(chip.fw.bytes(), secret)).toEqual([]);
+        expect(residue(chip.fw.bytes(), pass)).toEqual([]);
+      }
+      answer = PROMPT_APPROVED;
+      const f = chip.request(P.MSG_PROVISION, req);
+      // A legacy 32-byte file with a passphrase is refused (ERR_HSM_SECRET): wiped all the same.
+      expect([P.MSG_PROVISION | P.MSG_REPLY, P.MSG_ERROR]).toContain(f.type);
+      expect(residue(chip.fw.bytes(), secret)).toEqual([]);
+      expect(residue(chip.fw.bytes(), pass)).toEqual([]);
     }
   });
 

@@ -347,7 +347,7 @@ describe('device policy refusal', () => {
     await daemon.stop();
     const limits = { maxAmountMsat: 50_000n, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null };
     const c = await DeviceClient.open(link);
-    await c.setPolicy(L2_NODE_ID, limits);
+    await c.setPolicy(limits);
     await c.close();
     daemon = await startDaemon(dataDir, link, DAEMON_ARGS());
     rpc = new LightningRpcClient(daemon.announced.rpc_file, { timeoutMs: 30_000 });
@@ -367,7 +367,7 @@ describe('device policy refusal', () => {
       rpc.close();
       await daemon.stop();
       const c2 = await DeviceClient.open(link);
-      await c2.setPolicy(L2_NODE_ID, { maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null });
+      await c2.setPolicy({ maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null });
       await c2.close();
       daemon = await startDaemon(dataDir, link, DAEMON_ARGS());
       rpc = new LightningRpcClient(daemon.announced.rpc_file, { timeoutMs: 30_000 });

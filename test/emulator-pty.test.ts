@@ -157,6 +157,9 @@ describe('lnsigner emulator', () => {
       [['--state', '/tmp/x', '--hsm-secret', 'abcd'], /--hsm-secret must be 64 hex digits/],
       [['--state', '/tmp/x', '--network', 'mainnet'], /--network must be one of/],
       [['--state', '/tmp/x', '--frobnicate'], /unknown option --frobnicate/],
+      [['--state', '/tmp/x', '--confirm', 'yes'], /--confirm must be one of approve, deny, manual/],
+      [['--state', '/tmp/x', '--confirm-timeout', '0'], /--confirm-timeout must be a number of seconds/],
+      [['--state', '/tmp/x', '--confirm-timeout', 'soon'], /--confirm-timeout must be a number of seconds/],
     ];
     for (const [args, msg] of cases) {
       const r = spawnSync(process.execPath, [LNSIGNER_BIN, 'emulator', ...args], { encoding: 'utf8' });

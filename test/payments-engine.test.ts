@@ -119,3 +119,19 @@ describe('connection lost around sendonion', () => {
     store.close();
   });
 });
+
+describe('a payment the device did not get confirmed', () => {
+  it('denied or timed out on the device is CLN\'s "declined" (213); busy says to try again', async () => {
+    const { deviceRefusal, PAY_INVOICE_PREAPPROVAL_DECLINED } = await import('../host/payments/engine.js');
+    const { DeviceError } = await import('../host/transport/errors.js');
+    const P = await import('../shared/protocol.js');
+    const denied = deviceRefusal(new DeviceError(P.ERR_CONFIRM_DENIED, P.MSG_BUILD_ONION, 0));
+    expect(denied).toMatchObject({ code: PAY_INVOICE_PREAPPROVAL_DECLINED, message: expect.stringMatching(/denied on the device/) });
+    expect(denied.data).toMatchObject({ device_status: 'ERR_CONFIRM_DENIED' });
+    const late = deviceRefusal(new DeviceError(P.ERR_CONFIRM_TIMEOUT, P.MSG_BUILD_ONION, 0));
+    expect(late).toMatchObject({ code: PAY_INVOICE_PREAPPROVAL_DECLINED, message: expect.stringMatching(/not confirmed on the device in time/) });
+    const busy = deviceRefusal(new DeviceError(P.ERR_CONFIRM_BUSY, P.MSG_BUILD_ONION, 0));
+    expect(busy.message).toMatch(/waiting for a confirmation of another request/);
+    expect(busy.code).not.toBe(PAY_INVOICE_PREAPPROVAL_DECLINED);
+  });
+});

@@ -198,13 +198,13 @@ describe('notifications', () => {
     expect(JSON.parse((await cli(['--data-dir', dir, 'getpolicy'])).stdout)).toEqual(before);
   });
 
-  it('sendpay: the device\'s question about a payment reaches the client; denied is 2101 and nothing is sent', async () => {
+  it('sendpay: the device\'s question about a payment reaches the client; denied is 213 (the signer declined, as CLN) and nothing is sent', async () => {
     const route = (amount: number) => JSON.stringify([{ id: NODE_ID, channel: '103x1x0', amount_msat: amount, delay: 20 }]);
     const ok = await cli(['--data-dir', dir, 'sendpay', route(5000), 'aa'.repeat(32)]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toBe('# Confirm on the device: Pay 5000 msat?\n');
     const no = await cli(['--data-dir', dir, 'sendpay', route(999), 'bb'.repeat(32)]);
-    expect([no.code, JSON.parse(no.stdout)]).toEqual([1, { code: 2101, message: 'The signing device did not build the onion: denied on the device: nothing was changed' }]);
+    expect([no.code, JSON.parse(no.stdout)]).toMatchObject([1, { code: 213, message: 'The signing device declined the payment: denied on the device' }]);
     expect(no.stderr).toBe('# Confirm on the device: Pay 999 msat?\n');
     expect(JSON.parse((await cli(['--data-dir', dir, 'listsendpays', 'null', 'bb'.repeat(32)])).stdout)).toEqual({ payments: [] });
     expect(readFileSync(join(dir, 'lnsigner.log'), 'utf8')).toMatch(/INFO sendpay id="cli:sendpay#\d+": Confirm on the device: Pay 999 msat\?/);

@@ -97,7 +97,7 @@ export const daemonSuite: BenchSuite = {
   async setup() {
     dir = mkdtempSync(join(tmpdir(), 'lns-bench-daemon-'));
     const link = join(dir, 'tty');
-    emulator = await spawnEmulator(['--state', join(dir, 'device'), '--link', link, '--network', 'regtest', '--hsm-secret', HSM_SECRET_L2]);
+    emulator = await spawnEmulator(['--state', join(dir, 'device'), '--link', link, '--network', 'regtest', '--hsm-secret', HSM_SECRET_L2, '--confirm', 'approve']);
     const device = new Timer();
     const db = new Timer();
     daemon = await startDaemon(

@@ -51,7 +51,7 @@ export const sendpaySuite: BenchSuite = {
   async setup() {
     dir = mkdtempSync(join(tmpdir(), 'lns-bench-pay-'));
     const link = join(dir, 'tty');
-    emulator = await spawnEmulator(['--state', join(dir, 'device'), '--link', link, '--network', 'regtest', '--baud', String(BAUD), '--hsm-secret', HSM_SECRET_L2]);
+    emulator = await spawnEmulator(['--state', join(dir, 'device'), '--link', link, '--network', 'regtest', '--baud', String(BAUD), '--hsm-secret', HSM_SECRET_L2, '--confirm', 'approve']);
     sim = await startSimnet(join(dir, 'sim'), { nodes: 5, seed: 'bench-sendpay' });
     node = new LightningRpcClient(sim.rpcFile);
     const device = new Timer();

@@ -91,8 +91,8 @@ export const serialSuite: BenchSuite = {
   title: `Serial round trips over the PTY (unthrottled, paced at ${BAUD} baud, and that line's raw byte time)`,
   async setup() {
     dir = mkdtempSync(join(tmpdir(), 'lnsigner-bench-'));
-    const fast = await spawnEmulator(['--state', join(dir, 'fast'), '--hsm-secret', HSM_SECRET_L2]);
-    const paced = await spawnEmulator(['--state', join(dir, 'paced'), '--baud', String(BAUD), '--hsm-secret', HSM_SECRET_L2]);
+    const fast = await spawnEmulator(['--state', join(dir, 'fast'), '--hsm-secret', HSM_SECRET_L2, '--confirm', 'approve']);
+    const paced = await spawnEmulator(['--state', join(dir, 'paced'), '--baud', String(BAUD), '--hsm-secret', HSM_SECRET_L2, '--confirm', 'approve']);
     emus = [fast, paced];
     const tFast = await SerialTransport.open(fast.path, { baudRate: BAUD });
     const tPaced = await SerialTransport.open(paced.path, { baudRate: BAUD });

@@ -25,6 +25,29 @@ import {
   recActive, recLoad, recMinVersion, recRevert, recSet, recState, recStore,
 } from "./record";
 import { requestReset, runningSlot, runningVersion } from "./running";
+import { MSG_FW_BEGIN } from "../../shared/protocol";
+import { IMG_OFF_FLAGS } from "../../shared/firmware-image";
+import { confirmGate } from "../confirm/gate";
+import { textHex, textReset, textStr, textVersion } from "../confirm/text";
+
+/** Header flags bit 0: signed with the development key (IMG_FLAG_DEV in
+ *  shared/firmware-image.ts, docs/firmware-images.md). */
+const HDR_FLAG_DEV: u8 = 1;
+
+// Rule (issue 9): installing an image needs the user's press; the prompt shows
+// its version, the start of its SHA-256 and "DEV" for a development image.
+function confirmInstall(req: usize, len: i32, v: u32): i32 {
+  textReset();
+  textStr("Install firmware ");
+  textVersion(v);
+  textStr("?\n");
+  // A development image (signed with the public development key) says so on a line of its own.
+  if ((load<u8>(HDR + IMG_OFF_FLAGS) & HDR_FLAG_DEV) != 0) textStr("DEV image: key is public\n");
+  textStr("SHA256 ");
+  textHex(HDR + IMG_OFF_HASH, 8);
+  textStr("...\n");
+  return confirmGate(MSG_FW_BEGIN, req, <usize>len);
+}
 
 // The update in progress (RAM only: a reset forgets it, and the host starts over).
 const HDR: usize = memory.data(IMG_HDR_SIZE, 8);
@@ -80,6 +103,8 @@ export function fwBegin(req: usize, len: i32, out: usize): i32 {
   recLoad();
   const min = recMinVersion();
   if (v < min) return fail(ERR_FW_ROLLBACK, min);
+  const g = confirmInstall(req, len, v);
+  if (g != 0) return g;
   target = inactiveSlot();
   let r = withdrawPending(target);
   if (r != FLASH_OK) return flashError(r);

@@ -272,3 +272,5 @@ export function onionParseHops(p: usize, end: usize, n: i32): usize {
 /** Hop data of hop i (after onionParseHops): pointer and length. */
 export function onionHopData(i: i32): usize { return hopData(i); }
 export function onionHopLen(i: i32): usize { return hopLen(i); }
+/** Node id of hop i (after onionParseHops): the confirmation prompt names the final hop. */
+export function onionHopPub(i: i32): usize { return hopPub(i); }

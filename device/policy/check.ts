@@ -43,12 +43,13 @@ function sameHash(e: usize, hash: usize): bool {
 }
 
 /**
- * Checks a new part: `sent` = first-hop amount, `delivered` = the final hop's
+ * Checks a new part (`board` = the board clock: 0 means
+ * it has none): `sent` = first-hop amount, `delivered` = the final hop's
  * amt_to_forward, `total` = the declared payment total, `hash` = payment hash.
  * Returns 0 or the POLICY_LIMIT_* that refuses. May drop the oldest log entry
  * to make room when no limit reads the log.
  */
-export function policyCheck(now: u32, sent: u64, delivered: u64, total: u64, hash: usize): i32 {
+export function policyCheck(board: u32, sent: u64, delivered: u64, total: u64, hash: usize): i32 {
   // max_amount: the whole payment (every part with this payment hash in the
   // window, this one included, and the total the payment declares).
   const maxAmount = limitMaxAmount();
@@ -74,7 +75,7 @@ export function policyCheck(now: u32, sent: u64, delivered: u64, total: u64, has
   }
   const daily = limitDaily();
   if (daily != NO_LIMIT) {
-    if (now == 0) return POLICY_LIMIT_CLOCK;
+    if (board == 0) return POLICY_LIMIT_CLOCK;
     if (satAdd(logSpent(), sent) > daily) return POLICY_LIMIT_DAILY;
   }
   if (logUsed() >= <u32>POLICY_LOG_CAP) {

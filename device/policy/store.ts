@@ -2,8 +2,9 @@
 // partition (FLASH_POLICY_*, two sectors). docs/firmware/onion.md "Policy".
 //
 // Record (one per sector, POLICY_REC_SIZE bytes):
-//    0 magic u32le "PLCY" | 4 seq u32le | 8 limits[28] (POLICY_OFF_*) |
-//   36 entries in use u32le | 40 reserved[24] |
+//    0 magic u32le "PLCY" | 4 seq u32le | 8 limits[28] (POLICY_OFF_* up to the
+//   daily limit) | 36 entries in use u32le | 40 confirm_above_msat u64le |
+//   48 clock floor u32le | 52 reserved[12] |
 //   64 log: POLICY_LOG_CAP entries of 40 bytes:
 //        time u32le | reserved u32 | amount sent u64le | part key[16] | payment hash[0..8]
 //   64 + 64*40 = 2624: CRC-32C u32le of bytes 4..2623
@@ -15,12 +16,15 @@
 // seq wins, so a power cut at any point leaves the old record or the new one.
 //
 // With no valid copy (a new device) every limit is "none" (all ones) and the
-// log is empty.
+// log is empty. confirm_above_msat and the clock floor live in what was the
+// reserved (zero) area, so a record written before they existed reads as
+// "confirm every payment" (the strictest threshold) and floor 0: a firmware
+// update never loosens the policy.
 import {
   FLASH_OK, FLASH_POLICY_OFF, FLASH_SECTOR,
 } from "../../shared/board";
 import {
-  POLICY_LIMITS_SIZE, POLICY_LOG_CAP, POLICY_OFF_DAILY, POLICY_OFF_MAX_AMOUNT, POLICY_OFF_MAX_FEE,
+  POLICY_LOG_CAP, POLICY_OFF_CONFIRM_ABOVE, POLICY_OFF_DAILY, POLICY_OFF_MAX_AMOUNT, POLICY_OFF_MAX_FEE,
   POLICY_OFF_MAX_FEE_PPM, POLICY_WINDOW_SECONDS,
 } from "../../shared/protocol";
 import { board_flash_erase, board_flash_read, board_flash_write } from "../proto/board";
@@ -30,6 +34,10 @@ export const POLICY_MAGIC: u32 = 0x59434c50; // "PLCY"
 const R_SEQ: usize = 4;
 export const R_LIMITS: usize = 8;
 const R_USED: usize = 36;
+/** The wire limits up to the daily limit sit at R_LIMITS; confirm_above here. */
+const R_LIMITS_HEAD: usize = 28;
+const R_CONFIRM_ABOVE: usize = 40;
+const R_FLOOR: usize = 48;
 const R_LOG: usize = 64;
 export const ENTRY_SIZE: usize = 40;
 export const E_TIME: usize = 0;
@@ -76,7 +84,8 @@ export function policyLoad(): void {
   if (a) return;
   if (b) { copyBytes(PREC, CHECK, POLICY_REC_SIZE); return; }
   for (let i: usize = 0; i < POLICY_REC_SIZE; i++) store<u8>(PREC + i, 0);
-  for (let i: usize = 0; i < <usize>POLICY_LIMITS_SIZE; i++) store<u8>(PREC + R_LIMITS + i, 0xff);
+  for (let i: usize = 0; i < R_LIMITS_HEAD; i++) store<u8>(PREC + R_LIMITS + i, 0xff);
+  store<u64>(PREC + R_CONFIRM_ABOVE, NO_LIMIT);
 }
 
 /** Writes PREC as the next record (seq + 1). Returns FLASH_OK, a FLASH_ERR_* or POLICY_ERR_VERIFY;
@@ -109,17 +118,24 @@ export function limitMaxAmount(): u64 { return load<u64>(PREC + R_LIMITS + POLIC
 export function limitMaxFee(): u64 { return load<u64>(PREC + R_LIMITS + POLICY_OFF_MAX_FEE); }
 export function limitMaxFeePpm(): u32 { return load<u32>(PREC + R_LIMITS + POLICY_OFF_MAX_FEE_PPM); }
 export function limitDaily(): u64 { return load<u64>(PREC + R_LIMITS + POLICY_OFF_DAILY); }
+export function limitConfirmAbove(): u64 { return load<u64>(PREC + R_CONFIRM_ABOVE); }
 export function policySeq(): u32 { return get32(PREC + R_SEQ); }
+/** The persisted clock floor: the latest window time the record was written at. */
+export function clockFloor(): u32 { return get32(PREC + R_FLOOR); }
+export function setClockFloor(t: u32): void { put32(PREC + R_FLOOR, t); }
 export function logUsed(): u32 { return get32(PREC + R_USED); }
 export function entryAt(i: u32): usize { return PREC + R_LOG + <usize>i * ENTRY_SIZE; }
 
-/** Copies the 28-byte limits block from `src` into PREC. */
+/** Copies the limits block (POLICY_LIMITS_SIZE bytes, wire layout) from `src` into PREC. */
 export function setLimits(src: usize): void {
-  copyBytes(PREC + R_LIMITS, src, <usize>POLICY_LIMITS_SIZE);
+  copyBytes(PREC + R_LIMITS, src, R_LIMITS_HEAD);
+  copyBytes(PREC + R_CONFIRM_ABOVE, src + <usize>POLICY_OFF_CONFIRM_ABOVE, 8);
 }
 
+/** Writes the limits block (wire layout) at `dst`. */
 export function getLimits(dst: usize): void {
-  copyBytes(dst, PREC + R_LIMITS, <usize>POLICY_LIMITS_SIZE);
+  copyBytes(dst, PREC + R_LIMITS, R_LIMITS_HEAD);
+  copyBytes(dst + <usize>POLICY_OFF_CONFIRM_ABOVE, PREC + R_CONFIRM_ABOVE, 8);
 }
 
 /** True when an entry written at `t` still counts at `now`: younger than the

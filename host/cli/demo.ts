@@ -45,7 +45,7 @@ function parseArgs(args: string[]): DemoOptions {
 
 /** Provisions the device with a secret it draws itself, unless it already holds one. */
 async function ensureProvisioned(path: string, network: Network): Promise<string> {
-  const dev = await DeviceClient.open(path);
+  const dev = await DeviceClient.open(path, { onConfirm: () => console.error('confirm on the device ...') });
   try {
     const info = await dev.getInfo();
     if (info.provisioned && info.nodeId) return info.nodeId;
@@ -121,7 +121,8 @@ export const subcommand: Subcommand = {
     };
     try {
       console.error(`starting the emulated signer (flash in ${join(o.dataDir, 'device')}) ...`);
-      emulator = await spawnEmulator(['--state', join(o.dataDir, 'device'), '--link', link, '--network', o.network]);
+      // The demo is unattended: its emulated board approves every prompt.
+      emulator = await spawnEmulator(['--state', join(o.dataDir, 'device'), '--link', link, '--network', o.network, '--confirm', 'approve']);
       const nodeId = await ensureProvisioned(link, o.network);
       console.error(`signer ready on ${emulator.path}, node id ${nodeId}`);
       // A fresh simulated network each run (its state is in memory; a new seed

@@ -1,5 +1,6 @@
 // `lnsigner emulator --state <dir> [--image <file>] [--hsm-secret <hex>] [--baud <n>]
-//                    [--network <name>] [--link <path>] [--control <socket>]`
+//                    [--network <name>] [--link <path>] [--control <socket>]
+//                    [--confirm approve|deny|manual] [--confirm-timeout <s>]`
 // Runs the firmware behind a raw pseudo-terminal (docs/emulator.md). Prints
 // exactly one JSON line {"path":"/dev/pts/N"} on stdout once a host may open
 // the port; logs go to stderr. SIGTERM/SIGINT stop it cleanly; SIGHUP resets
@@ -7,10 +8,12 @@
 import * as P from '../../shared/protocol.js';
 import { Emulator, type EmulatorOptions } from '../emulator/emulator.js';
 import type { Subcommand } from './main.js';
+import { CONFIRM_MODES, type ConfirmMode } from '../emulator/prompt.js';
 
 const USAGE = `usage: lnsigner emulator --state <dir> [--image <file.wasm>] [--hsm-secret <hex>]
                           [--baud <n>] [--network bitcoin|testnet|signet|regtest]
-                          [--link <path>] [--control <socket>]`;
+                          [--link <path>] [--control <socket>]
+                          [--confirm approve|deny|manual] [--confirm-timeout <seconds>]`;
 
 const NETWORKS: Record<string, number> = {
   bitcoin: P.NET_BITCOIN, testnet: P.NET_TESTNET, signet: P.NET_SIGNET, regtest: P.NET_REGTEST,
@@ -32,6 +35,19 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
       case '--image': o.image = value(); break;
       case '--link': o.link = value(); break;
       case '--control': o.control = value(); break;
+      case '--confirm': {
+        const v = value();
+        if (!(CONFIRM_MODES as readonly string[]).includes(v)) throw new UsageError(`--confirm must be one of ${CONFIRM_MODES.join(', ')}, not ${v}`);
+        o.confirm = v as ConfirmMode;
+        break;
+      }
+      case '--confirm-timeout': {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || n > 86400) throw new UsageError(`--confirm-timeout must be a number of seconds (0 < s <= 86400), not ${v}`);
+        o.confirmTimeout = n;
+        break;
+      }
       case '--baud': {
         const v = value();
         const n = Number(v);

@@ -81,7 +81,10 @@ async function run(args: string[]): Promise<number> {
       }
       say(DEV_WARNING);
     }
-    const r = await flashImage(client, img, { chunkSize: chunk, noReboot, onProgress: progressReporter(process.stderr) });
+    const r = await flashImage(client, img, {
+      chunkSize: chunk, noReboot, onProgress: progressReporter(process.stderr),
+      onConfirm: (i) => say(`confirm on the device: ${i.text ?? i.request} (check the version and hash it shows)`),
+    });
     if (r.after) {
       say(`device now runs ${r.after.firmwareVersion} from slot ${r.after.activeSlot} (was ${r.before.firmwareVersion}, ` +
         `slot ${r.before.activeSlot}); image sha256 ${r.after.imageHash}`);

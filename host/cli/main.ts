@@ -28,7 +28,7 @@ const LOCAL_SUMMARY: Record<string, string> = {
   decode: 'decode a BOLT 12 string (lno/lnr/lni) with no daemon or device',
   demo: 'emulated signer + daemon on local defaults (what npm start runs)',
   device: 'manage a device no daemon holds: info | provision (--hsm-secret-file <f> | --generate) | wipe, --device <path>',
-  emulator: 'run the firmware behind a pseudo-terminal: --state <dir> [--hsm-secret <hex>] [--baud <n>]',
+  emulator: 'run the firmware behind a pseudo-terminal: --state <dir> [--hsm-secret <hex>] [--baud <n>] [--confirm approve|deny|manual]',
   firmware: 'firmware images: keygen | sign --key <file> <wasm> -o <image> | info <image>',
   flash: 'upload a signed image: --device <path> <image>',
   simnet: 'simulated Lightning network with a lightningd-compatible socket: --data-dir <dir> [--nodes N] [--seed S]',

@@ -3,7 +3,7 @@
 // `message` notification, if it enabled them) and to the daemon log; the
 // device's answers become JSON-RPC errors (codes in host/rpc/errors.ts,
 // documented in docs/host/daemon.md).
-import { CONFIRM_ERROR_CODES, confirmFailure, UnsupportedByFirmwareError, type ConfirmInfo } from '../device-admin/confirm-adapter.js';
+import { CONFIRM_ERROR_CODES, confirmFailure, type ConfirmInfo } from '../device-admin/confirm-adapter.js';
 import { confirmFailureMessage, deviceFailureMessage } from '../device-admin/messages.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { CallInfo } from '../rpc/method.js';
@@ -25,7 +25,6 @@ export function deviceRpcError(e: unknown, doing: string): RpcError | undefined 
   if (confirm) {
     return new RpcError(CONFIRM_ERROR_CODES[confirm], `${doing}: ${confirmFailureMessage(confirm)}`);
   }
-  if (e instanceof UnsupportedByFirmwareError) return new RpcError(ErrorCode.DEVICE_UNSUPPORTED, `${doing}: ${e.message}`);
   if (e instanceof DeviceError) return new RpcError(ErrorCode.DEVICE_REFUSED, `${doing}: ${deviceFailureMessage(e, '')}`);
   if (e instanceof TransportError) return new RpcError(ErrorCode.LIGHTNINGD, `${doing}: the signing device did not answer: ${e.message}`);
   return undefined;

@@ -38,6 +38,8 @@ export interface DaemonConfig {
 }
 
 /** Pieces supplied by other parts of the host, when they exist. */
+export type DeviceConnectOptions = ConnectOptions;
+
 export interface DaemonPlugins {
   /** Opens the serial client for `path` (host/device/). */
   connectDevice?: (path: string, options: ConnectOptions) => Promise<DeviceSigner>;

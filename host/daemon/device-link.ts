@@ -57,6 +57,7 @@ export class DeviceLink {
     const signer = await this.c.connect(path, {
       verify: (p, found) => this.c.identity.check(p, found),
       onEvent: (e) => this.onEvent(e),
+      log,
     });
     if (this.stopped) {
       await signer.close(); // the daemon stopped while this connect ran

@@ -25,6 +25,8 @@ export interface ConnectOptions {
   verify?: (path: string, found: { nodeId: string | null; deviceId: string }) => void;
   /** Connection events, for the log. */
   onEvent?: (e: LinkEvent) => void;
+  /** Where "confirm on the device" goes while a request waits for the press. */
+  log?: { info(m: string): void };
 }
 
 export type LinkEvent =

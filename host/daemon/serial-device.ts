@@ -47,6 +47,7 @@ export class SerialDeviceSigner implements DeviceSigner {
   static async open(path: string, o: ConnectOptions = {}): Promise<SerialDeviceSigner> {
     const verify = o.verify;
     const client = await DeviceClient.open(path, {
+      onConfirm: (i) => o.log?.info(`device ${path}: confirm on the device: ${i.text ?? i.request}`),
       verify: async (link) => {
         if (!verify) return;
         const i = decodeInfo(await link.request(P.MSG_GET_INFO));

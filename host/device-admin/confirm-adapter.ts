@@ -1,12 +1,8 @@
-// The one place that knows how today's DeviceClient (host/device/client.ts)
-// differs from the confirming client of issue 9 (DESIGN-issue9.md,
-// "Confirmation"): gated requests there take `opts = { onConfirm }`, poll
-// while the device waits for its button, and fail with DeviceError
-// ERR_CONFIRM_DENIED / ERR_CONFIRM_TIMEOUT / ERR_CONFIRM_BUSY; set_policy
-// carries the limits only (no node id) and the limits gain
-// confirm_above_msat. `lnsigner device` and the daemon's getpolicy/setpolicy
-// call only the functions below, so that merging the two branches changes
-// this file alone. Each spot to change is marked "MERGE:".
+// The device calls that may wait for a press on the device (issue 9,
+// docs/protocol.md "Confirmation"): provision, wipe, set_policy and
+// build_onion take `opts = { onConfirm }`, poll while the device waits for its
+// button, and fail with DeviceError ERR_CONFIRM_DENIED / _TIMEOUT / _BUSY.
+// `lnsigner device` and the daemon's getpolicy/setpolicy call only these.
 import * as P from '../../shared/protocol.js';
 import type { BuildOnionRequest, BuiltOnion, DeviceClient, DevicePolicy, ProvisionRequest, SpendingLimits } from '../device/client.js';
 import { DeviceError, statusName } from '../transport/errors.js';
@@ -35,11 +31,7 @@ export interface PolicyState extends DevicePolicy {
   confirmAboveMsat: bigint | null;
 }
 
-// MERGE: the confirmation statuses of DESIGN-issue9.md; use P.ERR_CONFIRM_*
-// once shared/protocol.ts has them (values fixed by the design).
-const ERR_CONFIRM_DENIED = (P as Record<string, unknown>).ERR_CONFIRM_DENIED as number | undefined ?? 0x19;
-const ERR_CONFIRM_TIMEOUT = (P as Record<string, unknown>).ERR_CONFIRM_TIMEOUT as number | undefined ?? 0x1a;
-const ERR_CONFIRM_BUSY = (P as Record<string, unknown>).ERR_CONFIRM_BUSY as number | undefined ?? 0x1b;
+const { ERR_CONFIRM_DENIED, ERR_CONFIRM_TIMEOUT, ERR_CONFIRM_BUSY } = P;
 
 export type ConfirmFailure = 'denied' | 'timeout' | 'busy';
 
@@ -60,49 +52,30 @@ export function confirmFailure(e: unknown): ConfirmFailure | undefined {
   return undefined;
 }
 
-/** This firmware cannot store what was asked (today: a confirmation threshold). */
-export class UnsupportedByFirmwareError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedByFirmwareError';
-  }
-}
-
 /** provision (both modes); resolves to the new node id. */
-export async function provisionDevice(client: DeviceClient, req: ProvisionRequest, _opts: ConfirmOptions = {}): Promise<{ nodeId: Uint8Array }> {
-  // MERGE: return client.provision(req, _opts);
-  return client.provision(req);
+export function provisionDevice(client: DeviceClient, req: ProvisionRequest, opts: ConfirmOptions = {}): Promise<{ nodeId: Uint8Array }> {
+  return client.provision(req, opts);
 }
 
 /** wipe: the device's node id (read from get_info by the caller) goes in the payload. */
-export async function wipeDevice(client: DeviceClient, nodeId: string, _opts: ConfirmOptions = {}): Promise<void> {
-  // MERGE: return client.wipe(nodeId, _opts);
-  return client.wipe(nodeId);
+export function wipeDevice(client: DeviceClient, nodeId: string, opts: ConfirmOptions = {}): Promise<void> {
+  return client.wipe(nodeId, opts);
 }
 
 /** build_onion (payment mode): above the policy's confirmation threshold the device waits for a press. */
-export async function buildOnionOnDevice(client: DeviceClient, req: BuildOnionRequest, _opts: ConfirmOptions = {}): Promise<BuiltOnion> {
-  // MERGE: return client.buildOnion(req, _opts);
-  return client.buildOnion(req);
+export function buildOnionOnDevice(client: DeviceClient, req: BuildOnionRequest, opts: ConfirmOptions = {}): Promise<BuiltOnion> {
+  return client.buildOnion(req, opts);
 }
 
 /** get_policy with the confirmation threshold. */
 export async function readPolicy(client: DeviceClient): Promise<PolicyState> {
   const p = await client.getPolicy();
-  // MERGE: the confirming client's DevicePolicy has confirmAboveMsat; return p as is.
-  const withThreshold = p as DevicePolicy & { confirmAboveMsat?: bigint | null };
-  return { ...p, confirmAboveMsat: withThreshold.confirmAboveMsat ?? null };
+  return { ...p, confirmAboveMsat: p.confirmAboveMsat ?? null };
 }
 
-/** set_policy: replaces every limit (the caller merges with the current policy). */
-export async function writePolicy(client: DeviceClient, limits: PolicyLimits, _opts: ConfirmOptions = {}): Promise<PolicyState> {
-  // MERGE: return { ...(await client.setPolicy(limits, _opts)) } (no node id, threshold stored);
-  // and drop this refusal.
-  if (limits.confirmAboveMsat !== null) {
-    throw new UnsupportedByFirmwareError('this firmware has no confirmation threshold (confirm_above_msat); update the device first');
-  }
-  const info = await client.getInfo();
-  if (info.nodeId === null) throw new DeviceError(P.ERR_NOT_PROVISIONED, P.MSG_SET_POLICY, 0);
-  const { confirmAboveMsat: _threshold, ...today } = limits;
-  return { ...(await client.setPolicy(info.nodeId, today)), confirmAboveMsat: null };
+/** set_policy: replaces every limit (the caller merges with the current policy);
+ *  loosening waits for the press on the device. */
+export async function writePolicy(client: DeviceClient, limits: PolicyLimits, opts: ConfirmOptions = {}): Promise<PolicyState> {
+  const p = await client.setPolicy(limits, opts);
+  return { ...p, confirmAboveMsat: p.confirmAboveMsat ?? null };
 }

@@ -3,7 +3,7 @@
 // messages). One sentence each, saying whether anything changed.
 import * as P from '../../shared/protocol.js';
 import { DeviceBusyError, DeviceError, TransportError, statusName } from '../transport/errors.js';
-import { confirmFailure, UnsupportedByFirmwareError } from './confirm-adapter.js';
+import { confirmFailure } from './confirm-adapter.js';
 import { hsmSecretRefusal } from './hsm-secret-file.js';
 
 export function confirmFailureMessage(kind: 'denied' | 'timeout' | 'busy'): string {
@@ -24,7 +24,6 @@ export function busyMessage(path: string): string {
 export function deviceFailureMessage(e: unknown, path: string): string {
   const confirm = confirmFailure(e);
   if (confirm) return confirmFailureMessage(confirm);
-  if (e instanceof UnsupportedByFirmwareError) return e.message;
   if (e instanceof DeviceBusyError) return `${busyMessage(path)} (${e.message})`;
   if (e instanceof DeviceError) {
     switch (e.status) {
@@ -37,7 +36,6 @@ export function deviceFailureMessage(e: unknown, path: string): string {
       case P.ERR_ENTROPY:
         return `the device's random source failed (${e.detail === 2 ? 'stuck' : 'error'}): nothing was changed`;
       case P.ERR_WIPE_CONFIRM:
-      case P.ERR_POLICY_CONFIRM:
         return 'the device refused: the node id sent does not match its own (another device answered?); nothing was changed';
       case P.ERR_BAD_PAYLOAD:
         return `the device refused the request as malformed (${statusName(e.status)}): nothing was changed`;

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import * as P from '../../shared/protocol.js';
 import { SerialTransport, type TransportOptions } from '../transport/serial.js';
+import { DeviceError, TransportError } from '../transport/errors.js';
 import { decodeInfo, type DeviceInfo } from './info.js';
 import {
   encodeProvision, encodeSignBolt12, verifySignBolt12Reply, type Bolt12MessageName, type Bolt12Signature,
@@ -30,11 +31,78 @@ function newSessionKey(): Uint8Array {
 const toBytes = (x: Uint8Array | string): Uint8Array =>
   typeof x === 'string' ? Uint8Array.from(Buffer.from(x, 'hex')) : x;
 
-export class DeviceClient {
-  constructor(readonly transport: SerialTransport) {}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-  static async open(path: string, options?: TransportOptions): Promise<DeviceClient> {
-    return new DeviceClient(await SerialTransport.open(path, options));
+/** What waits for the user's press (docs/protocol.md "Confirmation"). */
+export interface ConfirmInfo {
+  /** The request: 'provision', 'wipe', 'set_policy', 'build_onion', 'fw_begin'. */
+  request: string;
+  /** The host's description of it (the device shows its own text). */
+  text?: string;
+}
+
+export interface ConfirmOptions {
+  /** Called once per request when the device first answers
+   *  ERR_CONFIRM_PENDING: tell the user to confirm on the device. */
+  onConfirm?: (info: ConfirmInfo) => void;
+  /** Poll interval while the device waits for the press (default 200 ms). */
+  confirmPollMs?: number;
+  /** Give up polling after this long (default 15 min; the board's own timeout
+   *  normally ends the wait first, with ERR_CONFIRM_TIMEOUT). */
+  confirmMaxMs?: number;
+}
+
+/** The device still waited for a press when the host stopped polling
+ *  (confirmMaxMs): nothing was changed; the device keeps the prompt until its
+ *  own timeout. */
+export class ConfirmWaitError extends TransportError {}
+
+export type DeviceClientOptions = ConfirmOptions;
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const limitText = (v: bigint | number | null | undefined) => (v === null || v === undefined ? 'none' : String(v));
+
+export class DeviceClient {
+  constructor(readonly transport: SerialTransport, readonly options: DeviceClientOptions = {}) {}
+
+  static async open(path: string, options?: TransportOptions & DeviceClientOptions): Promise<DeviceClient> {
+    return new DeviceClient(await SerialTransport.open(path, options), options);
+  }
+
+  /**
+   * Sends a request that may need the user's press. While the device answers
+   * ERR_CONFIRM_PENDING, calls onConfirm once and re-sends the identical
+   * payload every confirmPollMs. Each poll is its own transport request, so
+   * the port is free between polls: other requests (ping, get_info, signing)
+   * are answered meanwhile. Denied / timed out / busy: DeviceError with
+   * status ERR_CONFIRM_DENIED / ERR_CONFIRM_TIMEOUT / ERR_CONFIRM_BUSY;
+   * nothing changed on the device.
+   */
+  async confirmed(type: number, payload: Uint8Array, info: ConfirmInfo, o: ConfirmOptions = {}): Promise<Uint8Array> {
+    const onConfirm = o.onConfirm ?? this.options.onConfirm;
+    const pollMs = o.confirmPollMs ?? this.options.confirmPollMs ?? 200;
+    const maxMs = o.confirmMaxMs ?? this.options.confirmMaxMs ?? 15 * 60_000;
+    const t0 = Date.now();
+    let told = false;
+    for (;;) {
+      try {
+        return await this.transport.request(type, payload);
+      } catch (e) {
+        if (!(e instanceof DeviceError) || e.status !== P.ERR_CONFIRM_PENDING) throw e;
+        if (!told) {
+          told = true;
+          try {
+            onConfirm?.(info);
+          } catch {
+            // Telling the user failed (a closed stream, a logger error): keep polling.
+          }
+        }
+        if (Date.now() - t0 >= maxMs) {
+          throw new ConfirmWaitError(`${info.request}: no answer on the device within ${Math.round(maxMs / 1000)} s; nothing was changed`);
+        }
+        await sleep(pollMs);
+      }
+    }
   }
 
   /** Round trip; resolves to the echoed payload. */
@@ -48,17 +116,21 @@ export class DeviceClient {
 
   /** Gives the device its secret (once); resolves to the 33-byte node id.
    *  Refused with ERR_ALREADY_PROVISIONED on a provisioned device. */
-  async provision(req: ProvisionRequest): Promise<{ nodeId: Uint8Array }> {
-    const r = await this.transport.request(P.MSG_PROVISION, encodeProvision(req));
+  async provision(req: ProvisionRequest, o?: ConfirmOptions): Promise<{ nodeId: Uint8Array }> {
+    const what = 'generate' in req ? 'generate a secret on the device' : 'import an hsm_secret';
+    const r = await this.confirmed(P.MSG_PROVISION, encodeProvision(req), {
+      request: 'provision', text: `provision (${what}, network ${req.network ?? 'bitcoin'})`,
+    }, o);
     if (r.length < P.NODE_ID_SIZE) throw new Error(`provision reply of ${r.length} bytes`);
     return { nodeId: r.slice(0, P.NODE_ID_SIZE) };
   }
 
-  /** Erases the device's secret; `nodeId` (bytes or hex) must be its node id. */
-  async wipe(nodeId: Uint8Array | string): Promise<void> {
+  /** Erases the device's secret; `nodeId` (bytes or hex) must be its node id
+   *  (ERR_WIPE_CONFIRM otherwise); then the user confirms on the device. */
+  async wipe(nodeId: Uint8Array | string, o?: ConfirmOptions): Promise<void> {
     const id = toBytes(nodeId);
     if (id.length !== P.WIPE_SIZE) throw new Error(`wipe needs the 33-byte node id, not ${id.length} bytes`);
-    await this.transport.request(P.MSG_WIPE, id);
+    await this.confirmed(P.MSG_WIPE, id, { request: 'wipe', text: `wipe node ${hex(id)}` }, o);
   }
 
   /** Has the device sign a whole invoice_request or invoice TLV stream; the
@@ -82,8 +154,12 @@ export class DeviceClient {
    *  against and recorded in the device's spending policy. Resending the same
    *  part (payment hash, partid, route) returns the same onion and counts once.
    *  Refusals: ERR_ONION_ROUTE, ERR_ONION_AMOUNT, ERR_POLICY (detail = limit). */
-  async buildOnion(req: BuildOnionRequest): Promise<BuiltOnion> {
-    const r = await this.transport.request(P.MSG_BUILD_ONION, encodeBuildOnion(req));
+  async buildOnion(req: BuildOnionRequest, o?: ConfirmOptions): Promise<BuiltOnion> {
+    // A payment above the policy's confirm_above_msat waits for the press.
+    const r = await this.confirmed(P.MSG_BUILD_ONION, encodeBuildOnion(req), {
+      request: 'build_onion',
+      text: `payment ${hex(req.paymentHash)} part ${req.partId ?? 0}, ${req.firstHopAmountMsat} msat to the first hop`,
+    }, o);
     return decodeBuildOnionReply(r, req.hops.length);
   }
 
@@ -102,10 +178,14 @@ export class DeviceClient {
     return decodePolicy(await this.transport.request(P.MSG_GET_POLICY));
   }
 
-  /** Replaces the spending limits; `nodeId` must be the device's node id.
-   *  Resolves to the policy now stored. */
-  async setPolicy(nodeId: Uint8Array | string, limits: SpendingLimits): Promise<DevicePolicy> {
-    return decodePolicy(await this.transport.request(P.MSG_SET_POLICY, encodeSetPolicy(toBytes(nodeId), limits)));
+  /** Replaces the spending limits (`null` = none). Tightening applies at once;
+   *  loosening or removing any limit waits for the user's press. Resolves to
+   *  the policy now stored. */
+  async setPolicy(limits: SpendingLimits, o?: ConfirmOptions): Promise<DevicePolicy> {
+    const l = limits;
+    const text = `set policy: max amount ${limitText(l.maxAmountMsat)}, max fee ${limitText(l.maxFeeMsat)} msat / ` +
+      `${limitText(l.maxFeePpm)} ppm, daily ${limitText(l.dailyLimitMsat)}, confirm above ${limitText(l.confirmAboveMsat)}`;
+    return decodePolicy(await this.confirmed(P.MSG_SET_POLICY, encodeSetPolicy(limits), { request: 'set_policy', text }, o));
   }
 
   close(): Promise<void> {

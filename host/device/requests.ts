@@ -201,6 +201,9 @@ export interface SpendingLimits {
   /** Fee as parts per million of the delivered amount (0..1_000_000). */
   maxFeePpm: number | null;
   dailyLimitMsat: bigint | null;
+  /** A payment delivering more than this waits for the user's press on the
+   *  device; `null` (or absent) = never ask. */
+  confirmAboveMsat?: bigint | null;
 }
 
 export interface DevicePolicy extends SpendingLimits {
@@ -208,19 +211,21 @@ export interface DevicePolicy extends SpendingLimits {
   spentLast24hMsat: bigint;
   logUsed: number;
   logCapacity: number;
-  /** The device's clock (Unix seconds). */
+  /** The board's clock (Unix seconds). */
   clock: number;
   /** Record sequence number (0 = never written). */
   seq: number;
+  /** The persisted clock floor: the spending window's time never goes below it. */
+  clockFloor: number;
+  confirmAboveMsat: bigint | null;
 }
 
 const ALL64 = 0xffffffffffffffffn;
 
-export function encodeSetPolicy(nodeId: Uint8Array, l: SpendingLimits): Uint8Array {
-  if (nodeId.length !== P.NODE_ID_SIZE) throw new Error('set_policy needs the 33-byte node id');
+/** set_policy payload: the limits block (POLICY_LIMITS_SIZE bytes). */
+export function encodeSetPolicy(l: SpendingLimits): Uint8Array {
   const out = new Uint8Array(P.SET_POLICY_SIZE);
-  out.set(nodeId, 0);
-  const dv = new DataView(out.buffer, P.NODE_ID_SIZE);
+  const dv = new DataView(out.buffer);
   const u64 = (v: bigint | null) => {
     if (v !== null && (v < 0n || v >= ALL64)) throw new Error(`limit ${v} out of range`);
     return v ?? ALL64;
@@ -232,6 +237,7 @@ export function encodeSetPolicy(nodeId: Uint8Array, l: SpendingLimits): Uint8Arr
   dv.setBigUint64(P.POLICY_OFF_MAX_FEE, u64(l.maxFeeMsat), true);
   dv.setUint32(P.POLICY_OFF_MAX_FEE_PPM, l.maxFeePpm ?? 0xffffffff, true);
   dv.setBigUint64(P.POLICY_OFF_DAILY, u64(l.dailyLimitMsat), true);
+  dv.setBigUint64(P.POLICY_OFF_CONFIRM_ABOVE, u64(l.confirmAboveMsat ?? null), true);
   return out;
 }
 
@@ -250,6 +256,8 @@ export function decodePolicy(r: Uint8Array): DevicePolicy {
     logCapacity: dv.getUint16(P.POLICY_REPLY_OFF_CAP, true),
     clock: dv.getUint32(P.POLICY_REPLY_OFF_CLOCK, true),
     seq: dv.getUint32(P.POLICY_REPLY_OFF_SEQ, true),
+    clockFloor: dv.getUint32(P.POLICY_REPLY_OFF_FLOOR, true),
+    confirmAboveMsat: lim(dv.getBigUint64(P.POLICY_OFF_CONFIRM_ABOVE, true)),
   };
 }
 

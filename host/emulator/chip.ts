@@ -6,7 +6,7 @@
 // fw_boot(), which announces the boot.
 import { randomFillSync } from 'node:crypto';
 import { BOOT_INFO_OFF_REASON, RESET_SOFTWARE, RESET_WATCHDOG } from '../../shared/board.js';
-import { instantiateFirmware, type Firmware } from '../firmware/load.js';
+import { instantiateFirmware, type BoardPrompt, type Firmware } from '../firmware/load.js';
 import { bootRom, type BuiltinImage } from './boot-rom.js';
 import type { FlashDevice } from './flash.js';
 
@@ -26,12 +26,16 @@ export class Chip {
     /** Where the firmware's serial output goes. */
     public out: (bytes: Uint8Array) => void,
     private readonly log: (msg: string) => void = () => undefined,
+    /** The board's display and buttons (none: nothing can be confirmed). */
+    private readonly prompt?: BoardPrompt,
   ) {}
 
   /** Powers up or resets the chip with the given RESET_* reason. */
   boot(reason: number): void {
     this.boots++;
     this.fw = undefined;
+    // A reset clears the display; a press for the old firmware instance is gone.
+    this.prompt?.reset?.();
     const entropy = (b: Uint8Array) => void randomFillSync(b);
     const choice = bootRom(this.image, this.flash, entropy, reason, this.log);
     this.slot = choice.slot;
@@ -40,6 +44,7 @@ export class Chip {
         entropy,
         serialWrite: (b) => this.out(b),
         flash: this.flash,
+        prompt: this.prompt,
       });
     } catch (err) {
       this.log(`image does not start (${err instanceof Error ? err.message : err}); halted`);

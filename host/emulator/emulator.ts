@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
-import { RESET_PIN, RESET_POWER_ON } from '../../shared/board.js';
+import { PROMPT_APPROVED, RESET_PIN, RESET_POWER_ON } from '../../shared/board.js';
 import * as P from '../../shared/protocol.js';
 import { DEFAULT_FIRMWARE_PATH, boardClockSeconds } from '../firmware/load.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../transport/codec.js';
@@ -21,6 +21,7 @@ import { FaultFilter, type FaultCommand } from './faults.js';
 import { FileFlash } from './flash.js';
 import { UartLine } from './line.js';
 import { openPty, type Pty } from './pty.js';
+import { DEFAULT_CONFIRM_TIMEOUT_S, EmulatorPrompt, type ConfirmMode } from './prompt.js';
 
 export interface EmulatorOptions {
   /** The device's flash: one file per partition; created if missing. */
@@ -38,6 +39,10 @@ export interface EmulatorOptions {
   link?: string;
   /** Serve the fault-injection control socket here. */
   control?: string;
+  /** How the board's buttons answer prompts (default manual: the control socket's `button`). */
+  confirm?: ConfirmMode;
+  /** The board's own prompt timeout, seconds (default 120). */
+  confirmTimeout?: number;
   log?: (msg: string) => void;
   /** Called if the PTY dies under the emulator (it has stopped itself by then). */
   onFatal?: (why: string) => void;
@@ -60,6 +65,7 @@ export class Emulator {
     private readonly rxLine: UartLine,
     private readonly txLine: UartLine,
     private readonly pidFile: string,
+    readonly prompt: EmulatorPrompt,
   ) {}
 
   get path(): string {
@@ -76,14 +82,25 @@ export class Emulator {
       const builtin = loadBuiltinImage(o.image ?? DEFAULT_FIRMWARE_PATH);
       const sha256 = builtin.sha256;
       flash = new FileFlash(o.stateDir);
-      const chip = new Chip(builtin, flash, () => undefined, log);
+      const prompt = new EmulatorPrompt(o.confirm ?? 'manual', 1000 * (o.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_S), log);
+      const chip = new Chip(builtin, flash, () => undefined, log, prompt);
       chip.boot(RESET_POWER_ON);
-      if (o.hsmSecret) provisionDirect(chip, o.hsmSecret, o.network ?? P.NET_BITCOIN, log);
+      if (o.hsmSecret) {
+        // The operator asked for this provisioning on the command line: that
+        // is the press (whatever --confirm says for the host's requests).
+        prompt.override = PROMPT_APPROVED;
+        try {
+          provisionDirect(chip, o.hsmSecret, o.network ?? P.NET_BITCOIN, log);
+        } finally {
+          prompt.override = undefined;
+          prompt.reset();
+        }
+      }
       const p = (pty = await openPty());
       let emu: Emulator | undefined;
       const txLine = new UartLine(o.baud, (b) => p.write(b));
       const rxLine = new UartLine(o.baud, (b) => emu?.toChip(b));
-      emu = new Emulator(o, chip, flash, p, rxLine, txLine, pidFile);
+      emu = new Emulator(o, chip, flash, p, rxLine, txLine, pidFile, prompt);
       const e = emu;
       chip.out = (b) => e.fromChip(b);
       p.onData((b) => rxLine.send(b));
@@ -95,7 +112,7 @@ export class Emulator {
       if (o.control) e.server = await serveControl(o.control, (c) => e.fault(c));
       log(`firmware ${Buffer.from(sha256).toString('hex').slice(0, 16)}... on ${p.path}, state ${o.stateDir}` +
         `${chip.slot ? `, running slot ${chip.slot === 1 ? 'A' : 'B'}` : ''}` +
-        `${o.baud ? `, ${o.baud} baud` : ', unthrottled'}`);
+        `${o.baud ? `, ${o.baud} baud` : ', unthrottled'}, confirm ${prompt.mode}`);
       return e;
     } catch (err) {
       await pty?.close();
@@ -137,6 +154,11 @@ export class Emulator {
         break;
       case 'stats':
         break;
+      case 'prompt':
+        return { prompt: this.prompt.pending() };
+      case 'button':
+        this.prompt.press(c.press);
+        return { prompt: null };
       case 'clock': {
         // The board clock reads LNSIGNER_EMU_CLOCK_OFFSET on every call
         // (host/firmware/load.ts boardClockSeconds).

@@ -19,7 +19,11 @@ export type FaultCommand =
   | { op: 'stats' }
   /** Board clock (env.clock_seconds): set its offset from the host's time
    *  (seconds, may be negative) and/or advance it by `advance` seconds. */
-  | { op: 'clock'; offset?: number; advance?: number };
+  | { op: 'clock'; offset?: number; advance?: number }
+  /** The text of the prompt waiting for a press, or null. */
+  | { op: 'prompt' }
+  /** Press a button of the board (--confirm manual). */
+  | { op: 'button'; press: 'approve' | 'deny' };
 
 interface Armed {
   skip: number;
@@ -99,7 +103,12 @@ export function parseFault(x: unknown): FaultCommand {
       };
       return { op: 'clock', offset: int(c.offset, 'offset'), advance: int(c.advance, 'advance') };
     }
+    case 'prompt':
+      return { op: 'prompt' };
+    case 'button':
+      if (c.press !== 'approve' && c.press !== 'deny') throw new Error('press must be "approve" or "deny"');
+      return { op: 'button', press: c.press };
     default:
-      throw new Error(`unknown op ${JSON.stringify(c.op)} (drop, corrupt, reset, inject, clear, stats, clock)`);
+      throw new Error(`unknown op ${JSON.stringify(c.op)} (drop, corrupt, reset, inject, clear, stats, clock, prompt, button)`);
   }
 }

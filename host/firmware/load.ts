@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { FIRMWARE_WASM } from '../paths.js';
-import { FLASH_ERR_IO, FLASH_ERR_RANGE } from '../../shared/board.js';
+import { FLASH_ERR_IO, FLASH_ERR_RANGE, PROMPT_APPROVED, PROMPT_DENIED, PROMPT_MAX_TEXT } from '../../shared/board.js';
 import { MemoryFlash, type FlashDevice } from '../emulator/flash.js';
 
 export const DEFAULT_FIRMWARE_PATH = FIRMWARE_WASM;
@@ -18,7 +18,37 @@ export interface FirmwareHal {
   flash?: FlashDevice;
   /** The board's real-time clock, Unix seconds (default: boardClockSeconds). */
   clock?(): number;
+  /** The board's display and buttons (env.prompt_show / env.prompt_poll).
+   *  Default: none, so every request that needs a press is refused
+   *  (ERR_CONFIRM_DENIED, detail 1). Tests pass autoPrompt(...) or their own. */
+  prompt?: BoardPrompt;
 }
+
+/** The user prompt of a board (docs/firmware.md "Imports"). */
+export interface BoardPrompt {
+  /** Shows `text` (UTF-8, ≤ 4 lines of ≤ 32 characters) and arms the
+   *  buttons; '' clears the display. Returns 0 when shown. */
+  show(text: string): number;
+  /** PROMPT_WAITING, PROMPT_APPROVED, PROMPT_DENIED or PROMPT_TIMEOUT. Never blocks. */
+  poll(): number;
+  /** The board reset: the display is cleared and a pending press forgotten. */
+  reset?(): void;
+}
+
+/** A board whose user answers every prompt at once with `answer`
+ *  (PROMPT_APPROVED or PROMPT_DENIED); `shown` collects the texts. */
+export function autoPrompt(answer: number = PROMPT_APPROVED, shown: string[] = []): BoardPrompt {
+  return {
+    show(text) {
+      if (text) shown.push(text);
+      return 0;
+    },
+    poll: () => answer,
+  };
+}
+
+/** No display: nothing can be shown, so nothing can be confirmed. */
+const noPrompt: BoardPrompt = { show: (text) => (text ? 1 : 0), poll: () => PROMPT_DENIED };
 
 /** Default board clock: the host's time plus LNSIGNER_EMU_CLOCK_OFFSET seconds
  *  (an integer, may be negative), so tests can move the device's clock
@@ -84,6 +114,24 @@ export function firmwareImports(getMemory: () => WebAssembly.Memory, hal: Firmwa
           return (hal.clock ?? boardClockSeconds)() >>> 0 | 0;
         } catch {
           return 0;
+        }
+      },
+      prompt_show(ptr: number, len: number): number {
+        try {
+          len >>>= 0;
+          if (len > PROMPT_MAX_TEXT) return 1;
+          const v = view(ptr, len);
+          if (!v) return 1;
+          return (hal.prompt ?? noPrompt).show(new TextDecoder().decode(v)) | 0;
+        } catch {
+          return 1;
+        }
+      },
+      prompt_poll(): number {
+        try {
+          return (hal.prompt ?? noPrompt).poll() | 0;
+        } catch {
+          return PROMPT_DENIED;
         }
       },
       entropy(ptr: number, len: number): number {

@@ -7,7 +7,7 @@
 import * as P from '../../shared/protocol.js';
 import * as I from '../../shared/firmware-image.js';
 import { DeviceError, DeviceResetError } from '../transport/errors.js';
-import type { DeviceClient } from '../device/client.js';
+import type { ConfirmInfo, DeviceClient } from '../device/client.js';
 import type { DeviceInfo } from '../device/info.js';
 import type { BootEvent } from '../transport/messages.js';
 import { formatVersion, toHex, type FirmwareImage } from './image.js';
@@ -24,6 +24,9 @@ export interface FlashOptions {
   noReboot?: boolean;
   /** How long to wait for the device to come back after reboot (ms). */
   bootTimeoutMs?: number;
+  /** Called once when fw_begin waits for the user's press on the device
+   *  (default: the client's onConfirm). */
+  onConfirm?(info: ConfirmInfo): void;
 }
 
 export interface FlashResult {
@@ -65,6 +68,12 @@ export function explainRefusal(e: DeviceError, img: FirmwareImage): string {
       return `device flash error (board code ${e.detail})`;
     case P.ERR_UNSUPPORTED:
       return 'this device firmware has no bootloader update requests';
+    case P.ERR_CONFIRM_DENIED:
+      return 'denied on the device (nothing was changed)';
+    case P.ERR_CONFIRM_TIMEOUT:
+      return 'not confirmed on the device in time (nothing was changed)';
+    case P.ERR_CONFIRM_BUSY:
+      return 'the device is waiting for a press on another request; try again later';
     default:
       return e.message;
   }
@@ -96,6 +105,13 @@ export async function flashImage(client: DeviceClient, img: FirmwareImage, o: Fl
   const t = client.transport;
   const step = async (name: string, type: number, payload: Uint8Array): Promise<Uint8Array> => {
     try {
+      // fw_begin waits for the user's press on the device (the device shows
+      // the version and the image hash); the client polls.
+      if (type === P.MSG_FW_BEGIN) {
+        return await client.confirmed(type, payload, {
+          request: 'fw_begin', text: `install firmware ${versionText(img.version)} (sha256 ${toHex(img.hash).slice(0, 16)}…)`,
+        }, o.onConfirm ? { onConfirm: o.onConfirm } : {});
+      }
       return await t.request(type, payload);
     } catch (e) {
       if (e instanceof DeviceError) throw new FlashError(`${name}: ${explainRefusal(e, img)}`, e.status, name);

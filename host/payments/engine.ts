@@ -20,8 +20,6 @@ import { encodeHopPayload, withLength } from '../onion/payload.js';
 import { classify, decodeFailure, routeOf } from './failure.js';
 import { failureData, paymentEntry } from './format.js';
 import { scidBytes, type Hop } from './route.js';
-import { confirmFailure, CONFIRM_ERROR_CODES } from '../device-admin/confirm-adapter.js';
-import { confirmFailureMessage } from '../device-admin/messages.js';
 import { checkAmounts, checkInvoiceRequest, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
 
 /** What the payment flow needs from the node (host/node/client.ts LightningRpcClient). */
@@ -88,14 +86,19 @@ export const PAY_INVOICE_PREAPPROVAL_DECLINED = 213;
  */
 export function deviceRefusal(e: unknown): RpcError {
   if (e instanceof RpcError) return e;
-  // Issue 9: a payment above the confirmation threshold that was denied or not answered on the device.
-  const confirm = confirmFailure(e);
-  if (confirm) return new RpcError(CONFIRM_ERROR_CODES[confirm], `The signing device did not build the onion: ${confirmFailureMessage(confirm)}`);
   if (e instanceof DeviceError) {
     const name = statusName(e.status);
     if (name === 'ERR_POLICY') {
       const limit = POLICY_LIMITS[e.detail] ?? `rule ${e.detail}`;
       return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${limit}`, { device_status: name, device_detail: e.detail });
+    }
+    // A payment above the device's confirmation threshold that the user did not approve.
+    if (name === 'ERR_CONFIRM_DENIED' || name === 'ERR_CONFIRM_TIMEOUT') {
+      const why = name === 'ERR_CONFIRM_DENIED' ? 'denied on the device' : 'not confirmed on the device in time';
+      return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${why}`, { device_status: name, device_detail: e.detail });
+    }
+    if (name === 'ERR_CONFIRM_BUSY') {
+      return new RpcError(ErrorCode.LIGHTNINGD, 'The signing device is waiting for a confirmation of another request; try again once it is answered', { device_status: name, device_detail: e.detail });
     }
     return new RpcError(ErrorCode.LIGHTNINGD, `The signing device refused to build the onion: ${e.message}`, { device_status: name, device_detail: e.detail });
   }

@@ -10,6 +10,7 @@ import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/code
 import { decodeInfo } from '../../host/device/info.js';
 import type { FirmwareImage } from '../../host/flash/image.js';
 import { WASM } from './flash.js';
+import { autoPrompt } from '../../host/firmware/load.js';
 
 /** A built-in image (the first stage of every boot) from a bare wasm. */
 export const builtin = (wasm: Uint8Array) =>
@@ -19,7 +20,8 @@ export const builtin = (wasm: Uint8Array) =>
 export function device(flash: FlashDevice, wasm: Uint8Array = WASM) {
   let frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
-  const chip = new Chip(builtin(wasm), flash, (b) => dec.push(b));
+  // Its user approves every prompt (fw_begin asks; test/device-confirm*.test.ts test the prompt).
+  const chip = new Chip(builtin(wasm), flash, (b) => dec.push(b), undefined, autoPrompt());
   chip.boot(RESET_POWER_ON);
   let id = 1;
   const req = (type: number, p = new Uint8Array(0)): Frame | undefined => {

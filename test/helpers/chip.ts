@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { BOOT_INFO_SIZE } from '../../shared/board.js';
 import { FIRMWARE_WASM } from '../../host/paths.js';
-import { instantiateFirmware, type Firmware } from '../../host/firmware/load.js';
+import { autoPrompt, instantiateFirmware, type BoardPrompt, type Firmware } from '../../host/firmware/load.js';
 import type { FlashDevice } from '../../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
 
@@ -17,14 +17,17 @@ export interface Chip {
   send(bytes: Uint8Array): Frame[];
 }
 
-/** One power-up of the chip on `flash` (deterministic entropy). */
-export function powerUp(flash: FlashDevice): Chip {
+/** One power-up of the chip on `flash` (deterministic entropy). Its board
+ *  approves every prompt unless `prompt` says otherwise. */
+export function powerUp(flash: FlashDevice, prompt: BoardPrompt = autoPrompt(), clock?: () => number): Chip {
   const frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
   const fw = instantiateFirmware(wasm, {
     entropy: (b) => b.set(Uint8Array.from({ length: b.length }, (_, i) => (i * 37 + 11) & 0xff)),
     serialWrite: (b) => dec.push(b),
     flash,
+    prompt,
+    clock,
   });
   const e = fw.exports;
   fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));

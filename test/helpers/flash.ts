@@ -61,8 +61,10 @@ export class Rig {
   emu?: SpawnedEmulator;
   private clients: DeviceClient[] = [];
 
+  /** Starts the emulator; its board approves every prompt unless `extra` has its own --confirm. */
   async start(env?: NodeJS.ProcessEnv, extra: string[] = []): Promise<SpawnedEmulator> {
-    this.emu = await spawnEmulator(['--state', this.state, '--link', this.link, '--control', this.controlPath, ...extra], env);
+    const confirm = extra.includes('--confirm') ? [] : ['--confirm', 'approve'];
+    this.emu = await spawnEmulator(['--state', this.state, '--link', this.link, '--control', this.controlPath, ...confirm, ...extra], env);
     return this.emu;
   }
 

@@ -2,9 +2,11 @@
 // session key derived on the device (or supplied), checked against the
 // spending policy and recorded in the 24-hour spend log before the onion
 // leaves the device. Layout: shared/protocol.ts ONION_*, docs/protocol.md
-// "build_onion"; construction and policy: docs/firmware/onion.md.
+// "build_onion"; construction and policy: docs/firmware/onion.md. A part whose
+// delivered amount is above the policy's confirm_above_msat, and a forward
+// clock jump of more than a day, need the user's press (device/confirm/).
 import {
-  ERR_BAD_PAYLOAD, ERR_FLASH, ERR_NOT_PROVISIONED, ERR_ONION_AMOUNT, ERR_ONION_ROUTE, ERR_POLICY,
+  ERR_BAD_PAYLOAD, ERR_FLASH, ERR_NOT_PROVISIONED, ERR_ONION_AMOUNT, ERR_ONION_ROUTE, ERR_POLICY, MSG_BUILD_ONION,
   ONION_FLAG_CREATEONION, ONION_FLAG_SESSION_KEY, ONION_MAX_HOPS, ONION_OFF_FIRST_AMOUNT, ONION_OFF_FLAGS, ONION_OFF_HOPS,
   ONION_OFF_PARTID, ONION_OFF_PAYMENT_HASH, ONION_OFF_ROUTE, ONION_PACKET_SIZE, ONION_MAX_ROUTING,
 } from "../../../shared/protocol";
@@ -13,10 +15,14 @@ import { hal_clock_seconds } from "../../hal";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import {
   ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionHash, onionParseHops,
-  onionPacketSize, onionSessionKey,
+  onionHopPub, onionPacketSize, onionSessionKey,
 } from "../../onion/sphinx";
 import { routeAmounts, routeDelivered, routeErrHop, routeTotal } from "../../onion/route";
-import { logExpire, logAppend, policyCommit, policyLoad } from "../../policy/store";
+import { logExpire, logAppend, limitConfirmAbove, policyCommit, policyLoad, setClockFloor } from "../../policy/store";
+import { clockJumpNeedsPress, floorTime, windowTime } from "../../policy/clock";
+import { CONFIRM_CLOCK_JUMP, confirmGate } from "../../confirm/gate";
+import { textDec, textHex, textReset, textStr } from "../../confirm/text";
+import { put32 } from "../bytes";
 import { logFind, policyCheck } from "../../policy/check";
 import { sha256Final, sha256Init, sha256Update, SHA256_CTX_SIZE } from "../../crypto/sha256";
 import { wipe } from "../../crypto/scalar";
@@ -27,6 +33,26 @@ const SESSION: usize = memory.data(32, 8);
 const ROUTE_HASH: usize = memory.data(32, 8);
 const PART_KEY: usize = memory.data(32, 8);
 const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
+const FLOOR_LE: usize = memory.data(4, 4);
+
+// Rule (issue 9): a forward clock jump of more than a day needs a press before
+// it frees the 24-hour window. The prompt's identity is the floor it jumps
+// from, so every build_onion polls the same prompt. 0 = go on.
+function confirmClockJump(board: u32): i32 {
+  if (!clockJumpNeedsPress(board)) return 0;
+  const floor = floorTime();
+  textReset();
+  textStr("Clock jumped +");
+  textDec(<u64>((board - floor) / 3600));
+  textStr(" h\nAccept the new time? It frees\nthe 24 h spending window\n");
+  put32(FLOOR_LE, floor);
+  const g = confirmGate(CONFIRM_CLOCK_JUMP, FLOOR_LE, 4);
+  if (g != 0) return g;
+  setClockFloor(board);
+  const c = policyCommit();
+  if (c != FLASH_OK) return refuse(ERR_FLASH, <u32>c);
+  return 0;
+}
 
 function refuse(code: i32, detail: u32): i32 {
   setErrorDetail(detail);
@@ -104,15 +130,33 @@ export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   if (hasKey) sha256Update(CTX, req + ONION_OFF_ROUTE, 32);
   sha256Final(CTX, PART_KEY);
 
-  const now = hal_clock_seconds();
+  const board = hal_clock_seconds();
   policyLoad();
+  const j = confirmClockJump(board);
+  if (j != 0) return j;
+  // The window's time never goes back (docs/firmware/onion.md "Clock").
+  const now = windowTime(board);
   logExpire(now);
   // A resend of a part already recorded (same hash, partid, route) spends
-  // nothing new: same onion, no second entry, no limit re-checked.
+  // nothing new: same onion, no second entry, no limit re-checked, no press.
   const recorded = logFind(PART_KEY) >= 0;
   if (!recorded) {
-    const p = policyCheck(now, sent, routeDelivered, routeTotal, hash);
+    const p = policyCheck(board, sent, routeDelivered, routeTotal, hash);
     if (p != 0) return refuse(ERR_POLICY, <u32>p);
+    // Rule (issue 9): a payment above the policy's confirmation threshold
+    // needs the user's press (after the limits: never ask for what they refuse).
+    if (routeDelivered > limitConfirmAbove()) {
+      textReset();
+      textStr("Pay ");
+      textDec(routeDelivered);
+      textStr(" msat?\nFee ");
+      textDec(sent - routeDelivered);
+      textStr(" msat\nTo ");
+      textHex(onionHopPub(n - 1), 8);
+      textStr("...\n");
+      const g = confirmGate(MSG_BUILD_ONION, req, <usize>len);
+      if (g != 0) return g;
+    }
   }
 
   if (hasKey) {
@@ -132,6 +176,7 @@ export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   }
   if (!recorded) {
     logAppend(now, sent, PART_KEY, hash);
+    setClockFloor(now);
     const c = policyCommit();
     if (c != FLASH_OK) {
       // Not recorded: the onion must not leave the device.

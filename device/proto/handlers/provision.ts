@@ -6,9 +6,16 @@
 // makesecret("node-alias-base") and the node id are kept (device/keys/store.ts);
 // secret_data, the file bytes in the request buffer and every scratch buffer
 // are wiped before the reply. The reply is the node id, nothing secret.
+//
+// Both modes need the user's press (device/confirm/gate.ts), asked after the
+// payload's layout is checked and before any derivation (a mnemonic costs a
+// PBKDF2, not to be redone at every poll). The prompt names the mode and the
+// network, never the secret. The host re-sends the whole request (the file)
+// at every poll: every return path, ERR_CONFIRM_PENDING included, zeroes the
+// request buffer.
 import {
   ERR_ALREADY_PROVISIONED, ERR_BAD_PAYLOAD, ERR_ENTROPY, ERR_FLASH, ERR_HSM_SECRET, ERR_INTERNAL,
-  NET_BITCOIN, NET_REGTEST, NODE_ID_SIZE, PROVISION_GENERATE, PROVISION_HSM_SECRET,
+  MSG_PROVISION, NET_BITCOIN, NET_REGTEST, NET_SIGNET, NET_TESTNET, NODE_ID_SIZE, PROVISION_GENERATE, PROVISION_HSM_SECRET,
   PROVISION_HSM_SECRET_PASSPHRASE, PROVISION_OFF_DATA, PROVISION_OFF_MODE, PROVISION_OFF_NETWORK, DEVICE_ID_SIZE,
 } from "../../../shared/protocol";
 import {
@@ -21,6 +28,8 @@ import { deriveNodeKeys } from "../../keys/derive";
 import { hsmSecretToSecretData } from "../../keys/hsm-secret";
 import { REC, STORE_OK, STORE_PROVISIONED, storeCommit, storeProbe, storeWipeRam } from "../../keys/store";
 import { copyBytes, fillBytes, get16 } from "../bytes";
+import { confirmGate } from "../../confirm/gate";
+import { textReset, textStr } from "../../confirm/text";
 import { setErrorDetail } from "../dispatch";
 
 const SD: usize = memory.data(64, 8); // secret_data
@@ -41,6 +50,26 @@ function fail(code: i32, detail: u32, req: usize, len: i32): i32 {
   return -code;
 }
 
+function textNetwork(network: i32): void {
+  if (network == NET_BITCOIN) textStr("bitcoin");
+  else if (network == NET_TESTNET) textStr("testnet");
+  else if (network == NET_SIGNET) textStr("signet");
+  else textStr("regtest");
+}
+
+// Shows the prompt and asks; 0 = approved, else the status to reply (the
+// caller wipes the request on every path).
+function ask(mode: i32, network: i32, req: usize, len: i32): i32 {
+  textReset();
+  textStr("Provision the device?\n");
+  if (mode == PROVISION_GENERATE) textStr("Generate a new secret\n");
+  else textStr("Import an hsm_secret\n");
+  textStr("Network ");
+  textNetwork(network);
+  textStr("\n");
+  return confirmGate(MSG_PROVISION, req, <usize>len);
+}
+
 export function handleProvision(req: usize, len: i32, out: usize): i32 {
   // Rule: refused once provisioned; wipe is the only way back. Issue 9: and
   // refused when the partition cannot be read — a read error is not "empty".
@@ -57,6 +86,20 @@ export function handleProvision(req: usize, len: i32, out: usize): i32 {
   let flags: u8 = 0;
   const data = req + PROVISION_OFF_DATA;
   const dataLen = len - PROVISION_OFF_DATA;
+  if (mode != PROVISION_HSM_SECRET && mode != PROVISION_HSM_SECRET_PASSPHRASE && mode != PROVISION_GENERATE) {
+    return fail(ERR_BAD_PAYLOAD, PROVISION_OFF_MODE, req, len);
+  }
+  if (mode == PROVISION_HSM_SECRET_PASSPHRASE) {
+    if (dataLen < 2) return fail(ERR_BAD_PAYLOAD, PROVISION_OFF_DATA, req, len);
+    // Rule: the file length fits the payload (the passphrase is the rest).
+    if (get16(data) > dataLen - 2) return fail(ERR_BAD_PAYLOAD, PROVISION_OFF_DATA, req, len);
+  }
+  // Rule (issue 9): provisioning (import and generate) needs the user's press.
+  const g = ask(mode, network, req, len);
+  if (g != 0) {
+    wipeAll(req, len);
+    return g;
+  }
   if (mode == PROVISION_HSM_SECRET) {
     k = hsmSecretToSecretData(data, <usize>dataLen, 0, 0, false, SD, SD_LEN);
   } else if (mode == PROVISION_HSM_SECRET_PASSPHRASE) {
