@@ -483,3 +483,6 @@ export const BLIND_TLV_PATH = 9;
  *  only encrypted_recipient_data, the final hop also amt_to_forward,
  *  outgoing_cltv_value and total_amount_msat; no clear hop after a blinded one). */
 export const ONION_AMT_BLINDED = 5;
+/** ERR_ONION_ROUTE status 5 (build_onion, blinded_path, onion_message): the
+ *  payloads (or the reply) do not fit; detail = 5 | bytes over << 8. */
+export const ONION_ROUTE_TOO_BIG = 5;

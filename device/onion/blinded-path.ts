@@ -125,7 +125,10 @@ export function blindCheckTlv(p: usize, len: usize, final: bool): i32 {
     const r = tlvNext(CUR);
     if (r == TLV_END) break;
     // BOLT 1 framing: minimal BigSizes, strictly increasing types, no truncation.
-    if (r != BOLT12_OK) return BLIND_TLV_FRAMING;
+    if (r != BOLT12_OK) {
+      blindTlvErrOffset = load<u32>(CUR) - <u32>p; // the cursor stays on the record it could not read
+      return BLIND_TLV_FRAMING;
+    }
     const t = tlvType(CUR);
     const vp = tlvValue(CUR), vl = tlvValueLen(CUR);
     blindTlvErrOffset = <u32>(vp - p);

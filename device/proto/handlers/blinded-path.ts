@@ -15,7 +15,8 @@ import {
   padTarget, padWrite,
 } from "../../onion/blinded-path";
 import { ONION_ERR_HOPS, ONION_ERR_SESSION_KEY, ONION_ERR_TOO_BIG } from "../../onion/sphinx";
-import { sha256 } from "../../crypto/sha256";
+import { SHA256_CTX_SIZE, sha256Final, sha256Init, sha256Update } from "../../crypto/sha256";
+import { bootCount } from "../boot";
 import { wipe } from "../../crypto/scalar";
 import { setErrorDetail } from "../dispatch";
 import { get16 } from "../bytes";
@@ -23,6 +24,9 @@ import { get16 } from "../bytes";
 const SESSION: usize = memory.data(32, 8);
 const ENTROPY: usize = memory.data(32, 8);
 const DIGEST: usize = memory.data(32, 8);
+const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
+const UNIQUE: usize = memory.data(8, 8); // boot count u32le ‖ derivations this boot u32le
+let derivations: u32 = 0;
 const NODE: usize = memory.data(<i32>BLIND_MAX_HOPS * 4, 4);
 const DATA: usize = memory.data(<i32>BLIND_MAX_HOPS * 4, 4);
 const LEN: usize = memory.data(<i32>BLIND_MAX_HOPS * 4, 4);
@@ -38,13 +42,23 @@ function refuse(code: i32, detail: u32): i32 {
 }
 
 /**
- * A fresh secret for this request: hardware entropy and the request digest,
- * keyed by the node key (blindDeriveKey). Returns 0 or a negative ERR_*.
+ * A fresh secret for this request, keyed by the node key (blindDeriveKey):
+ * 32 bytes of hardware entropy and SHA256(boot count ‖ derivations since boot
+ * ‖ request). The (boot count, derivation) pair never repeats, so even a
+ * stuck RNG gives a new secret every time; the entropy keeps it unpredictable
+ * to anyone who knows the node key's inputs but not the RNG output. Returns 0
+ * or a negative ERR_*.
  */
 export function deriveFresh(out: usize, label: usize, labelLen: usize, req: usize, len: usize): i32 {
   if (hal_entropy(ENTROPY, 32) != 0) return refuse(ERR_ENTROPY, 1);
   if (!storeLoad()) return -ERR_NOT_PROVISIONED;
-  sha256(req, <usize>len, DIGEST);
+  store<u32>(UNIQUE, bootCount());
+  store<u32>(UNIQUE, derivations, 4);
+  derivations++;
+  sha256Init(CTX);
+  sha256Update(CTX, UNIQUE, 8);
+  sha256Update(CTX, req, <usize>len);
+  sha256Final(CTX, DIGEST);
   blindDeriveKey(out, REC + PROV_OFF_NODE_KEY, label, labelLen, ENTROPY, DIGEST);
   storeWipeRam();
   wipe(ENTROPY, 32);

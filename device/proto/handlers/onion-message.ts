@@ -108,6 +108,22 @@ export function handleOnionMessage(req: usize, len: i32, out: usize): i32 {
     if (t > 4 && split == finalLen) split = tlvRecord(CUR) - fin;
   }
 
+  // The hop payloads (BigSize length ‖ onionmsg_tlv) are staged in the reply
+  // buffer (one frame); the packet is built in PKT and its first chunk copied
+  // back. Their size: our hops 54 bytes (89 for the last), theirs
+  // BigSize ‖ [final records] ‖ 04 ‖ BigSize(enclen) ‖ data.
+  let staged: usize = m > 0 ? <usize>(m - 1) * 54 + 89 : 0;
+  for (let j = 0; j < k; j++) {
+    const el = <usize>load<u32>(THEIR_LEN + (<usize>j << 2));
+    const tl: usize = 1 + bigsizeSize(el) + el + (j == k - 1 ? finalLen : 0);
+    staged += bigsizeSize(tl) + tl;
+  }
+  // Refused, never truncated: the detail says by how many bytes the payloads
+  // exceed what the device encodes in one go.
+  if (staged > <usize>FRAME_MAX_PAYLOAD) {
+    return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_TOO_BIG | (<u32>(staged - <usize>FRAME_MAX_PAYLOAD) << 8));
+  }
+
   // Keys: the Sphinx session key and our path secret, fresh per request
   // (device-derived) unless the request supplies them.
   if (hasKeys) {
@@ -120,10 +136,6 @@ export function handleOnionMessage(req: usize, len: i32, out: usize): i32 {
     if (r != 0) { wipe(SESSION, 32); return r; }
   }
 
-  // Stage the hop payloads (BigSize length ‖ onionmsg_tlv) in the reply
-  // buffer; the packet is built in PKT and its first chunk copied back.
-  let q = out;
-  const cap = out + <usize>FRAME_MAX_PAYLOAD;
   const theirFirstKey = path + 33;
   if (m > 0) {
     // CLN §6.5 steps 1-3: our hops N_0..N_{m-1} form a blinded path of their
@@ -131,6 +143,7 @@ export function handleOnionMessage(req: usize, len: i32, out: usize): i32 {
     // before their path also carries next_path_key_override = their
     // first_path_key. Our would-be hop for their introduction node is dropped.
     if (!blindBegin(PATH_SECRET, PATH_KEY)) return fail(ERR_ONION_ROUTE, <u32>ONION_ERR_SESSION_KEY);
+    let q = out;
     for (let i = 0; i < m; i++) {
       const last = i == m - 1;
       const ptLen: usize = last ? 70 : 35;
@@ -159,6 +172,8 @@ export function handleOnionMessage(req: usize, len: i32, out: usize): i32 {
     copy(PATH_KEY, theirFirstKey, 33);
   }
   wipe(PATH_SECRET, 32);
+  let q = out;
+  if (m > 0) q = out + <usize>(m - 1) * 54 + 89;
 
   // Their hops unchanged: every payload is encrypted_recipient_data only,
   // except the last, which is the final payload plus their last encrypted data.
@@ -166,13 +181,7 @@ export function handleOnionMessage(req: usize, len: i32, out: usize): i32 {
     const enc = <usize>load<u32>(THEIR_ENC + (<usize>j << 2));
     const el = <usize>load<u32>(THEIR_LEN + (<usize>j << 2));
     const lastHop = j == k - 1;
-    const rec: usize = 1 + bigsizeSize(el) + el;
-    const tl: usize = rec + (lastHop ? finalLen : 0);
-    const size = bigsizeSize(tl) + tl;
-    if (<usize>(cap - q) < size) {
-      // The staging buffer (one frame) bounds the payloads the device encodes.
-      return fail(ERR_ONION_ROUTE, <u32>ONION_ERR_TOO_BIG | (<u32>(size - (cap - q)) << 8));
-    }
+    const tl: usize = 1 + bigsizeSize(el) + el + (lastHop ? finalLen : 0);
     let w = q + bigsizeWrite(q, tl);
     if (lastHop) { copy(w, fin, split); w += split; }
     store<u8>(w, 4);
