@@ -11,7 +11,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import * as P from '../shared/protocol.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { loadFirmware } from '../host/firmware/load.js';
@@ -24,7 +23,7 @@ import { peel, peelOnion } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
 import { powerUp, type Chip } from './helpers/chip.js';
 import { ascii, cat, h, vector, x } from './helpers/bytes.js';
-import { bigsize, ecdhRef, rec, tlvRecords, tu, unblindRef } from './helpers/blinding-ref.js';
+import { bigsize, blindedPrivRef, rec, tlvRecords, tu, unblindRef } from './helpers/blinding-ref.js';
 
 const RB = vector('route-blinding-test.json');
 const OM = vector('blinded-onion-message-onion-test.json');
@@ -269,7 +268,7 @@ function readMessage(packet: Uint8Array, pathKey: Uint8Array, privs: Uint8Array[
   let finalPayload: Uint8Array | null = null;
   for (let i = 0; i < privs.length; i++) {
     // Blinded key first (needs only the path key), then peel, then decrypt.
-    const blindedPriv = blindedPrivOf(privs[i], pathKey);
+    const blindedPriv = blindedPrivRef(privs[i], pathKey);
     const p = peel(packet, blindedPriv, new Uint8Array(0), size);
     if (!p.ok) throw new Error(`hop ${i} cannot peel: 0x${p.code.toString(16)}`);
     const recs = tlvRecords(p.payload);
@@ -292,12 +291,6 @@ function readMessage(packet: Uint8Array, pathKey: Uint8Array, privs: Uint8Array[
   return { plaintexts, finalPayload: finalPayload! };
 }
 
-function blindedPrivOf(priv: Uint8Array, pathKey: Uint8Array): Uint8Array {
-  const N = secp.Point.CURVE().n;
-  const ss = ecdhRef(priv, pathKey);
-  const t = secp.etc.bytesToNumberBE(hmac(sha256, ascii('blinded_node_id'), ss));
-  return secp.etc.numberToBytesBE((secp.etc.bytesToNumberBE(priv) * t) % N, 32);
-}
 
 describe('device paths of 1-10 hops, read hop by hop by the @noble reader', () => {
   it('each hop decrypts its own data (and nothing else); blinded ids, next path keys; padding equalises', () => {

@@ -11,7 +11,7 @@ import { secp } from '../../host/crypto/noble.js';
 
 const N = secp.Point.CURVE().n;
 const num = (b: Uint8Array) => secp.etc.bytesToNumberBE(b);
-const b32 = (v: bigint) => secp.etc.numberToBytesBE(v, 32);
+const b32 = (v: bigint): Uint8Array => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'));
 
 /** SHA256(compressed(k·P)). */
 export function ecdhRef(priv: Uint8Array, pub: Uint8Array): Uint8Array {
@@ -88,4 +88,11 @@ export function tu(v: number | bigint): Uint8Array {
   const bytes: number[] = [];
   while (n > 0n) { bytes.unshift(Number(n & 0xffn)); n >>= 8n; }
   return Uint8Array.from(bytes);
+}
+
+/** The blinded private key a hop derives from the path key alone (to peel the onion addressed to it). */
+export function blindedPrivRef(nodePriv: Uint8Array, pathKey: Uint8Array): Uint8Array {
+  const ss = ecdhRef(nodePriv, pathKey);
+  const tweak = num(hmac(sha256, utf8ToBytes('blinded_node_id'), ss));
+  return b32((num(nodePriv) * tweak) % N);
 }
