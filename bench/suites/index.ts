@@ -11,3 +11,4 @@ import { keysSuite } from './keys.js'; suites.push(keysSuite);
 import { daemonSuite } from './daemon.js'; suites.push(daemonSuite);
 import { onionSuite } from './onion.js'; suites.push(onionSuite);
 import { sendpaySuite } from './sendpay.js'; suites.push(sendpaySuite);
+import { blindingDeviceSuite } from './blinding-device.js'; suites.push(blindingDeviceSuite);
