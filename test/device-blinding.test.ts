@@ -411,6 +411,10 @@ describe('refusals (code and detail), the device keeps serving', () => {
     const path = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: [{ nodeId: nodes[5].pub, tlv: rec(6, h('01')) }] })));
     const e = refusal(() => call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest({ ourRoute: [nodes[0].pub], path, finalPayload: rec(4, h('00')) })));
     expect([e.code, e.detail]).toEqual([P.ERR_BLIND_TLV, P.BLIND_TLV_FINAL_HAS_4 | (1 << 8)]);
+    // Their first_node_id / first_path_key must be points: the device names them in our last hop.
+    const badKey = { ...path, firstPathKey: cat(h('02'), new Uint8Array(32).fill(0xff)) };
+    const e3 = refusal(() => call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest({ ourRoute: [nodes[0].pub], path: badKey, finalPayload: new Uint8Array(0) })));
+    expect([e3.code, e3.detail]).toEqual([P.ERR_BLIND_TLV, P.BLIND_TLV_BAD_FIELD | (0 << 8) | (37 << 16)]);
     const scidForm = encodeOnionMessageRequest({ ourRoute: [], path, finalPayload: new Uint8Array(0) });
     scidForm[P.OMSG_OFF_KEYS] = 0;
     expect(refusal(() => call(P.MSG_ONION_MESSAGE, scidForm)).code).toBe(P.ERR_BLIND_TLV);

@@ -126,7 +126,17 @@ export class DeviceClient {
    *  reason | hop << 8 | offset << 16), ERR_ONION_ROUTE. */
   async blindedPath(req: BlindedPathRequest): Promise<BlindedPath & { encoded: Uint8Array }> {
     const r = await this.transport.request(P.MSG_BLINDED_PATH, encodeBlindedPathRequest(req));
-    return { ...decodeBlindedPathWire(r), encoded: r };
+    const path = decodeBlindedPathWire(r);
+    // The reply must be the path asked for: same first node, one hop per
+    // node, each ciphertext 16 bytes (the tag) longer than its plaintext, or
+    // all equal when padded.
+    const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+    const lens = path.hops.map((hp) => hp.encryptedData.length);
+    if (path.hops.length !== req.hops.length || !same(path.firstNodeId, req.hops[0].nodeId)
+      || (req.pad ? new Set(lens).size !== 1 : lens.some((l, i) => l !== req.hops[i].tlv.length + 16))) {
+      throw new Error('blinded_path reply does not match the request');
+    }
+    return { ...path, encoded: r };
   }
 
   /** Builds an onion message (as CLN's injectonionmessage: our node first)
@@ -134,6 +144,9 @@ export class DeviceClient {
    *  out in chunks with onion_message_read. */
   async onionMessage(req: OnionMessageRequest): Promise<DeviceOnionMessage> {
     const first = decodeOnionMessageReply(await this.transport.request(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest(req)));
+    if (first.total !== 66 + P.OMSG_ROUTING_SMALL && first.total !== 66 + P.OMSG_ROUTING_LARGE) {
+      throw new Error(`onion_message: packet of ${first.total} bytes`);
+    }
     const packet = new Uint8Array(first.total);
     packet.set(first.chunk, 0);
     for (let off = first.chunk.length; off < first.total;) {

@@ -10,7 +10,7 @@ import {
 } from "../../../shared/protocol";
 import { BOLT12_OK } from "../../../shared/bolt12-limits";
 import { TLV_CURSOR_SIZE, TLV_END, tlvBegin, tlvNext, tlvRecord, tlvType } from "../../bolt12/tlv";
-import { BLIND_OK, blindBegin, blindEnd, blindHop } from "../../onion/blinded-path";
+import { BLIND_OK, blindBegin, blindCheckTlv, blindEnd, blindHop, blindTlvErrOffset } from "../../onion/blinded-path";
 import {
   ONION_ERR_HOPS, ONION_ERR_PUBKEY, ONION_ERR_PAYLOAD, ONION_ERR_SESSION_KEY, ONION_ERR_TOO_BIG, ONION_OK,
   onionBuildMessage, onionErrHop, onionOver, onionPayloadsSize, onionSetHop,
@@ -159,6 +159,10 @@ export function handleOnionMessage(req: usize, len: i32, out: usize): i32 {
         store<u8>(pt + 35, 8); store<u8>(pt + 36, 33); // next_path_key_override
         copy(pt + 37, theirFirstKey, 33);
       }
+      // The names we encrypt must be valid points (their first_node_id and
+      // first_path_key come from the host).
+      const chk = blindCheckTlv(pt, ptLen, false);
+      if (chk != 0) return fail(ERR_BLIND_TLV, <u32>chk | (<u32>i << 8) | (blindTlvErrOffset << 16));
       const bid = OMSG_BIDS + <usize>i * 33;
       const r = blindHop(ours + <usize>i * 33, pt, ptLen, bid);
       if (r != BLIND_OK) return fail(ERR_ONION_ROUTE, <u32>r | (<u32>i << 8));
