@@ -220,6 +220,63 @@ describe('blinded-payment-onion-test.json byte for byte', () => {
   });
 });
 
+describe('payments into device-built blinded paths of 1-4 hops behind 0-3 clear hops', () => {
+  it('build_onion accepts the BOLT 4 shapes; every hop peels its layer and reads its own data; the policy counts the part', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 15 }), fc.bigInt({ min: 1000n, max: 10_000_000n }),
+      (c, b, start, delivered) => {
+        const clear = Array.from({ length: c }, (_, i) => nodes[start + i]);
+        const blindedNodes = Array.from({ length: b }, (_, i) => nodes[20 + start + i]);
+        // Recipient's path: payment_relay + payment_constraints on non-final hops, path_id at the end.
+        const relay = cat(h('0028'), h('00000064'), tu(1000));
+        const tlvs = blindedNodes.map((_, i) => (i < b - 1
+          ? cat(rec(4, blindedNodes[i + 1].pub), rec(10, relay), rec(12, cat(h('000c3500'), tu(1))))
+          : cat(rec(6, sha256(Uint8Array.of(start))), rec(12, cat(h('000c3500'), tu(1))))));
+        const path = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ pad: true, hops: blindedNodes.map((nd, i) => ({ nodeId: nd.pub, tlv: tlvs[i] })) })));
+        const fee = 1000n;
+        const hops: { pubkey: Uint8Array; payload: Uint8Array }[] = clear.map((nd, i) => ({
+          pubkey: nd.pub,
+          payload: cat(rec(2, tu(delivered + fee * BigInt(c + b - 1 - i))), rec(4, tu(800_000 + 40 * (c - i))), rec(6, Uint8Array.of(0, 0, 1, 0, 0, 1, 0, i))),
+        }));
+        path.hops.forEach((hp, i) => {
+          const recs: Uint8Array[] = [];
+          if (i === b - 1) recs.push(rec(2, tu(delivered)), rec(4, tu(800_000)));
+          recs.push(rec(10, hp.encryptedData));
+          if (i === 0) recs.push(rec(12, path.firstPathKey));
+          if (i === b - 1) recs.push(rec(18, tu(delivered)));
+          // BOLT 4: the introduction node is reached by its real node id, later hops by their blinded ids.
+          hops.push({ pubkey: i === 0 ? path.firstNodeId : hp.blindedNodeId, payload: cat(...recs) });
+        });
+        const hash = sha256(cat(Uint8Array.of(c, b, start), tu(delivered)));
+        const first = delivered + fee * BigInt(c + b - 1);
+        const before = decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0)));
+        const reply = call(P.MSG_BUILD_ONION, encodeBuildOnion({ hops, paymentHash: hash, firstHopAmountMsat: first }));
+        const after = decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0)));
+        expect(after.spentLast24hMsat - before.spentLast24hMsat).toBe(first);
+        let onion = reply.subarray(0, P.ONION_PACKET_SIZE);
+        for (let i = 0; i < c; i++) {
+          const pl = peelOnion(onion, clear[i].sk, hash);
+          expect(x(pl.payload)).toBe(x(hops[i].payload));
+          onion = pl.next!;
+        }
+        let pathKey: Uint8Array | null = null;
+        for (let i = 0; i < b; i++) {
+          const priv = i === 0 ? blindedNodes[0].sk : blindedPrivRef(blindedNodes[i].sk, pathKey!);
+          const pl = peelOnion(onion, priv, hash);
+          expect(x(pl.payload)).toBe(x(hops[c + i].payload));
+          const recs = tlvRecords(pl.payload);
+          if (i === 0) pathKey = recs.find((r) => r.type === 12n)!.value;
+          const u = unblindRef(blindedNodes[i].sk, pathKey!, recs.find((r) => r.type === 10n)!.value);
+          const pt = tlvRecords(u.plaintext).filter((r) => r.type !== 1n);
+          expect(x(cat(...pt.map((r) => rec(r.type, r.value))))).toBe(x(tlvs[i]));
+          pathKey = u.nextPathKey;
+          if (i < b - 1) onion = pl.next!;
+          else expect(pl.next).toBeNull();
+        }
+      }), { numRuns: 15 });
+  });
+});
+
 describe('onion_message: blinded-onion-message-onion-test.json byte for byte', () => {
   const g = OM.generate.hops;
   const theirPath = (): BlindedPath => ({

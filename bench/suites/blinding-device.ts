@@ -81,7 +81,8 @@ export const blindingDeviceSuite: BenchSuite = {
       if (i === 0) parts.push(rec(12, blinded.firstPathKey));
       if (i === 2) parts.push(rec(18, Uint8Array.of(0x01, 0x86, 0xa0)));
       const payload = Uint8Array.from(parts.flatMap((p) => [...p]));
-      hops.push({ pubkey: h.blindedNodeId, payload: withLength(payload) });
+      // The introduction node is reached by its real node id (BOLT 4), later hops by blinded ids.
+      hops.push({ pubkey: i === 0 ? blinded.firstNodeId : h.blindedNodeId, payload: withLength(payload) });
     });
     const pay = encodeCreateOnion({ hops, assocData: sha256(enc.encode('hash')), sessionKey: sha256(enc.encode('session')) });
     const cases: BenchCase[] = [
