@@ -72,6 +72,19 @@ const nodes = Array.from({ length: 40 }, (_, i) => {
   return { sk, pub: secp.getPublicKey(sk, true) };
 });
 
+describe('request classes', () => {
+  it('blinded_path and onion_message need a provisioned device; onion_message_read does not (nothing built yet)', () => {
+    const fresh = powerUp(new MemoryFlash());
+    const code = (f: { type: number; payload: Uint8Array }) => (f.type === P.MSG_ERROR ? f.payload[P.ERROR_OFF_CODE] : -1);
+    expect(code(fresh.request(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: [{ nodeId: nodes[0].pub, tlv: rec(6, h('01')) }] })))).toBe(P.ERR_NOT_PROVISIONED);
+    expect(code(fresh.request(P.MSG_ONION_MESSAGE, new Uint8Array(80)))).toBe(P.ERR_NOT_PROVISIONED);
+    const r = fresh.request(P.MSG_ONION_MESSAGE_READ, encodeOnionMessageRead(0));
+    expect(code(r)).toBe(P.ERR_ONION_READ);
+    expect(new DataView(r.payload.buffer, r.payload.byteOffset).getUint32(P.ERROR_OFF_DETAIL, true)).toBe(0);
+    expect(P.requestFlags(P.MSG_ONION_MESSAGE_READ) & P.REQ_IDEMPOTENT).toBeTruthy();
+  });
+});
+
 describe('ChaCha20-Poly1305 (chip interface) against @noble/ciphers', () => {
   const fw = loadFirmware();
   const E = fw.exports;
