@@ -9,3 +9,4 @@ export * from "./abi/keys";
 export { selftest } from "./selftest";
 export * from "./boot/abi";
 export * from "./abi/onion";
+export * from "./abi/aead";

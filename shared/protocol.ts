@@ -119,6 +119,12 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_BUILD_ONION) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_GET_POLICY) return REQ_KNOWN | REQ_IDEMPOTENT;
   if (type == MSG_SET_POLICY) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  // Paths and onion messages are fresh per request (device-derived keys):
+  // running one twice gives two unlinkable results, harmless, so a resend
+  // is fine. onion_message_read reads the stored packet only.
+  if (type == MSG_BLINDED_PATH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_ONION_MESSAGE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_ONION_MESSAGE_READ) return REQ_KNOWN | REQ_IDEMPOTENT;
   // Chunks carry their offset, so resending one rewrites the same bytes.
   if (type == MSG_FW_BEGIN) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_CHUNK) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_SLOW;
@@ -416,3 +422,96 @@ export const INFO_FLAG_DEV_BUILD = 2;
 /** Device id: 16 random bytes drawn at provisioning (zeros while unprovisioned). */
 export const INFO_OFF_DEVICE_ID = 85;
 export const DEVICE_ID_SIZE = 16;
+// ---- Route blinding and onion messages (issue 10) -------------------------------
+// docs/protocol.md "blinded_path", "onion_message"; docs/firmware/blinding.md.
+/** blinded_path: build a blinded path from node ids and encrypted_data_tlv
+ *  plaintexts (BLIND_* below); reply: the blinded_path wire encoding. */
+export const MSG_BLINDED_PATH = 0x33;
+/** onion_message: an onion_message_packet for a route of our own nodes that
+ *  ends in someone's blinded path (OMSG_* below). */
+export const MSG_ONION_MESSAGE = 0x34;
+/** onion_message_read: offset u32le; reply: up to OMSG_CHUNK bytes of the last
+ *  onion-message packet built, from that offset (a 32834-byte packet does not
+ *  fit one reply). */
+export const MSG_ONION_MESSAGE_READ = 0x35;
+
+/** Most hops in a blinded path built by blinded_path. */
+export const BLIND_MAX_HOPS = 27;
+// blinded_path request:
+//   0 flags u8 (BLIND_FLAG_*) | 1 hop count u8 (1..BLIND_MAX_HOPS) |
+//   2 [path secret e_0[32] when BLIND_FLAG_SESSION_KEY] |
+//     then per hop: node id[33] | plaintext length u16le | encrypted_data_tlv.
+// Reply: blinded_path as on the wire (BOLT 12 / BOLT 4): first_node_id[33] |
+//   first_path_key[33] | num_hops u8 | per hop: blinded_node_id[33] |
+//   enclen u16 big-endian | encrypted_recipient_data[enclen].
+export const BLIND_OFF_FLAGS = 0;
+export const BLIND_OFF_HOPS = 1;
+export const BLIND_OFF_KEY = 2;
+/** The path secret e_0 follows the header (tests; else the device derives one). */
+export const BLIND_FLAG_SESSION_KEY = 1;
+/** Pad every hop's plaintext with a padding record (type 1) to one length. */
+export const BLIND_FLAG_PAD = 2;
+
+// onion_message request:
+//   0 flags u8 (OMSG_FLAG_*) | 1 our hop count m u8 (0..26: N_0 = this node
+//   .. N_{m-1}) | 2 final payload length u16le |
+//   4 [session key[32] ‖ our path secret[32] when OMSG_FLAG_KEYS] |
+//     then m node ids[33] (ours, N_0 first) | their blinded_path (wire
+//     encoding, first_node_id in the 33-byte point form) | final payload:
+//     the onionmsg_tlv records of the final hop except encrypted_recipient_data
+//     (4), which the device adds from the path's last hop.
+// Reply: path_key[33] (for the onion_message) | packet length u16le (1366 or
+//   32834) | the packet's first min(length, OMSG_CHUNK) bytes. The rest with
+//   onion_message_read.
+export const OMSG_OFF_FLAGS = 0;
+export const OMSG_OFF_OUR_HOPS = 1;
+export const OMSG_OFF_FINAL_LEN = 2;
+export const OMSG_OFF_KEYS = 4;
+/** Session key and our path secret follow the header (tests; else derived). */
+export const OMSG_FLAG_KEYS = 1;
+/** Payload area of a normal onion message (total packet 1366). */
+export const OMSG_ROUTING_SMALL = 1300;
+/** Payload area of a large onion message (total packet 32834). */
+export const OMSG_ROUTING_LARGE = 32768;
+/** Bytes of packet per reply (onion_message and onion_message_read). */
+export const OMSG_CHUNK = 8192;
+/** onion_message reply header: path_key[33] | packet length u16le. */
+export const OMSG_REPLY_HDR = 35;
+
+/** blinded_path / onion_message: an encrypted_data_tlv plaintext (or the
+ *  onion message's final payload) is refused [BLIND_TLV_* | hop << 8 |
+ *  offset of the offending record's value << 16]. */
+export const ERR_BLIND_TLV = 0x34;
+/** onion_message_read: no packet to read (none built since boot, or its
+ *  buffer was reused since) or the offset is beyond it [packet length]. */
+export const ERR_ONION_READ = 0x35;
+
+// ERR_BLIND_TLV reasons.
+/** Not a BOLT 1 TLV stream (framing, order, minimal encodings). */
+export const BLIND_TLV_FRAMING = 1;
+/** A known field has the wrong size or encoding (scid 8 bytes, points valid,
+ *  payment_relay / payment_constraints with minimal tu32 / tu64). */
+export const BLIND_TLV_BAD_FIELD = 2;
+/** An unknown even type. */
+export const BLIND_TLV_UNKNOWN_EVEN = 3;
+/** Both short_channel_id and next_node_id. */
+export const BLIND_TLV_BOTH_NEXT = 4;
+/** A non-final hop with neither short_channel_id nor next_node_id. */
+export const BLIND_TLV_NO_NEXT = 5;
+/** path_id at a non-final hop. */
+export const BLIND_TLV_PATH_ID = 6;
+/** BLIND_FLAG_PAD asked for, but the plaintext already has a padding record. */
+export const BLIND_TLV_PADDING = 7;
+/** onion_message final payload: it holds encrypted_recipient_data (4) itself. */
+export const BLIND_TLV_FINAL_HAS_4 = 8;
+/** onion_message: their blinded_path is malformed (detail offset = where). */
+export const BLIND_TLV_PATH = 9;
+
+/** ONION_AMT reason: a blinded hop's payload has the wrong shape (BOLT 4:
+ *  introduction node encrypted_recipient_data + current_path_key, inner hops
+ *  only encrypted_recipient_data, the final hop also amt_to_forward,
+ *  outgoing_cltv_value and total_amount_msat; no clear hop after a blinded one). */
+export const ONION_AMT_BLINDED = 5;
+/** ERR_ONION_ROUTE status 5 (build_onion, blinded_path, onion_message): the
+ *  payloads (or the reply) do not fit; detail = 5 | bytes over << 8. */
+export const ONION_ROUTE_TOO_BIG = 5;

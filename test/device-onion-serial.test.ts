@@ -111,8 +111,9 @@ describe('createonion mode (CLN createonion parameters over the serial line)', (
     expect(after.seq).toBe(before.seq);
     expect(after.logUsed).toBe(before.logUsed);
   });
-  it('refusals: payloads larger than onion_size -> ERR_ONION_ROUTE 5; onion_size 1301 -> 6; no session key -> ERR_BAD_PAYLOAD', async () => {
-    await refused(c.createOnion({ hops: prefixed, assocData: vecHash, sessionKey: h(OV.generate.session_key), onionSize: 574 }), P.ERR_ONION_ROUTE, 5);
+  it('refusals: payloads larger than onion_size -> ERR_ONION_ROUTE 5 | bytes over << 8; onion_size 1301 -> 6; no session key -> ERR_BAD_PAYLOAD', async () => {
+    // Refused, never truncated: the detail's upper bits say by how many bytes (here 1).
+    await refused(c.createOnion({ hops: prefixed, assocData: vecHash, sessionKey: h(OV.generate.session_key), onionSize: 574 }), P.ERR_ONION_ROUTE, 5 | (1 << 8));
     await refused(c.createOnion({ hops: prefixed, assocData: vecHash, sessionKey: h(OV.generate.session_key), onionSize: 1301 }), P.ERR_ONION_ROUTE, 6);
     const noKey = encodeBuildOnion({ hops: vecHops, paymentHash: vecHash, firstHopAmountMsat: 15000n });
     noKey[0] = P.ONION_FLAG_CREATEONION;
@@ -176,10 +177,12 @@ describe('build_onion refusals (code, detail), device keeps serving', () => {
     r.hops[1] = { ...r.hops[1], pubkey: cat(h('05'), r.hops[1].pubkey.subarray(1)) };
     await refused(c.buildOnion({ ...r, paymentHash: hash }), P.ERR_ONION_ROUTE, 3 | (1 << 8));
   });
-  it('payloads larger than 1300 bytes in all -> ERR_ONION_ROUTE 5', async () => {
+  it('payloads larger than 1300 bytes in all -> ERR_ONION_ROUTE 5 | bytes over << 8', async () => {
     const r = route(2, 1000n);
     r.hops[1] = { ...r.hops[1], payload: cat(r.hops[1].payload, h('fd0101fd04d8'), new Uint8Array(1240)) };
-    await refused(c.buildOnion({ ...r, paymentHash: hash }), P.ERR_ONION_ROUTE, 5);
+    const over = r.hops.reduce((n, hp) => n + withLength(hp.payload).length + 32, 0) - 1300;
+    expect(over).toBeGreaterThan(0);
+    await refused(c.buildOnion({ ...r, paymentHash: hash }), P.ERR_ONION_ROUTE, 5 | (over << 8));
   });
   it('an amount that grows along the route -> ERR_ONION_AMOUNT 3 | hop << 8', async () => {
     const r = route(3, 1000n);

@@ -18,7 +18,7 @@ import { decodeError } from '../host/transport/messages.js';
 import { decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy, type SpendingLimits } from '../host/device/requests.js';
 import { encodeHopPayload } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';
-import { ascii, h } from './helpers/bytes.js';
+import { ascii, cat, h } from './helpers/bytes.js';
 import { keyCases } from './helpers/device-requests.js';
 
 const wasm = readFileSync(FIRMWARE_WASM);
@@ -152,8 +152,13 @@ describe('amounts from the payloads (in-process)', () => {
   it('blinded intermediate hops may omit amt_to_forward; plain ones may not', () => {
     const req = powerUp(baseline());
     const final = encodeHopPayload({ amountMsat: 1_000n, cltv: 800000 });
+    // BOLT 4 shapes (docs/firmware/blinding.md): the introduction node carries
+    // encrypted_recipient_data and current_path_key (12), the final blinded hop
+    // encrypted_recipient_data, amt_to_forward, outgoing_cltv_value, total_amount_msat.
+    const intro = cat(blindedData, Uint8Array.of(0x0c, 33), nodes[1]);
+    const finalBlinded = cat(encodeHopPayload({ amountMsat: 1_000n, cltv: 800000 }), blindedData, Uint8Array.of(0x12, 0x02, 0x03, 0xe8));
     const ok = req(P.MSG_BUILD_ONION, encodeBuildOnion({
-      hops: [hop(nodes[0], blindedData), hop(nodes[1], final)], paymentHash: sha256(ascii('blinded')), firstHopAmountMsat: 1_050n,
+      hops: [hop(nodes[0], intro), hop(nodes[1], finalBlinded)], paymentHash: sha256(ascii('blinded')), firstHopAmountMsat: 1_050n,
     }));
     expect(ok.type).toBe(P.MSG_BUILD_ONION | P.MSG_REPLY);
     const bad = req(P.MSG_BUILD_ONION, encodeBuildOnion({

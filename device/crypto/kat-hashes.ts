@@ -4,11 +4,13 @@
 //  20 HKDF-SHA256 RFC 5869 A.1
 //  30 ChaCha20 block RFC 8439 §2.3.2   31 ChaCha20 encryption RFC 8439 §2.4.2
 //  32 ChaCha20 §2.4.2 resumed at keystream offset 70 (the non-aligned path)
+//  33-35 Poly1305 / ChaCha20-Poly1305 AEAD, RFC 8439 (device/crypto/kat-aead.ts)
 import { sha256, sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "./sha256";
 import { hmacSha256 } from "./hmac";
 import { hkdfSha256 } from "./hkdf";
 import { chacha20Block, chacha20Xor } from "./chacha20";
 import { bytesEqual } from "../util";
+import { katAead } from "./kat-aead";
 
 const SCRATCH: usize = memory.data(512);
 const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE);
@@ -164,5 +166,5 @@ export function katHashes(): i32 {
   if (!katChachaBlock()) return 30;
   if (!katChachaXor(0)) return 31;
   if (!katChachaXor(70)) return 32;
-  return 0;
+  return katAead(SUNSCREEN);
 }

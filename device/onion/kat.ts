@@ -1,10 +1,12 @@
-// Onion self-test (codes 400-499, docs/firmware.md): a one-hop onion of the
+// Onion self-test (codes 400-499, docs/firmware.md; 404-406 route blinding in
+// kat-blinding.ts): a one-hop onion of the
 // onion-test.json vector (session key 0x41×32, associated data 0x42×32, hop 0
 // = Alice with its 19-byte hop data). Checks the shared secret against the
 // vector's first hop secret and the SHA-256 of the 1366-byte packet against
 // the value computed with the @noble reference (host/device/onion.ts).
 import { onionBuild, onionSetHop, ONION_OK } from "./sphinx";
 import { sha256 } from "../crypto/sha256";
+import { katBlinding } from "./kat-blinding";
 
 const PUB: usize = memory.data<u8>([0x02, 0xee, 0xc7, 0x24, 0x5d, 0x6b, 0x7d, 0x2c, 0xcb, 0x30, 0x38, 0x0b, 0xfb, 0xe2, 0xa3, 0x64, 0x8c, 0xd7, 0xa9, 0x42, 0x65, 0x3f, 0x5a, 0xa3, 0x40, 0xed, 0xce, 0xa1, 0xf2, 0x83, 0x68, 0x66, 0x19]);
 const HOP: usize = memory.data<u8>([0x12, 0x02, 0x02, 0x3a, 0x98, 0x04, 0x02, 0x05, 0xdc, 0x06, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01]);
@@ -30,5 +32,5 @@ export function katOnion(): i32 {
   if (load<u8>(PACKET) != 0) return 402;
   sha256(PACKET, 1366, D);
   if (!eq(D, DIGEST, 32)) return 403;
-  return 0;
+  return katBlinding();
 }

@@ -2,7 +2,7 @@
 // payloads themselves (never from a separate field that could disagree with
 // them). docs/firmware/onion.md "Amounts".
 import {
-  ONION_AMT_INCREASES, ONION_AMT_MISSING, ONION_AMT_RANGE, ONION_AMT_TLV,
+  ONION_AMT_BLINDED, ONION_AMT_INCREASES, ONION_AMT_MISSING, ONION_AMT_RANGE, ONION_AMT_TLV,
 } from "../../shared/protocol";
 import { BOLT12_OK } from "../../shared/bolt12-limits";
 import { bigsizeRead } from "../bolt12/tlv";
@@ -45,13 +45,14 @@ export function routeAmounts(n: i32, sent: u64): i32 {
   routeErrHop = 0;
   if (sent > MAX_MSAT) return ONION_AMT_RANGE;
   let reaching = sent; // amount of the HTLC arriving at hop i
+  let inBlinded = false; // an earlier hop was inside the blinded route
   for (let i = 0; i < n; i++) {
     routeErrHop = i;
     const d = onionHopData(i), dl = onionHopLen(i);
     const k = bigsizeRead(d, dl);
     if (k < 0) return ONION_AMT_TLV;
     tlvBegin(CUR, d + <usize>k, dl - <usize>k);
-    let hasAmt = false, blinded = false;
+    let hasAmt = false, blinded = false, hasCltv = false, hasKey = false, hasTotal = false, other = false;
     let amt: u64 = 0, total: u64 = 0;
     while (true) {
       const r = tlvNext(CUR);
@@ -67,17 +68,44 @@ export function routeAmounts(n: i32, sent: u64): i32 {
         amt = tuValue; hasAmt = true;
       } else if (t == 4) {
         if (!readTu(vp, vl, 4)) return ONION_AMT_TLV;
+        hasCltv = true;
       } else if (t == 8) {
         if (vl < 32 || !readTu(vp + 32, vl - 32, 8)) return ONION_AMT_TLV;
         total = tuValue;
+        other = true;
       } else if (t == 10) {
         blinded = true;
+      } else if (t == 12) {
+        // current_path_key: a point (33 bytes).
+        if (vl != 33) return ONION_AMT_TLV;
+        hasKey = true;
       } else if (t == 18) {
         if (!readTu(vp, vl, 8)) return ONION_AMT_TLV;
         total = tuValue;
+        hasTotal = true;
+      } else {
+        other = true;
       }
     }
     const final = i == n - 1;
+    // BOLT 4 writer rules for a route ending in a blinded path: every hop
+    // inside it carries encrypted_recipient_data; the introduction node (the
+    // first blinded hop) also current_path_key, later hops none; inner hops
+    // nothing else; the final hop exactly encrypted_recipient_data,
+    // amt_to_forward, outgoing_cltv_value, total_amount_msat (and
+    // current_path_key when it is the introduction node).
+    if (inBlinded && !blinded) return ONION_AMT_BLINDED;
+    if (!blinded && hasKey) return ONION_AMT_BLINDED;
+    if (blinded) {
+      if (hasKey == inBlinded) return ONION_AMT_BLINDED;
+      if (other) return ONION_AMT_BLINDED;
+      if (final) {
+        if (!hasAmt || !hasCltv || !hasTotal) return ONION_AMT_BLINDED;
+      } else if (hasAmt || hasCltv || hasTotal) {
+        return ONION_AMT_BLINDED;
+      }
+      inBlinded = true;
+    }
     // The final hop must say what it receives; an intermediate hop must say
     // what it forwards unless it is inside a blinded route (its amount then
     // comes from the encrypted payment_relay).

@@ -44,6 +44,9 @@ export const ONION_ERR_BLIND: i32 = 7;
 
 /** Index of the hop an ONION_ERR_PUBKEY / ONION_ERR_PAYLOAD is about. */
 export let onionErrHop: i32 = 0;
+/** After ONION_ERR_TOO_BIG: how many bytes Σ (hop data + 32) exceeds the
+ *  routing info size by (the refusal's detail; payloads are never truncated). */
+export let onionOver: u32 = 0;
 
 // Hop table: pointer to the node id, pointer to the hop data and its length.
 const HOP_PUB: usize = memory.data(<i32>ONION_MAX_HOPS * 4, 4);
@@ -74,7 +77,6 @@ const SER: usize = memory.data(72, 8); // epk_i[33] ‖ ss_i[32] / compressed EC
 const KEY: usize = memory.data(32, 8); // rho / mu / pad key
 const HCTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 8);
 const SCTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
-const FILLER: usize = memory.data(<i32>ONION_MAX_ROUTING, 8);
 
 /** Packet size for a routing-info size: version ‖ epk ‖ routing ‖ hmac. */
 export function onionPacketSize(onionSize: usize): usize {
@@ -82,12 +84,13 @@ export function onionPacketSize(onionSize: usize): usize {
 }
 
 /** Checks the hop data of hop i (BigSize length prefix, payload >= 2 bytes). */
-function checkHopData(i: i32): bool {
+function checkHopData(i: i32, payment: bool): bool {
   const p = hopData(i), len = hopLen(i);
   const n = bigsizeRead(p, len);
   if (n < 0) return false;
-  // BOLT 4: length 0 (legacy) and 1 are reserved/invalid for payments.
-  return bigsizeValue >= 2 && bigsizeValue == <u64>(len - <usize>n);
+  // BOLT 4: length 0 (legacy) and 1 are reserved/invalid for payments; an
+  // onion message payload may be empty.
+  return (!payment || bigsizeValue >= 2) && bigsizeValue == <u64>(len - <usize>n);
 }
 
 function keyOf(name: usize, nameLen: usize, ss: usize): void {
@@ -102,7 +105,7 @@ function rhoXor(ss: usize, offset: u64, p: usize, len: usize): void {
 
 function wipeAll(): void {
   wipe(EK, 32); wipe(BF, 32); wipe(EPK, GE_SIZE); wipe(NP, GE_SIZE); wipe(SER, 72);
-  wipe(KEY, 32); wipe(FILLER, ONION_MAX_ROUTING);
+  wipe(KEY, 32);
   hmacSha256Wipe(HCTX);
   wipe(SCTX, SHA256_CTX_SIZE);
   wipeScratch();
@@ -117,21 +120,41 @@ function wipeAll(): void {
  * `out`, `ssOut` must not overlap the hop data, the session key or assoc.
  */
 export function onionBuild(out: usize, ssOut: usize, session: usize, n: i32, assoc: usize, assocLen: usize, onionSize: usize): i32 {
-  const r = onionBuildInner(out, ssOut, session, n, assoc, assocLen, onionSize);
+  const r = onionBuildInner(out, ssOut, session, n, assoc, assocLen, onionSize, <usize>ONION_MAX_ROUTING, true);
   wipeAll();
   return r;
 }
 
-function onionBuildInner(out: usize, ssOut: usize, session: usize, n: i32, assoc: usize, assocLen: usize, onionSize: usize): i32 {
+/**
+ * onionBuild for onion messages (BOLT 4 "Onion Messages"): routing info up
+ * to `maxSize` bytes (32768), and payloads of any length including 0 and 1
+ * (only payment payloads must be at least 2 bytes).
+ */
+export function onionBuildMessage(out: usize, ssOut: usize, session: usize, n: i32, onionSize: usize, maxSize: usize): i32 {
+  const r = onionBuildInner(out, ssOut, session, n, 0, 0, onionSize, maxSize, false);
+  wipeAll();
+  return r;
+}
+
+/** Σ (hop data + 32) of hops 0..n-1: the routing info the payloads need. */
+export function onionPayloadsSize(n: i32): usize {
+  let total: usize = 0;
+  for (let i = 0; i < n; i++) total += hopLen(i) + 32;
+  return total;
+}
+
+function onionBuildInner(out: usize, ssOut: usize, session: usize, n: i32, assoc: usize, assocLen: usize, onionSize: usize, maxSize: usize, payment: bool): i32 {
+  onionOver = 0;
   if (n < 1 || n > ONION_MAX_HOPS) return ONION_ERR_HOPS;
-  if (onionSize == 0 || onionSize > <usize>ONION_MAX_ROUTING) return ONION_ERR_SIZE;
+  if (onionSize == 0 || onionSize > maxSize) return ONION_ERR_SIZE;
   // Public checks first: payload framing and total size.
   let total: usize = 0;
   for (let i = 0; i < n; i++) {
-    if (!checkHopData(i)) { onionErrHop = i; return ONION_ERR_PAYLOAD; }
+    if (!checkHopData(i, payment)) { onionErrHop = i; return ONION_ERR_PAYLOAD; }
     total += hopLen(i) + 32;
   }
-  if (total > onionSize) return ONION_ERR_TOO_BIG;
+  // Refused, never truncated; the detail says by how much.
+  if (total > onionSize) { onionOver = <u32>(total - onionSize); return ONION_ERR_TOO_BIG; }
   if (!seckeyLoad(EK, session)) return ONION_ERR_SESSION_KEY;
 
   // BOLT 4 "Shared Secret" / "Blinding Ephemeral Onion Keys": for each hop,
@@ -159,13 +182,11 @@ function onionBuildInner(out: usize, ssOut: usize, session: usize, n: i32, assoc
   // BOLT 4 "Filler Generation": for hops 0..n-2, append hop_size_i zero bytes
   // and XOR the filler with the last len(filler) bytes of the rho_i stream
   // of length onion_size + hop_size_i.
+  // The filler is computed in place, in the last fl bytes of the routing
+  // info, when the final hop's iteration below needs it (no separate buffer:
+  // an onion message's filler can be 32 KiB). Its length:
   let fl: usize = 0;
-  for (let i = 0; i < n - 1; i++) {
-    const hs = hopLen(i) + 32;
-    for (let j: usize = 0; j < hs; j++) store<u8>(FILLER + fl + j, 0);
-    fl += hs;
-    rhoXor(ssOut + (<usize>i << 5), <u64>(onionSize + hs - fl), FILLER, fl);
-  }
+  for (let i = 0; i < n - 1; i++) fl += hopLen(i) + 32;
 
   // BOLT 4 "Packet Construction": routing info starts as the pad keystream,
   // keyed by HMAC("pad", session_key).
@@ -187,8 +208,20 @@ function onionBuildInner(out: usize, ssOut: usize, session: usize, n: i32, assoc
     for (let j: usize = 0; j < 32; j++) store<u8>(routing + len + j, load<u8>(hmac + j));
     const ss = ssOut + (<usize>i << 5);
     rhoXor(ss, 0, routing, onionSize);
-    // The last hop's iteration overwrites the tail with the filler.
-    if (i == n - 1) for (let j: usize = 0; j < fl; j++) store<u8>(routing + onionSize - fl + j, load<u8>(FILLER + j));
+    // The last hop's iteration overwrites the tail with the filler: f starts
+    // empty at routing + onionSize - fl; for hops 0..n-2, f grows by hop_size_i
+    // zero bytes and is XORed with the last len(f) bytes of the rho_i stream
+    // of length onion_size + hop_size_i.
+    if (i == n - 1) {
+      const f = routing + onionSize - fl;
+      for (let j: usize = 0; j < fl; j++) store<u8>(f + j, 0);
+      let cur: usize = 0;
+      for (let k = 0; k < n - 1; k++) {
+        const ks = hopLen(k) + 32;
+        cur += ks;
+        rhoXor(ssOut + (<usize>k << 5), <u64>(onionSize + ks - cur), f, cur);
+      }
+    }
     // next_hmac = HMAC-SHA256(mu_i, routing ‖ associated_data).
     keyOf(NAME_MU, 2, ss);
     hmacSha256Init(HCTX, KEY, 32);

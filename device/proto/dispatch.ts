@@ -28,6 +28,9 @@ import { handleEcdh } from "./handlers/ecdh";
 import { MSG_BUILD_ONION, MSG_GET_POLICY, MSG_SET_POLICY } from "../../shared/protocol";
 import { handleBuildOnion } from "./handlers/build-onion";
 import { handleGetPolicy, handleSetPolicy } from "./handlers/policy";
+import { MSG_BLINDED_PATH, MSG_ONION_MESSAGE, MSG_ONION_MESSAGE_READ } from "../../shared/protocol";
+import { handleBlindedPath } from "./handlers/blinded-path";
+import { handleOnionMessage, handleOnionMessageRead } from "./handlers/onion-message";
 
 /** Detail word of the next ERROR reply (see ERROR_OFF_DETAIL); handlers set it. */
 export let errorDetail: u32 = 0;
@@ -47,6 +50,9 @@ function run(type: i32, req: usize, len: i32, out: usize): i32 {
     case MSG_BUILD_ONION: return handleBuildOnion(req, len, out);
     case MSG_GET_POLICY: return handleGetPolicy(req, len, out);
     case MSG_SET_POLICY: return handleSetPolicy(req, len, out);
+    case MSG_BLINDED_PATH: return handleBlindedPath(req, len, out);
+    case MSG_ONION_MESSAGE: return handleOnionMessage(req, len, out);
+    case MSG_ONION_MESSAGE_READ: return handleOnionMessageRead(req, len, out);
     case MSG_FW_BEGIN: return handleFwBegin(req, len, out);
     case MSG_FW_CHUNK: return handleFwChunk(req, len, out);
     case MSG_FW_COMMIT: return handleFwCommit(req, len, out);

@@ -18,6 +18,18 @@ export type { Bolt12MessageName, Bolt12Signature, ProvisionRequest } from './req
 export { SignatureVerificationError } from './requests.js';
 export type { CreateOnionRequest } from './requests.js';
 export type { BuildOnionHop, BuildOnionRequest, BuiltOnion, DevicePolicy, SpendingLimits } from './requests.js';
+import {
+  decodeBlindedPathWire, decodeOnionMessageReply, encodeBlindedPathRequest, encodeOnionMessageRead,
+  encodeOnionMessageRequest, type BlindedPath, type BlindedPathRequest, type OnionMessageRequest,
+} from './blinding-requests.js';
+export type { BlindedPath, BlindedPathHop, BlindedPathRequest, OnionMessageRequest } from './blinding-requests.js';
+
+/** An onion message built by the device: the onion_message's path_key and packet. */
+export interface DeviceOnionMessage {
+  pathKey: Uint8Array;
+  /** onion_message_packet: 1366 or 32834 bytes. */
+  packet: Uint8Array;
+}
 
 /** A random valid secp256k1 secret key (createonion without session_key). */
 function newSessionKey(): Uint8Array {
@@ -186,6 +198,44 @@ export class DeviceClient {
     const text = `set policy: max amount ${limitText(l.maxAmountMsat)}, max fee ${limitText(l.maxFeeMsat)} msat / ` +
       `${limitText(l.maxFeePpm)} ppm, daily ${limitText(l.dailyLimitMsat)}, confirm above ${limitText(l.confirmAboveMsat)}`;
     return decodePolicy(await this.confirmed(P.MSG_SET_POLICY, encodeSetPolicy(limits), { request: 'set_policy', text }, o));
+  }
+
+  /** Builds a blinded path on the device (route blinding, BOLT 4) from node
+   *  ids and encrypted_data_tlv plaintexts the device checks; the path secret
+   *  is fresh per request unless given. Refusals: ERR_BLIND_TLV (detail
+   *  reason | hop << 8 | offset << 16), ERR_ONION_ROUTE. */
+  async blindedPath(req: BlindedPathRequest): Promise<BlindedPath & { encoded: Uint8Array }> {
+    const r = await this.transport.request(P.MSG_BLINDED_PATH, encodeBlindedPathRequest(req));
+    const path = decodeBlindedPathWire(r);
+    // The reply must be the path asked for: same first node, one hop per
+    // node, each ciphertext 16 bytes (the tag) longer than its plaintext, or
+    // all equal when padded.
+    const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+    const lens = path.hops.map((hp) => hp.encryptedData.length);
+    if (path.hops.length !== req.hops.length || !same(path.firstNodeId, req.hops[0].nodeId)
+      || (req.pad ? new Set(lens).size !== 1 : lens.some((l, i) => l !== req.hops[i].tlv.length + 16))) {
+      throw new Error('blinded_path reply does not match the request');
+    }
+    return { ...path, encoded: r };
+  }
+
+  /** Builds an onion message (as CLN's injectonionmessage: our node first)
+   *  for our route ending in their blinded path; a 32834-byte packet is read
+   *  out in chunks with onion_message_read. */
+  async onionMessage(req: OnionMessageRequest): Promise<DeviceOnionMessage> {
+    const first = decodeOnionMessageReply(await this.transport.request(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest(req)));
+    if (first.total !== 66 + P.OMSG_ROUTING_SMALL && first.total !== 66 + P.OMSG_ROUTING_LARGE) {
+      throw new Error(`onion_message: packet of ${first.total} bytes`);
+    }
+    const packet = new Uint8Array(first.total);
+    packet.set(first.chunk, 0);
+    for (let off = first.chunk.length; off < first.total;) {
+      const c = await this.transport.request(P.MSG_ONION_MESSAGE_READ, encodeOnionMessageRead(off));
+      if (c.length === 0 || off + c.length > first.total) throw new Error('onion_message_read: bad chunk');
+      packet.set(c, off);
+      off += c.length;
+    }
+    return { pathKey: first.pathKey, packet };
   }
 
   close(): Promise<void> {

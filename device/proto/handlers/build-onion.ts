@@ -15,7 +15,7 @@ import { hal_clock_seconds } from "../../hal";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import {
   ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionHash, onionParseHops,
-  onionHopPub, onionPacketSize, onionSessionKey,
+  onionHopPub, onionPacketSize, onionSessionKey, ONION_ERR_TOO_BIG, onionOver, onionPayloadsSize,
 } from "../../onion/sphinx";
 import { routeAmounts, routeDelivered, routeErrHop, routeTotal } from "../../onion/route";
 import { logExpire, logAppend, limitConfirmAbove, policyCommit, policyLoad, setClockFloor } from "../../policy/store";
@@ -81,7 +81,8 @@ function createOnion(req: usize, len: i32, out: usize): i32 {
   const key = req + <usize>ONION_OFF_ROUTE;
   const r = onionBuild(out, out + onionPacketSize(onionSize), key, n, assoc, assocLen, onionSize);
   if (r != ONION_OK) {
-    const hop: u32 = r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD ? <u32>onionErrHop : 0;
+    // Too big: the detail's upper bits say by how many bytes (never truncated).
+    const hop: u32 = r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD ? <u32>onionErrHop : r == ONION_ERR_TOO_BIG ? onionOver : 0;
     return refuse(ERR_ONION_ROUTE, <u32>r | (hop << 8));
   }
   return <i32>onionPacketSize(onionSize) + (n << 5);
@@ -104,7 +105,10 @@ export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   const last = onionParseHops(req + hdr, end, n);
   if (last == 0) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_PAYLOAD | (<u32>onionErrHop << 8));
   if (last != end) return -ERR_BAD_PAYLOAD;
-  if (end - (req + hdr) > <usize>(ONION_MAX_ROUTING + ONION_MAX_HOPS * 33)) return refuse(ERR_ONION_ROUTE, 5);
+  // Payloads that do not fit the 1300-byte routing info are refused (never
+  // truncated), detail = ONION_ERR_TOO_BIG | bytes over << 8.
+  const need = onionPayloadsSize(n);
+  if (need > <usize>ONION_MAX_ROUTING) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_TOO_BIG | (<u32>(need - <usize>ONION_MAX_ROUTING) << 8));
 
   // Amounts come from the payloads; the first-hop amount must cover them.
   const sent = load<u64>(req + ONION_OFF_FIRST_AMOUNT);
@@ -171,7 +175,7 @@ export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   if (r != ONION_OK) {
     wipe(out, <usize>ONION_PACKET_SIZE + (<usize>n << 5));
     // The hop index is meaningful for a node id or hop data error only.
-    const hop: u32 = r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD ? <u32>onionErrHop : 0;
+    const hop: u32 = r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD ? <u32>onionErrHop : r == ONION_ERR_TOO_BIG ? onionOver : 0;
     return refuse(ERR_ONION_ROUTE, <u32>r | (hop << 8));
   }
   if (!recorded) {
