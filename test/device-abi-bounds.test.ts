@@ -24,6 +24,8 @@ const EXPORTS: [string, Kind[], number][] = [
   ['crypto_hkdf_sha256_expand', ['p', 'l', 'p', 'l', 'p', 'l'], CRYPTO_ERR_ARG],
   ['crypto_chacha20_block', ['p', 'p', 'k', 'p'], CRYPTO_ERR_ARG],
   ['crypto_chacha20_xor', ['p', 'p', 'k', 'k', 'p', 'p', 'l'], CRYPTO_ERR_ARG],
+  ['crypto_chacha20poly1305_seal', ['p', 'p', 'p', 'l', 'p', 'l', 'p'], CRYPTO_ERR_ARG],
+  ['crypto_chacha20poly1305_open', ['p', 'p', 'p', 'l', 'p', 'l', 'p'], -1],
   ['crypto_sha512', ['p', 'l', 'p'], CRYPTO_ERR_ARG],
   ['crypto_hmac_sha512', ['p', 'l', 'p', 'l', 'p'], CRYPTO_ERR_ARG],
   ['crypto_pbkdf2_hmac_sha512', ['p', 'l', 'p', 'l', 'k', 'p', 'l'], CRYPTO_ERR_ARG],

@@ -202,14 +202,14 @@ describe('blinded-payment-onion-test.json byte for byte', () => {
     expect(after.spentLast24hMsat - before.spentLast24hMsat).toBe(110125n);
     // fee = first-hop amount - final amt_to_forward = 10125 msat: a lower limit refuses it.
     const hash2 = sha256(ascii('blinded fee'));
-    call(P.MSG_SET_POLICY, encodeSetPolicy(nodeId, { maxAmountMsat: null, maxFeeMsat: 10124n, maxFeePpm: null, dailyLimitMsat: null }));
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ maxAmountMsat: null, maxFeeMsat: 10124n, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null }));
     const e = refusal(() => call(P.MSG_BUILD_ONION, encodeBuildOnion({ ...req, paymentHash: hash2 })));
     expect([e.code, e.detail]).toEqual([P.ERR_POLICY, P.POLICY_LIMIT_MAX_FEE_ABS]);
     // The declared total (total_amount_msat 150000) counts against max_amount.
-    call(P.MSG_SET_POLICY, encodeSetPolicy(nodeId, { maxAmountMsat: 149999n, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null }));
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ maxAmountMsat: 149999n, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null }));
     const e2 = refusal(() => call(P.MSG_BUILD_ONION, encodeBuildOnion({ ...req, paymentHash: hash2 })));
     expect([e2.code, e2.detail]).toEqual([P.ERR_POLICY, P.POLICY_LIMIT_MAX_AMOUNT]);
-    call(P.MSG_SET_POLICY, encodeSetPolicy(nodeId, { maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null }));
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null }));
   });
   it('payload shapes: the final blinded hop needs all three amounts, inner hops none, the intro current_path_key (ERR_ONION_AMOUNT 5 | hop << 8)', () => {
     const base = route.map((hp: any) => ({ pubkey: h(hp.pubkey), payload: unprefixed(hp.payload) }));
