@@ -184,7 +184,7 @@ export class RpcServer<C> {
 
     const started = process.hrtime.bigint();
     try {
-      const args = parseParams(method.params, paramsTok);
+      const args = method.rawParams ? ({ raw: paramsTok } as never) : parseParams(method.params, paramsTok);
       const result = await method.run(args, this.opts.context, { id, method: name });
       this.reply(sock, id, { result });
       log.debug(`rpc ${name} id=${id} ok in ${elapsedMs(started)} ms`);
