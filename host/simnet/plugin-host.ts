@@ -127,7 +127,12 @@ export class HostedPlugin {
     proc.on('exit', (code, signal) => {
       this.exitCode = code;
       this.signal = signal;
-      if (this.alive) {
+      if (this.alive && this.host.stopping) {
+        // §1.9: exiting after the `shutdown` notification (or EOF) is what lightningd asked for.
+        this.state = 'dead';
+        this.reason = 'stopped at shutdown';
+        this.host.log.line('debug', `plugin-${this.name}`, `exited at shutdown (${signal ? `killed by ${signal}` : `exit code ${code}`})`);
+      } else if (this.alive) {
         const how = signal ? `killed by ${signal}` : `exit code ${code}`;
         this.die(this.state === 'starting' ? `exited before it finished starting (${how})` : `exited during normal operation (${how})`);
       }
@@ -247,6 +252,8 @@ export type PluginOptionArg = [name: string, value: string | undefined];
 
 export class PluginHost {
   readonly plugins: HostedPlugin[] = [];
+  /** Set once shutdown() began: plugins exiting now are not crashes. */
+  stopping = false;
   private counter = 0;
   private readonly builtin: Registration[] = [];
   private readonly registrations = new Map<string, Registration[]>();
@@ -516,6 +523,7 @@ export class PluginHost {
    * the others see EOF at once; whoever is still there afterwards is killed.
    */
   async shutdown(): Promise<void> {
+    this.stopping = true;
     const timeout = this.opts.shutdownTimeoutMs ?? PLUGIN_SHUTDOWN_TIMEOUT_MS;
     const running = this.plugins.filter((p) => p.alive || p.state === 'disabled');
     for (const p of running) {
