@@ -269,8 +269,8 @@ export const SIMNET_METHODS: M[] = [
     run: ({ values: v }, ctx: SimnetContext) => {
       const node = nodeRef(ctx.net, v.node, 'node')!;
       // Plugins run on the first node only; the others have none (every event continues).
-      if (node !== ctx.ld.me || !ctx.plugins) return { result: { result: 'continue' }, calls: [] };
-      return ctx.plugins.callHook(v.hook, v.payload);
+      if (node !== ctx.ld.me) return { result: { result: 'continue' }, calls: [] };
+      return ctx.ld.callHook(v.hook, v.payload);
     },
   }),
   defineMethod({
@@ -357,6 +357,7 @@ export async function startSimnet(dataDir: string, opts: SimnetOptions, log: Rpc
       startupTimeoutMs: plugins.startupTimeoutMs,
       shutdownTimeoutMs: plugins.shutdownTimeoutMs,
     });
+    ld.plugins = context.plugins;
     try {
       await context.plugins.start(plugins.paths, plugins.options ?? []);
     } catch (e) {
