@@ -27,10 +27,10 @@ interface Outcome { result: Record<string, unknown>; calls: { plugin: string; re
 const simnet = (dir: string, args: string[]) =>
   spawnAnnounced<Announced>('simnet', ['--data-dir', dir, '--nodes', '3', '--seed', 'plugin-test', ...args]);
 
-async function until<T>(what: string, f: () => T | undefined | false, ms = 10_000): Promise<T> {
+async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = f();
+    const v = await f();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -260,6 +260,27 @@ describe('lnsigner simnet --plugin: failures', () => {
       expect(existsSync(sock)).toBe(false);
     } finally {
       await sim.stop();
+    }
+  });
+
+  it('a plugin that cannot run, and one that sends an invalid log level, are killed and reported; the node goes on', async () => {
+    const dir = tempDir('lns-plg-');
+    const lnDir = join(dir, 'ln');
+    const notExecutable = join(PROJECT_ROOT, 'README.md');
+    const sim = await simnet(lnDir, ['--plugin', FIXTURE, '--plugin-option', 'fixture-mode=badlog', '--plugin', notExecutable]);
+    const rpc = new LightningRpcClient(sim.announced.rpc_file, { timeoutMs: 20_000 });
+    try {
+      expect(sim.announced.plugins[1]).toMatchObject({ name: 'README.md', state: 'dead', reason: expect.stringMatching(/^could not run: .*EACCES/) });
+      const plugins = await until('the fixture to be killed', async () => {
+        const r = (await rpc.call('dev-simnet-plugins')) as { plugins: Record<string, unknown>[] };
+        return r.plugins[0].state === 'dead' && r.plugins[0].signal !== undefined && r.plugins;
+      });
+      expect(plugins[0]).toMatchObject({ name: FIX, reason: expect.stringContaining('Killing plugin: invalid log notification'), signal: 'SIGKILL' });
+      expect(logOf(lnDir)).toMatch(/BROKEN +plugin-README.md: could not run/);
+      expect((await rpc.getinfo()).id).toBe(sim.announced.nodes[0].id);
+    } finally {
+      rpc.close();
+      expect(await sim.stop()).toBe(0);
     }
   });
 

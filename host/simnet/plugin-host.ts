@@ -9,10 +9,11 @@
 // them down with the `shutdown` notification. A built-in stand-in for CLN's
 // `offers` plugin registers the onion-message and invoice_payment hooks
 // first and answers `continue`, so hook ordering is observable.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { basename } from 'node:path';
-import { frameRequest, idText, PluginMessageReader, type PluginMessage } from '../plugin/framing.js';
-import { KNOWN_HOOKS, OPTION_NAME, OPTION_TYPES, type InitConfiguration, type Manifest, type ManifestOption } from '../plugin/protocol.js';
+import type { PluginMessage } from '../plugin/framing.js';
+import { HostedPlugin, PluginDied } from './hosted-plugin.js';
+import type { InitConfiguration, ManifestOption } from '../plugin/protocol.js';
+import { orderChain } from './hook-chain.js';
+import { checkManifest, convertOption } from './plugin-manifest.js';
 import { rawText, type JsonNode } from '../rpc/json-scan.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { RpcMethod } from '../rpc/method.js';
@@ -25,7 +26,8 @@ export const PLUGIN_SHUTDOWN_TIMEOUT_MS = 30_000;
 /** lightningd's code for "plugin terminated" (§1.6). */
 export const PLUGIN_TERMINATED = -4;
 
-export type PluginState = 'starting' | 'active' | 'disabled' | 'dead';
+export type { PluginState } from './hosted-plugin.js';
+export { HostedPlugin } from './hosted-plugin.js';
 
 export interface HookCall {
   /** Plugin name (executable basename, or `offers` for the built-in stand-in). */
@@ -48,188 +50,6 @@ interface Registration {
   before: string[];
   after: string[];
   call(hook: string, payload: Record<string, unknown>): Promise<Record<string, unknown> | 'died'>;
-}
-
-class PluginDied extends Error {}
-
-export class HostedPlugin {
-  readonly name: string;
-  state: PluginState = 'starting';
-  /** Why it was disabled or killed. */
-  reason?: string;
-  exitCode?: number | null;
-  signal?: NodeJS.Signals | null;
-  manifest?: Manifest;
-  private proc?: ChildProcess;
-  private readonly reader = new PluginMessageReader();
-  private readonly pending = new Map<string, { resolve(m: PluginMessage): void; reject(e: Error): void }>();
-  private stderrTail = '';
-  readonly exited: Promise<void>;
-  private markExited!: () => void;
-
-  constructor(
-    readonly path: string,
-    readonly loadOrder: number,
-    private readonly host: PluginHost,
-  ) {
-    this.name = basename(path);
-    this.exited = new Promise((r) => (this.markExited = r));
-  }
-
-  get alive(): boolean {
-    return this.state === 'starting' || this.state === 'active';
-  }
-
-  get subscriptions(): string[] {
-    return this.manifest?.subscriptions ?? [];
-  }
-
-  /** Last lines the plugin wrote on stderr (for crash reports). */
-  get stderr(): string {
-    return this.stderrTail;
-  }
-
-  spawn(cwd: string, developer: boolean, version: string): void {
-    const args = developer ? ['--developer'] : [];
-    let proc: ChildProcess;
-    try {
-      proc = spawn(this.path, args, {
-        cwd,
-        env: { ...process.env, LIGHTNINGD_PLUGIN: '1', LIGHTNINGD_VERSION: version },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-    } catch (e) {
-      this.die(`could not run: ${(e as Error).message}`);
-      this.markExited();
-      return;
-    }
-    this.proc = proc;
-    proc.on('error', (e) => {
-      this.die(`could not run: ${e.message}`);
-      this.markExited();
-    });
-    proc.stdin!.on('error', () => {});
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      // §1.1: stderr passes through lightningd unchanged.
-      process.stderr.write(d);
-      this.stderrTail = (this.stderrTail + d).slice(-4000);
-    });
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      let msgs: PluginMessage[];
-      try {
-        msgs = this.reader.push(chunk);
-      } catch (e) {
-        this.kill(`Killing plugin: ${(e as Error).message}`);
-        return;
-      }
-      for (const m of msgs) this.onMessage(m);
-    });
-    proc.on('exit', (code, signal) => {
-      this.exitCode = code;
-      this.signal = signal;
-      if (this.alive && this.host.stopping) {
-        // §1.9: exiting after the `shutdown` notification (or EOF) is what lightningd asked for.
-        this.state = 'dead';
-        this.reason = 'stopped at shutdown';
-        this.host.log.line('debug', `plugin-${this.name}`, `exited at shutdown (${signal ? `killed by ${signal}` : `exit code ${code}`})`);
-      } else if (this.alive) {
-        const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-        this.die(this.state === 'starting' ? `exited before it finished starting (${how})` : `exited during normal operation (${how})`);
-      }
-      this.markExited();
-    });
-  }
-
-  /** Sends a request; resolves to the reply message. Rejects PluginDied if it dies first. */
-  request(method: string, params: unknown, opts: { rawParams?: string; callerId?: string; timeoutMs?: number } = {}): Promise<PluginMessage> {
-    if (!this.alive || !this.proc?.stdin?.writable) return Promise.reject(new PluginDied(`plugin ${this.name} is not running`));
-    // §1.3: `cln:<method>#<n>`, prefixed by the caller's id for RPC passthrough.
-    const local = `cln:${method}#${this.host.nextId()}`;
-    const id = opts.callerId ? `${opts.callerId}/${local}` : local;
-    const text = opts.rawParams === undefined
-      ? frameRequest(method, params, idText(id))
-      : `{"jsonrpc":"2.0","id":${idText(id)},"method":${JSON.stringify(method)},"params":${opts.rawParams}}\n\n`;
-    return new Promise<PluginMessage>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const limit = opts.timeoutMs;
-      if (limit !== undefined) {
-        timer = setTimeout(() => {
-          this.pending.delete(idText(id));
-          reject(new PluginDied(`did not answer ${method} in ${limit / 1000} s`));
-        }, limit);
-      }
-      this.pending.set(idText(id), {
-        resolve: (m) => { clearTimeout(timer); resolve(m); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
-      });
-      this.proc!.stdin!.write(text);
-    });
-  }
-
-  notify(topic: string, params: Record<string, unknown>): void {
-    if (this.state === 'active' && this.proc?.stdin?.writable) this.proc.stdin.write(frameRequest(topic, params));
-  }
-
-  /** Closes its stdin (it sees EOF, §1.9). */
-  closeStdin(): void {
-    this.proc?.stdin?.end();
-  }
-
-  /** lightningd's plugin_kill: logged, pending calls released, SIGKILL. */
-  kill(reason: string): void {
-    if (!this.alive) return;
-    this.die(reason);
-    this.proc?.stdin?.destroy();
-    this.proc?.kill('SIGKILL');
-  }
-
-  disable(reason: string): void {
-    if (!this.alive) return;
-    this.state = 'disabled';
-    this.reason = reason;
-    this.host.log.line('info', `plugin-${this.name}`, `disabled itself: ${reason}`);
-    this.releasePending();
-    this.host.dropped(this);
-    this.proc?.stdin?.end();
-  }
-
-  signalKill(): void {
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
-  }
-
-  private die(reason: string): void {
-    if (!this.alive) return;
-    this.state = 'dead';
-    this.reason = reason;
-    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
-    this.host.log.line('broken', `plugin-${this.name}`, `${reason}${tail ? ` (stderr: ${tail})` : ''}`);
-    this.releasePending();
-    this.host.dropped(this);
-  }
-
-  private releasePending(): void {
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(new PluginDied(`plugin ${this.name} terminated`));
-    }
-  }
-
-  private onMessage(m: PluginMessage): void {
-    if (m.rawId !== undefined && m.method === undefined) {
-      // §1.1: a message with an id is a reply to one of our requests; unknown ids are ignored.
-      const p = this.pending.get(m.rawId);
-      if (p) {
-        this.pending.delete(m.rawId);
-        p.resolve(m);
-      }
-      return;
-    }
-    if (m.rawId !== undefined) {
-      // A plugin cannot call lightningd over stdout (§1.1): treated as a reply, matched against nothing.
-      return;
-    }
-    this.host.onNotification(this, m.method!, (m.params ?? {}) as Record<string, unknown>);
-  }
 }
 
 export interface PluginHostOptions {
@@ -302,7 +122,7 @@ export class PluginHost {
       p.kill(`Killing plugin: ${e instanceof PluginDied ? e.message : String(e)} (getmanifest)`);
       return;
     }
-    const problem = checkManifest(reply, this.opts.methods, this.plugins.filter((o) => o !== p && o.alive));
+    const problem = checkManifest(reply, this.opts.methods, this.plugins.filter((o) => o !== p && o.alive).flatMap((o) => o.manifest?.options.map((x) => x.name) ?? []));
     if (typeof problem === 'string') {
       p.kill(`Killing plugin: ${problem}`);
       return;
@@ -416,11 +236,14 @@ export class PluginHost {
       p.kill(`Killing plugin: init returned an error: ${JSON.stringify(reply.error)}`);
       return;
     }
+    if (!p.alive) return;
     const disable = (reply.result as { disable?: unknown } | undefined)?.disable;
     if (disable !== undefined) {
       p.disable(String(disable));
       return;
     }
+    // It may have been killed meanwhile (e.g. a bad notification right behind its reply).
+    if (p.state !== 'starting') return;
     p.state = 'active';
     this.log.line('debug', `plugin-${p.name}`, 'initialized');
   }
@@ -463,29 +286,8 @@ export class PluginHost {
 
   /** The chain for `hook`: topological order of before/after (§1.7), ties by load order. */
   chain(hook: string): Registration[] {
-    const regs = [...(this.registrations.get(hook) ?? [])].sort((a, b) => a.loadOrder - b.loadOrder);
-    const edges = new Map<Registration, Set<Registration>>(regs.map((r) => [r, new Set()]));
-    for (const r of regs) {
-      for (const o of regs) {
-        if (o === r) continue;
-        if (r.before.includes(o.plugin)) edges.get(r)!.add(o); // r runs before o
-        if (r.after.includes(o.plugin)) edges.get(o)!.add(r); // o runs before r
-      }
-    }
-    const indeg = new Map(regs.map((r) => [r, 0]));
-    for (const s of edges.values()) for (const o of s) indeg.set(o, indeg.get(o)! + 1);
-    const out: Registration[] = [];
-    const ready = regs.filter((r) => indeg.get(r) === 0);
-    while (ready.length) {
-      ready.sort((a, b) => a.loadOrder - b.loadOrder);
-      const r = ready.shift()!;
-      out.push(r);
-      for (const o of edges.get(r)!) {
-        indeg.set(o, indeg.get(o)! - 1);
-        if (indeg.get(o) === 0) ready.push(o);
-      }
-    }
-    if (out.length !== regs.length) throw new RpcError(ErrorCode.LIGHTNINGD, `hook ${hook}: dependency cycle between plugins`);
+    const out = orderChain(this.registrations.get(hook) ?? []);
+    if (!out) throw new RpcError(ErrorCode.LIGHTNINGD, `hook ${hook}: dependency cycle between plugins`);
     return out;
   }
 
@@ -559,59 +361,5 @@ export class PluginHost {
       exit_code: p.exitCode ?? undefined,
       signal: p.signal ?? undefined,
     }));
-  }
-}
-
-/** §1.4 checks of a getmanifest reply; returns the manifest or why the plugin is killed. */
-function checkManifest(reply: PluginMessage, methods: Map<string, unknown>, others: HostedPlugin[]): Manifest | string {
-  if (reply.error !== undefined) return `getmanifest returned an error: ${JSON.stringify(reply.error)}`;
-  const m = reply.result as Manifest | undefined;
-  if (!m || typeof m !== 'object') return 'getmanifest result is not an object';
-  if (m.disable !== undefined) return { ...m, options: [], rpcmethods: [] };
-  if (!Array.isArray(m.options)) return '"options" missing from getmanifest result';
-  if (!Array.isArray(m.rpcmethods)) return '"rpcmethods" missing from getmanifest result';
-  const taken = new Set<string>(others.flatMap((o) => o.manifest?.options.map((x) => x.name) ?? []));
-  for (const o of m.options) {
-    if (typeof o?.name !== 'string' || !OPTION_NAME.test(o.name)) return `option name ${JSON.stringify(o?.name)} is not valid`;
-    if (!(OPTION_TYPES as readonly string[]).includes(o.type)) return `option ${o.name}: unknown type ${JSON.stringify(o.type)}`;
-    if (typeof o.description !== 'string') return `option ${o.name}: "description" not provided`;
-    if (o.multi && (o.type === 'bool' || o.type === 'flag')) return `option ${o.name}: ${o.type} options cannot be multi`;
-    if (o.type === 'flag' && o.default !== undefined && o.default !== false) return `option ${o.name}: flag default must be false`;
-    if (taken.has(o.name)) return `option ${o.name} already registered`;
-    taken.add(o.name);
-  }
-  for (const r of m.rpcmethods) {
-    if (typeof r?.name !== 'string') return 'rpcmethod without a name';
-    if (typeof r.usage !== 'string') return '"usage" not provided by plugin';
-    if (methods.has(r.name)) return `method ${r.name} already registered`;
-  }
-  const hooks = new Set<string>();
-  for (const h of m.hooks ?? []) {
-    const name = typeof h === 'string' ? h : h?.name;
-    if (!(KNOWN_HOOKS as readonly string[]).includes(name)) return `Unknown hook ${JSON.stringify(name)}`;
-    if (hooks.has(name)) return `hook ${name} registered twice`;
-    if (typeof h === 'object' && 'filters' in h && name.startsWith('onion_message_recv')) return `hook ${name} does not allow filters`;
-    hooks.add(name);
-  }
-  if (m.nonnumericids !== undefined && m.nonnumericids !== true) return 'nonnumericids must be true if present';
-  return m;
-}
-
-function convertOption(opt: ManifestOption, value: string | undefined): unknown {
-  const bad = (why: string) => new Error(`--plugin-option ${opt.name}: ${why}`);
-  switch (opt.type) {
-    case 'flag':
-      if (value !== undefined) throw bad('is a flag and takes no value');
-      return true;
-    case 'bool':
-      if (value === 'true' || value === '1') return true;
-      if (value === 'false' || value === '0') return false;
-      throw bad(`expects a boolean, not ${JSON.stringify(value)}`);
-    case 'int':
-      if (value === undefined || !/^-?\d+$/.test(value)) throw bad(`expects an integer, not ${JSON.stringify(value)}`);
-      return Number(value);
-    default:
-      if (value === undefined) throw bad('needs a value (name=value)');
-      return value;
   }
 }
