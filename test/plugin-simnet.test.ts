@@ -77,6 +77,18 @@ function spawnPlugin(cwd: string) {
 afterAll(() => removeTempDirs());
 
 describe('lnsigner-plugin.js spoken to directly', () => {
+  it('a device that is not there: init answers {"disable": why}, as `lnsigner daemon` refuses to start', async () => {
+    const dir = tempDir('lns-plg-');
+    const p = spawnPlugin(dir);
+    const init = await p.call('init', {
+      options: { 'lnsigner-device': join(dir, 'no-tty'), 'lnsigner-key-mode': 'device' },
+      configuration: { 'lightning-dir': dir, 'rpc-file': 'lightning-rpc', network: 'regtest', startup: true },
+    });
+    expect(init.result).toEqual({ disable: `could not start the lnsigner daemon: no serial device at ${join(dir, 'no-tty')} (is it plugged in, is the emulator running?)` });
+    expect(await p.exited).toBe(0);
+    expect(existsSync(join(dir, 'lnsigner', 'lnsigner.pid'))).toBe(false);
+  });
+
   it('getmanifest (sent in two pieces): options, hooks before offers, not dynamic; an unsupported network disables it', async () => {
     const dir = tempDir('lns-plg-');
     const p = spawnPlugin(dir);
@@ -138,6 +150,8 @@ describe('lnsigner simnet --plugin: the plugin on the first node', () => {
     // Plugin log lines arrive in lightningd's log as plugin-<name> lines.
     expect(log).toMatch(new RegExp(`INFO +plugin-${LNS}: lnsigner daemon running: JSON-RPC at ${lnsDir}/lnsigner-rpc, network regtest, key mode device, device ${link}, lightning-rpc ${lnDir}/lightning-rpc`));
     expect(log).toMatch(new RegExp(`plugin-${LNS}: device connected: ${link} -> /dev/pts/`));
+    // Its client to lightningd is on the node's own socket.
+    expect(log).toContain(`plugin-${LNS}: lightningd node ${sim.announced.nodes[0].id} on regtest, blockheight 1000`);
     expect(log).toContain(`plugin-${FIX}: fixture init: mode consume, rpc-file lightning-rpc, network regtest`);
     expect(readFileSync(join(lnsDir, 'lnsigner.log'), 'utf8')).toContain(`data dir ${lnsDir}`);
     const { plugins } = (await rpc.call('dev-simnet-plugins')) as { plugins: { name: string; state: string }[] };

@@ -146,6 +146,14 @@ export function lnsignerPlugin(developer: boolean, state: LnsignerPluginState = 
       state.undo.push(() => daemon.stop());
       const lightning = (state.lightning = new LightningRpcClient(s.rpcFile));
       state.undo.push(() => lightning.close());
+      // §1.5: lightningd's socket is up from init on. Who we run beside, and the height to start from.
+      try {
+        const node = await lightning.getinfo();
+        state.blockheight ??= node.blockheight;
+        runtime.log('info', `lightningd node ${node.id} on ${node.network}, blockheight ${node.blockheight}`);
+      } catch (e) {
+        runtime.log('unusual', `getinfo on lightningd's ${s.rpcFile} failed: ${(e as Error).message}`);
+      }
       const env: PluginFlowEnv = {
         hooks: runtime.hooks,
         context: state.context!,
