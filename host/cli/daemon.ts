@@ -4,7 +4,7 @@
 // Prints one JSON line {"rpc_file": "<path>"} on stdout once the socket
 // accepts requests; logs go to <data-dir>/lnsigner.log. SIGTERM / SIGINT stop
 // it cleanly (requests in flight are finished first).
-import { startDaemon, type DaemonConfig } from '../daemon/daemon.js';
+import { isKeyMode, startDaemon, type DaemonConfig } from '../daemon/daemon.js';
 import { defaultDataDir } from '../daemon/data-dir.js';
 import { DataDirLockedError } from '../daemon/lock.js';
 import { isLogLevel } from '../daemon/log.js';
@@ -14,9 +14,9 @@ import type { Subcommand } from './main.js';
 
 const USAGE =
   'usage: lnsigner daemon --device <path> [--data-dir <dir>] [--network bitcoin|testnet|signet|regtest] ' +
-  '[--lightning-rpc <socket>] [--currency-rates <file>] [--developer] [--log-level debug|info|warn|error]';
+  '[--lightning-rpc <socket>] [--currency-rates <file>] [--developer] [--log-level debug|info|warn|error] [--key-mode device|node]';
 
-const VALUED = new Set(['--device', '--data-dir', '--network', '--lightning-rpc', '--currency-rates', '--log-level']);
+const VALUED = new Set(['--device', '--data-dir', '--network', '--lightning-rpc', '--currency-rates', '--log-level', '--key-mode']);
 
 export function parseDaemonArgs(args: string[]): DaemonConfig {
   const v: Record<string, string> = {};
@@ -39,7 +39,10 @@ export function parseDaemonArgs(args: string[]): DaemonConfig {
   if (!isNetwork(network)) throw new Error(`--network must be one of ${NETWORKS.join(', ')}`);
   const logLevel = v['--log-level'] ?? 'info';
   if (!isLogLevel(logLevel)) throw new Error('--log-level must be debug, info, warn or error');
+  const keyMode = v['--key-mode'] ?? 'device';
+  if (!isKeyMode(keyMode)) throw new Error('--key-mode must be device or node');
   return {
+    keyMode,
     dataDir: v['--data-dir'] ?? defaultDataDir(),
     network,
     device: v['--device'],

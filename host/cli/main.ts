@@ -31,7 +31,7 @@ const LOCAL_SUMMARY: Record<string, string> = {
   emulator: 'run the firmware behind a pseudo-terminal: --state <dir> [--hsm-secret <hex>] [--baud <n>] [--confirm approve|deny|manual]',
   firmware: 'firmware images: keygen | sign --key <file> <wasm> -o <image> | info <image>',
   flash: 'upload a signed image: --device <path> <image>',
-  simnet: 'simulated Lightning network with a lightningd-compatible socket: --data-dir <dir> [--nodes N] [--seed S]',
+  simnet: 'simulated Lightning network with a lightningd-compatible socket: --data-dir <dir> [--nodes N] [--seed S] [--plugin <path>]',
 };
 
 

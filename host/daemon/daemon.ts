@@ -35,7 +35,13 @@ export interface DaemonConfig {
   currencyRates?: string;
   developer?: boolean;
   logLevel?: LogLevel;
+  /** Whose key new offers are issued under (issue 11): `device` (default) or `node`. */
+  keyMode?: KeyMode;
 }
+
+export const KEY_MODES = ['device', 'node'] as const;
+export type KeyMode = (typeof KEY_MODES)[number];
+export const isKeyMode = (s: string): s is KeyMode => (KEY_MODES as readonly string[]).includes(s);
 
 /** Pieces supplied by other parts of the host, when they exist. */
 export type DeviceConnectOptions = ConnectOptions;
@@ -51,11 +57,14 @@ export interface DaemonPlugins {
   onContext?: (ctx: CommandContext) => void;
   /** Replaces the LightningRpcClient on --lightning-rpc (tests, benchmark). */
   connectNode?: (socket: string) => PayNode & { close(): void };
+  /** Gets every log line too (plugin mode: lightningd's log, host/plugin/). */
+  logTee?: (level: LogLevel, msg: string) => void;
 }
 
 export interface RunningDaemon {
   readonly rpcFile: string;
   readonly log: FileLogger;
+  readonly keyMode: KeyMode;
   stop(): Promise<void>;
 }
 
@@ -69,9 +78,9 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
   };
   let startLog: FileLogger | undefined;
   try {
-    const log = (startLog = new FileLogger(join(dataDir, LOG_FILE), cfg.logLevel ?? 'info'));
+    const log = (startLog = new FileLogger(join(dataDir, LOG_FILE), cfg.logLevel ?? 'info', plugins.logTee));
     undo.push(() => log.close());
-    log.info(`lnsigner daemon starting, pid ${process.pid}, network ${cfg.network}, data dir ${dataDir}`);
+    log.info(`lnsigner daemon starting, pid ${process.pid}, network ${cfg.network}, data dir ${dataDir}, key mode ${cfg.keyMode ?? 'device'}`);
 
     const store = Store.open(join(dataDir, STORE_FILE), {
       onMigrate: (v, m) => log.info(`store: applied migration ${v} (${m.name})`),
@@ -147,6 +156,7 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
     return {
       rpcFile,
       log,
+      keyMode: cfg.keyMode ?? 'device',
       stop() {
         stopping ??= (async () => {
           log.info('shutting down');

@@ -11,7 +11,12 @@ export class FileLogger implements RpcLog {
   private fd: number | undefined;
   private readonly min: number;
 
-  constructor(readonly path: string, level: LogLevel = 'info') {
+  constructor(
+    readonly path: string,
+    level: LogLevel = 'info',
+    /** Also gets every line written (plugin mode: forwarded to lightningd's log). */
+    private readonly tee?: (level: LogLevel, msg: string) => void,
+  ) {
     this.fd = openSync(path, 'a', 0o600);
     this.min = LOG_LEVELS.indexOf(level);
   }
@@ -19,6 +24,7 @@ export class FileLogger implements RpcLog {
   private line(level: LogLevel, msg: string): void {
     if (this.fd === undefined || LOG_LEVELS.indexOf(level) < this.min) return;
     writeSync(this.fd, `${new Date().toISOString()} ${level.toUpperCase()} ${msg.replace(/\n/g, '\n    ')}\n`);
+    this.tee?.(level, msg);
   }
 
   debug(msg: string) { this.line('debug', msg); }

@@ -22,6 +22,8 @@ export interface RpcMethod<P extends ParamTable = ParamTable, C = unknown> {
   /** One line for `help`. */
   readonly summary: string;
   readonly params: P;
+  /** Passthrough (a plugin's method on the simnet): run() gets `{ raw: <params token> }`, unparsed. */
+  readonly rawParams?: boolean;
   /**
    * Runs the command. Returns the `result` object; throws RpcError /
    * BadParamError for CLN-shaped errors (anything else becomes code -1).

@@ -213,7 +213,7 @@ export class RpcServer<C> {
 
     const started = process.hrtime.bigint();
     try {
-      const args = parseParams(method.params, paramsTok);
+      const args = method.rawParams ? ({ raw: paramsTok } as never) : parseParams(method.params, paramsTok);
       const notify = (message: string, level: NotifyLevel = 'info') => this.notify(sock, id, level, message);
       const result = await method.run(args, this.opts.context, { id, method: name, notify });
       this.reply(sock, id, { result });

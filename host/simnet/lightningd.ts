@@ -9,6 +9,7 @@ import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.
 import { decodeFailureOnion, ONION_PACKET_LEN } from '../onion/sphinx.js';
 import { failCodeName, failCodeOf, FailCode } from './wire.js';
 import { feeFor, Network, type HtlcResult, type SimChannel } from './network.js';
+import type { HookOutcome, PluginHost } from './plugin-host.js';
 
 export const PAY_IN_PROGRESS = 200;
 export const PAY_RHASH_ALREADY_USED = 201;
@@ -97,6 +98,18 @@ export class SimLightningd {
     readonly lightningDir: string,
   ) {
     this.stopped.catch(() => {});
+  }
+
+  /** This node's plugins (`--plugin`, host/simnet/plugin-host.ts); set by startSimnet. */
+  plugins?: PluginHost;
+
+  /**
+   * Runs `hook` (its params object) through this node's plugin chain as
+   * lightningd does (digest §1.7); with no plugins every event continues.
+   * For onion-message delivery and HTLC acceptance at this node.
+   */
+  callHook(hook: string, payload: Record<string, unknown>): Promise<HookOutcome> {
+    return this.plugins ? this.plugins.callHook(hook, payload) : Promise.resolve({ result: { result: 'continue' }, calls: [] });
   }
 
   /** Ends every waitsendpay still waiting (code -5, as lightningd shutting down). */

@@ -12,7 +12,9 @@ import { rawText, toPlain } from '../rpc/json-scan.js';
 import { RpcError, ErrorCode } from '../rpc/errors.js';
 import { parseAmountMsat } from '../grammar/msat.js';
 import { Network, type FaultKind, type SimnetOptions } from './network.js';
-import { SimLightningd } from './lightningd.js';
+import { SimLightningd, SIMNET_VERSION } from './lightningd.js';
+import { PluginHost, type PluginOptionArg } from './plugin-host.js';
+import { SimnetLog } from './log.js';
 
 export const SIMNET_RPC_FILE = 'lightning-rpc';
 
@@ -72,6 +74,11 @@ const pFirstHop: ParamParser<FirstHop> = (tok, name) => {
 };
 
 const FAULT_KINDS: readonly FaultKind[] = ['no_liquidity', 'offline', 'wrong_secret', 'expiry_too_soon', 'corrupt_onion'];
+const pObject: ParamParser<Record<string, unknown>> = (tok, name) => {
+  if (tok.type !== 'object') return bad(name, 'should be an object', tok);
+  return toPlain(tok) as Record<string, unknown>;
+};
+
 const pFaultKind: ParamParser<FaultKind> = (tok, name) => {
   if (tok.type === 'string' && (FAULT_KINDS as readonly string[]).includes(tok.value)) return tok.value as FaultKind;
   return bad(name, `should be one of ${FAULT_KINDS.join(', ')}`, tok);
@@ -82,6 +89,8 @@ const pFaultKind: ParamParser<FaultKind> = (tok, name) => {
 export interface SimnetContext {
   net: Network;
   ld: SimLightningd;
+  /** The plugins of the first node (the node whose socket this is), when --plugin was given. */
+  plugins?: PluginHost;
 }
 
 type M = RpcMethod<any, SimnetContext>;
@@ -254,6 +263,32 @@ export const SIMNET_METHODS: M[] = [
     },
   }),
   defineMethod({
+    name: 'dev-simnet-hook',
+    summary: "Run a plugin hook on a node through its plugin chain: {result, calls:[{plugin, result|died}]}",
+    params: { node: req(pString()), hook: req(pString()), payload: req(pObject) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      const node = nodeRef(ctx.net, v.node, 'node')!;
+      // Plugins run on the first node only; the others have none (every event continues).
+      if (node !== ctx.ld.me) return { result: { result: 'continue' }, calls: [] };
+      return ctx.ld.callHook(v.hook, v.payload);
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-notify',
+    summary: 'Send a notification {topic: payload} to the plugins subscribed to topic',
+    params: { topic: req(pString()), payload: optDef(pObject, {} as Record<string, unknown>) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      ctx.plugins?.notify(v.topic, v.payload);
+      return {};
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-plugins',
+    summary: "The first node's plugins: name, path, state (starting/active/disabled/dead), reason, exit_code, signal",
+    params: {},
+    run: (_a, ctx: SimnetContext) => ({ plugins: ctx.plugins?.describe() ?? [] }),
+  }),
+  defineMethod({
     name: 'dev-simnet-mpp-expire',
     summary: 'Time out every incomplete multi-part set now (mpp_timeout)',
     params: {},
@@ -268,35 +303,75 @@ export interface RunningSimnet {
   rpcFile: string;
   net: Network;
   ld: SimLightningd;
+  plugins?: PluginHost;
+  log: SimnetLog;
   nodes: { id: string; alias: string }[];
   close(): Promise<void>;
 }
 
 const quietLog: RpcLog = { debug() {}, info() {}, warn() {}, error: (m) => process.stderr.write(`lnsigner simnet: ${m}\n`) };
 
-/** Builds the network and serves the payer's socket at <dataDir>/lightning-rpc. */
-export async function startSimnet(dataDir: string, opts: SimnetOptions, log: RpcLog = quietLog): Promise<RunningSimnet> {
+export interface SimnetPluginOptions {
+  /** Executables started on the first node, in load order (`--plugin`). */
+  paths: string[];
+  /** `--plugin-option name[=value]`, in the order given. */
+  options?: PluginOptionArg[];
+  startupTimeoutMs?: number;
+  shutdownTimeoutMs?: number;
+}
+
+/**
+ * Builds the network and serves the payer's socket at <dataDir>/lightning-rpc;
+ * with `plugins`, starts them on that node as lightningd would (plugin-host.ts)
+ * once the socket accepts requests (§1.5: the RPC socket is up from init on).
+ */
+export async function startSimnet(dataDir: string, opts: SimnetOptions, log: RpcLog = quietLog, plugins?: SimnetPluginOptions): Promise<RunningSimnet> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const net = new Network(opts);
   const ld = new SimLightningd(net, dir);
-  const server = new RpcServer<SimnetContext>({
-    methods: new Map(SIMNET_METHODS.map((m) => [m.name, m])),
-    context: { net, ld },
-    log,
-    developer: true,
-  });
+  const simlog = new SimnetLog(dir, (line) => process.stderr.write(`lnsigner simnet: ${line}\n`));
+  const methods = new Map<string, RpcMethod<any, SimnetContext>>(SIMNET_METHODS.map((m) => [m.name, m]));
+  const context: SimnetContext = { net, ld };
+  const server = new RpcServer<SimnetContext>({ methods, context, log, developer: true });
   const rpcFile = join(dir, SIMNET_RPC_FILE);
   await server.listen(rpcFile);
+  const close = async () => {
+    await context.plugins?.shutdown();
+    net.close();
+    ld.shutdown();
+    await server.close();
+    simlog.close();
+  };
+  if (plugins && plugins.paths.length) {
+    const info = ld.getinfo() as { our_features: Record<string, string> };
+    context.plugins = new PluginHost({
+      lightningDir: dir,
+      rpcFile: SIMNET_RPC_FILE,
+      network: 'regtest',
+      developer: true,
+      version: SIMNET_VERSION,
+      featureSet: { ...info.our_features, bolt12_offer: '', bolt12_invreq: '', bolt12_invoice: '020000', channel_type: '' },
+      log: simlog,
+      methods,
+      startupTimeoutMs: plugins.startupTimeoutMs,
+      shutdownTimeoutMs: plugins.shutdownTimeoutMs,
+    });
+    ld.plugins = context.plugins;
+    try {
+      await context.plugins.start(plugins.paths, plugins.options ?? []);
+    } catch (e) {
+      await close();
+      throw e;
+    }
+  }
   return {
     rpcFile,
     net,
     ld,
+    plugins: context.plugins,
+    log: simlog,
     nodes: net.nodes.map((n) => ({ id: n.id, alias: n.alias })),
-    close: async () => {
-      net.close();
-      ld.shutdown();
-      await server.close();
-    },
+    close,
   };
 }
