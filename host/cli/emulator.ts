@@ -1,5 +1,5 @@
 // `lnsigner emulator --state <dir> [--image <file>] [--hsm-secret <hex>] [--baud <n>]
-//                    [--network <name>] [--link <path>] [--control <socket>]`
+//                    [--network <name>] [--link <path>] [--control <socket>] [--engine v8|native]`
 // Runs the firmware behind a raw pseudo-terminal (docs/emulator.md). Prints
 // exactly one JSON line {"path":"/dev/pts/N"} on stdout once a host may open
 // the port; logs go to stderr. SIGTERM/SIGINT stop it cleanly; SIGHUP resets
@@ -10,7 +10,7 @@ import type { Subcommand } from './main.js';
 
 const USAGE = `usage: lnsigner emulator --state <dir> [--image <file.wasm>] [--hsm-secret <hex>]
                           [--baud <n>] [--network bitcoin|testnet|signet|regtest]
-                          [--link <path>] [--control <socket>]`;
+                          [--link <path>] [--control <socket>] [--engine v8|native]`;
 
 const NETWORKS: Record<string, number> = {
   bitcoin: P.NET_BITCOIN, testnet: P.NET_TESTNET, signet: P.NET_SIGNET, regtest: P.NET_REGTEST,
@@ -32,6 +32,12 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
       case '--image': o.image = value(); break;
       case '--link': o.link = value(); break;
       case '--control': o.control = value(); break;
+      case '--engine': {
+        const v = value();
+        if (v !== 'v8' && v !== 'native') throw new UsageError('--engine must be v8 (firmware.wasm in V8) or native (npm run build:native)');
+        o.engine = v;
+        break;
+      }
       case '--baud': {
         const v = value();
         const n = Number(v);
@@ -59,6 +65,10 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
         throw new UsageError(`unknown option ${a}`);
     }
   }
+  // LNSIGNER_EMU_ENGINE picks the default engine, so any PTY suite can run on
+  // the native engine unchanged (docs/emulator.md "Engines").
+  const env = process.env.LNSIGNER_EMU_ENGINE;
+  if (o.engine === undefined && (env === 'v8' || env === 'native')) o.engine = env;
   if (!o.stateDir) throw new UsageError('--state <dir> is required (the device\'s flash lives there)');
   return o as EmulatorOptions;
 }

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <signal.h>
 #include "board.h"
 
 static int chip_mode;
@@ -170,6 +172,7 @@ static void done(int trap, uint32_t value) {
 __attribute__((noreturn)) static void chip(void) {
   static uint8_t info[BOOT_INFO_SIZE];
   chip_mode = 1;
+  prctl(PR_SET_PDEATHSIG, SIGKILL); // the emulator's death powers the chip off
   fw_instantiate();
   uint32_t rx_ptr = Z_firmwareZ_serial_rx_ptr(&fw), rx_cap = Z_firmwareZ_serial_rx_cap(&fw);
   uint8_t hello[8];
