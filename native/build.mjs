@@ -34,6 +34,18 @@ function need(tool, pkg) {
   }
 }
 
+/** Why the board layer does not fit the module, or undefined: the module may
+ *  import only FIRMWARE_IMPORTS, and board/imports.c (source text) must
+ *  define a Z_envZ_<name> function for every one of them. */
+export function importProblem(moduleImports, abiImports, importsC) {
+  const board = new Set([...importsC.matchAll(/^\S.*\bZ_envZ_(\w+)\s*\(struct Z_env_instance_t/gm)].map((m) => `env.${m[1]}`));
+  const extra = moduleImports.filter((i) => !abiImports.includes(i));
+  if (extra.length) return `firmware.wasm imports ${extra.join(', ')}, not in shared/firmware-abi.ts FIRMWARE_IMPORTS`;
+  const missing = abiImports.filter((i) => !board.has(i));
+  if (missing.length) return `native/board/imports.c has no function for ${missing.join(', ')} (shared/firmware-abi.ts FIRMWARE_IMPORTS): add one Z_envZ_<name> function per import`;
+  return undefined;
+}
+
 /** The first `tool` on PATH outside node_modules. */
 function systemTool(tool, pkg) {
   for (const d of (process.env.PATH ?? '').split(':')) {
@@ -96,12 +108,8 @@ async function main() {
   // The import list is the ABI's: the module may import only FIRMWARE_IMPORTS,
   // and the board layer (board/imports.c) must define every one of them.
   const { FIRMWARE_IMPORTS } = await import(pathToFileURL(join(root, 'build/js/shared/firmware-abi.js')).href);
-  const src = readFileSync(join(nat, 'board/imports.c'), 'utf8');
-  const board = new Set([...src.matchAll(/^\S.*\bZ_envZ_(\w+)\s*\(struct Z_env_instance_t/gm)].map((m) => `env.${m[1]}`));
-  const extra = imports.filter((i) => !FIRMWARE_IMPORTS.includes(i));
-  if (extra.length) fail(`firmware.wasm imports ${extra.join(', ')}, not in shared/firmware-abi.ts FIRMWARE_IMPORTS`);
-  const missing = FIRMWARE_IMPORTS.filter((i) => !board.has(i));
-  if (missing.length) fail(`native/board/imports.c has no function for ${missing.join(', ')} (shared/firmware-abi.ts FIRMWARE_IMPORTS): add one Z_envZ_<name> function per import`);
+  const problem = importProblem(imports, FIRMWARE_IMPORTS, readFileSync(join(nat, 'board/imports.c'), 'utf8'));
+  if (problem) fail(problem);
 
   await writeConsts();
   await writeBenchInputs();
@@ -233,4 +241,6 @@ async function writeBenchInputs() {
   writeFileSync(join(gen, 'bench-inputs.h'), L.join('\n') + '\n');
 }
 
-main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
+}
