@@ -118,7 +118,9 @@ async function main() {
 
   const common = ['-O2', '-std=gnu11', '-Wall', '-Wno-unused-function', '-Wno-unused-variable', '-Wno-unused-but-set-variable', '-Wno-unused-value',
     `-I${gen}`, `-I${join(nat, 'board')}`,
-    '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', `-DFW_MEM_PAGES=${pages}`];
+    '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', `-DFW_MEM_PAGES=${pages}`,
+    // Extra flags for experiments (docs/native.md), e.g. NATIVE_CFLAGS=-O3.
+    ...(process.env.NATIVE_CFLAGS ?? '').split(/\s+/).filter(Boolean)];
   const boardSrc = ['board/fw.c', 'board/imports.c', 'board/flash-ram.c', 'board/bench.c', 'runtime/wasm-rt-static.c'].map((f) => join(nat, f));
   const jobs = [];
   const t0 = Date.now();
