@@ -47,7 +47,12 @@ export interface NativePrompt {
 /** Why the native engine cannot run `image`, or undefined when it can. */
 export function nativeEngineProblem(wasm: Uint8Array, bin = NATIVE_CHIP_BIN): string | undefined {
   if (!existsSync(bin)) return `${bin} is missing: run npm run build:native (Debian packages wabt, gcc)`;
-  const built = readFileSync(`${join(bin, '..')}/firmware.sha256`, 'utf8').trim();
+  let built = '';
+  try {
+    built = readFileSync(join(bin, '..', 'firmware.sha256'), 'utf8').trim();
+  } catch {
+    return `${bin} has no firmware.sha256 beside it: run npm run build:native`;
+  }
   const sha = createHash('sha256').update(wasm).digest('hex');
   if (built !== sha) return `${bin} was built from another firmware.wasm (${built.slice(0, 16)}..., this image ${sha.slice(0, 16)}...): run npm run build:native`;
   return undefined;
