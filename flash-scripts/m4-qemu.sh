@@ -11,6 +11,7 @@ elf="$root/build/native/m4/lnsigner-m4.elf"
 [ -f "$elf" ] || { echo "m4-qemu: $elf missing: npm run build:native" >&2; exit 1; }
 mode="${1:-selftest}"
 # Output and exit status go through Arm semihosting; no UART, no monitor.
+# QEMU writes the semihosting console to its stderr: joined to stdout here.
 timeout 600 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
   -icount shift=0 -semihosting-config "enable=on,target=native,arg=lnsigner-m4,arg=$mode" \
-  -kernel "$elf"
+  -kernel "$elf" 2>&1
