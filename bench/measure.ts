@@ -11,10 +11,13 @@ export interface Measurement {
 }
 
 export async function measure(c: BenchCase, budgetMs: number): Promise<Measurement> {
+  if (c.external) return { name: c.name, impl: c.impl, ops_per_s: await c.external(), ...(c.extra ?? {}) };
+  const fn = c.fn;
+  if (!fn) throw new Error(`bench case ${c.name} ${c.impl} has neither fn nor external`);
   const now = () => performance.now();
   const run = async (n: number) => {
     for (let i = 0; i < n; i++) {
-      const r = c.fn();
+      const r = fn();
       if (r instanceof Promise) await r;
     }
   };

@@ -5,7 +5,9 @@ export interface BenchCase {
   /** Implementation ("firmware", "noble", "tiny-secp256k1", "host", ...). */
   impl: string;
   /** Runs the operation once. May return a promise (measured sequentially). */
-  fn: () => unknown;
+  fn?: () => unknown;
+  /** Instead of fn: ops/s measured outside this process (an interpreter run, bench/interp.ts). */
+  external?: () => number | Promise<number>;
   /** Extra fields printed with the result (sizes, budgets, units). */
   extra?: Record<string, unknown>;
 }

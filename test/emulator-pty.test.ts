@@ -142,7 +142,9 @@ describe('lnsigner emulator', () => {
     const c = await connect(e.path);
     await c.ping();
     const gone = new Promise((r) => c.transport.once('disconnect', r));
-    const relay = execFileSync('ps', ['-o', 'pid=', '--ppid', String(e.proc.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    // (The native engine's chip process is a child too: LNSIGNER_EMU_ENGINE=native.)
+    const relay = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(e.proc.pid)], { encoding: 'utf8' }).trim().split('\n')
+      .filter((l) => !/lnsigner-native/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
     expect(relay.length).toBe(1);
     process.kill(relay[0], 'SIGKILL');
     await gone;

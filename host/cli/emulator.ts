@@ -1,6 +1,6 @@
 // `lnsigner emulator --state <dir> [--image <file>] [--hsm-secret <hex>] [--baud <n>]
 //                    [--network <name>] [--link <path>] [--control <socket>]
-//                    [--confirm approve|deny|manual] [--confirm-timeout <s>]`
+//                    [--confirm approve|deny|manual] [--confirm-timeout <s>] [--engine v8|native]`
 // Runs the firmware behind a raw pseudo-terminal (docs/emulator.md). Prints
 // exactly one JSON line {"path":"/dev/pts/N"} on stdout once a host may open
 // the port; logs go to stderr. SIGTERM/SIGINT stop it cleanly; SIGHUP resets
@@ -13,7 +13,7 @@ import { CONFIRM_MODES, type ConfirmMode } from '../emulator/prompt.js';
 const USAGE = `usage: lnsigner emulator --state <dir> [--image <file.wasm>] [--hsm-secret <hex>]
                           [--baud <n>] [--network bitcoin|testnet|signet|regtest]
                           [--link <path>] [--control <socket>]
-                          [--confirm approve|deny|manual] [--confirm-timeout <seconds>]`;
+                          [--confirm approve|deny|manual] [--confirm-timeout <seconds>] [--engine v8|native]`;
 
 const NETWORKS: Record<string, number> = {
   bitcoin: P.NET_BITCOIN, testnet: P.NET_TESTNET, signet: P.NET_SIGNET, regtest: P.NET_REGTEST,
@@ -48,6 +48,12 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
         o.confirmTimeout = n;
         break;
       }
+      case '--engine': {
+        const v = value();
+        if (v !== 'v8' && v !== 'native') throw new UsageError('--engine must be v8 (firmware.wasm in V8) or native (npm run build:native)');
+        o.engine = v;
+        break;
+      }
       case '--baud': {
         const v = value();
         const n = Number(v);
@@ -75,6 +81,10 @@ export function parseEmulatorArgs(args: string[]): EmulatorOptions {
         throw new UsageError(`unknown option ${a}`);
     }
   }
+  // LNSIGNER_EMU_ENGINE picks the default engine, so any PTY suite can run on
+  // the native engine unchanged (docs/emulator.md "Engines").
+  const env = process.env.LNSIGNER_EMU_ENGINE;
+  if (o.engine === undefined && (env === 'v8' || env === 'native')) o.engine = env;
   if (!o.stateDir) throw new UsageError('--state <dir> is required (the device\'s flash lives there)');
   return o as EmulatorOptions;
 }

@@ -14,6 +14,7 @@ import { FrameDecoder, encodeFrame, type Frame } from '../transport/codec.js';
 import { statusName } from '../transport/errors.js';
 import { decodeError } from '../transport/messages.js';
 import { Chip } from './chip.js';
+import { NativeChip } from './native-chip.js';
 import type { BuiltinImage } from './boot-rom.js';
 import { isImage, parseImage } from '../flash/image.js';
 import { serveControl } from './control.js';
@@ -28,6 +29,9 @@ export interface EmulatorOptions {
   stateDir: string;
   /** Firmware image to run (default build/firmware.wasm). */
   image?: string;
+  /** The chip's CPU: firmware.wasm in V8 (default), or the host build of
+   *  `npm run build:native` (docs/emulator.md "Engines"). */
+  engine?: 'v8' | 'native';
   /** UART speed to pace both directions at; unthrottled when absent. */
   baud?: number;
   /** Provision with this Core Lightning hsm_secret file (32-byte legacy, or
@@ -59,7 +63,7 @@ export class Emulator {
 
   private constructor(
     readonly options: EmulatorOptions,
-    private readonly chip: Chip,
+    private readonly chip: ChipEngine,
     private readonly flash: FileFlash,
     private readonly pty: Pty,
     private readonly rxLine: UartLine,
@@ -78,12 +82,15 @@ export class Emulator {
     const pidFile = claimStateDir(o.stateDir);
     let pty: Pty | undefined;
     let flash: FileFlash | undefined;
+    let native: NativeChip | undefined;
     try {
       const builtin = loadBuiltinImage(o.image ?? DEFAULT_FIRMWARE_PATH);
       const sha256 = builtin.sha256;
       flash = new FileFlash(o.stateDir);
       const prompt = new EmulatorPrompt(o.confirm ?? 'manual', 1000 * (o.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_S), log);
-      const chip = new Chip(builtin, flash, () => undefined, log, prompt);
+      const chip: ChipEngine = o.engine === 'native'
+        ? (native = new NativeChip(builtin, flash, () => undefined, log, prompt))
+        : new Chip(builtin, flash, () => undefined, log, prompt);
       chip.boot(RESET_POWER_ON);
       if (o.hsmSecret) {
         // The operator asked for this provisioning on the command line: that
@@ -112,10 +119,11 @@ export class Emulator {
       if (o.control) e.server = await serveControl(o.control, (c) => e.fault(c));
       log(`firmware ${Buffer.from(sha256).toString('hex').slice(0, 16)}... on ${p.path}, state ${o.stateDir}` +
         `${chip.slot ? `, running slot ${chip.slot === 1 ? 'A' : 'B'}` : ''}` +
-        `${o.baud ? `, ${o.baud} baud` : ', unthrottled'}, confirm ${prompt.mode}`);
+        `${o.baud ? `, ${o.baud} baud` : ', unthrottled'}, confirm ${prompt.mode}${o.engine === 'native' ? ', native engine' : ''}`);
       return e;
     } catch (err) {
       await pty?.close();
+      native?.close();
       flash?.close();
       rmSync(pidFile, { force: true });
       throw err;
@@ -185,6 +193,7 @@ export class Emulator {
     }
     this.removeLink();
     await this.pty.close();
+    this.chip.close?.();
     this.flash.close();
     rmSync(this.pidFile, { force: true });
   }
@@ -225,6 +234,16 @@ export class Emulator {
     this.txBytes += b.length;
     this.txLine.send(b);
   }
+}
+
+/** What the emulator needs of a chip, whichever engine runs it. */
+interface ChipEngine {
+  boots: number;
+  slot: number;
+  out: (bytes: Uint8Array) => void;
+  boot(reason: number): void;
+  receive(bytes: Uint8Array): void;
+  close?(): void;
 }
 
 /** One emulator per state directory: two would corrupt each other's flash. */
@@ -271,7 +290,7 @@ function clearLinkPath(link: string): void {
 
 /** Provisions through the firmware's own provision request, on the chip's
  *  pins (not the PTY): the emulator never writes a secret behind its back. */
-function provisionDirect(chip: Chip, secret: Uint8Array, network: number, log: (m: string) => void): void {
+function provisionDirect(chip: ChipEngine, secret: Uint8Array, network: number, log: (m: string) => void): void {
   const frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f), () => undefined);
   const saved = chip.out;
