@@ -13,6 +13,7 @@ import { RpcError, ErrorCode } from '../rpc/errors.js';
 import { parseAmountMsat } from '../grammar/msat.js';
 import { Network, type FaultKind, type SimnetOptions } from './network.js';
 import { SimLightningd } from './lightningd.js';
+import { ONION_METHODS } from './onion-methods.js';
 
 export const SIMNET_RPC_FILE = 'lightning-rpc';
 
@@ -260,6 +261,9 @@ export const SIMNET_METHODS: M[] = [
     run: async (_a, ctx: SimnetContext) => ({ expired: await ctx.net.expireMppSets() }),
   }),
 ];
+
+// Onion messages, connect and blinded paths (host/simnet/onion-methods.ts).
+SIMNET_METHODS.push(...ONION_METHODS);
 
 const faultsJson = (ctx: SimnetContext) =>
   ctx.net.listFaults().map((f) => ({ kind: f.kind, node: f.node === undefined ? undefined : ctx.net.nodes[f.node].id, channel: f.channel }));
