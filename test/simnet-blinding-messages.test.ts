@@ -150,6 +150,7 @@ describe('simnet onion messages: blinded paths of 1–10 hops', () => {
 
   it('tampered encrypted data is dropped at that hop, logged, and never delivered', async () => {
     const path = await makePath('erin', ['bob', 'carol', 'dave']);
+    await events();
     // Tamper hop 1 (carol's data): the payer and bob forward, carol drops.
     const p = decodeBlindedPath(fromHex(path.blinded_path));
     p.hops[1].encryptedRecipientData[0] ^= 1;
