@@ -226,7 +226,9 @@ describe('injectonionmessage: parameters and errors (digest §5)', () => {
     expect(await hooks()).toEqual([]);
     const c = await rpc.call('connect', { id: ids.dave });
     expect(c).toEqual({ id: ids.dave, features: '88a0800a0a69a2', direction: 'out', address: { type: 'ipv4', address: '127.0.0.1', port: 9739 } });
-    expect(await inject(m)).toEqual({});
+    // Again through the node client's typed methods.
+    expect(await rpc.connectPeer(ids.dave)).toEqual({ id: ids.dave, features: '88a0800a0a69a2', direction: 'out' });
+    await rpc.injectonionmessage({ path_key: toHex(m.pathKey), message: toHex(m.packet) });
     expect((await hooks())[0]).toMatchObject({ alias: 'dave', hook: 'onion_message_recv_secret' });
     expect(await failure(rpc.call('connect', { id: ids.payer }))).toMatchObject({ code: -32602, message: 'Connecting to myself is invalid' });
     expect(await failure(rpc.call('connect', { id: '02' + '11'.repeat(32) }))).toMatchObject({ code: 401 });
