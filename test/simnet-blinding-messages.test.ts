@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
-import { buildOnionMessage, decodeBlindedPath, buildBlindedPath, type OnionMessagePayload } from '../host/blinding/index.js';
+import { buildOnionMessage, decodeBlindedPath, buildBlindedPath, decodeEncryptedData, unblindHop, type OnionMessagePayload } from '../host/blinding/index.js';
 import { Graph } from './helpers/simnet-graph.js';
 
 let dir: string;
@@ -263,5 +263,30 @@ describe('injectonionmessage: parameters and errors (digest §5)', () => {
     await rpc.call('dev-simnet-onionmessages', { node: 'alice', enabled: true });
     expect(await hooks()).toEqual([]);
     expect((await events()).find((x) => x.kind === 'onionmsg_drop')).toMatchObject({ node: 'alice', reason: 'onion messages not enabled' });
+  });
+});
+
+describe('listpeers and decryptencrypteddata (digest §5)', () => {
+  it('listpeers: channel peers, then a connected node; the offline ones not connected', async () => {
+    await rpc.call('dev-simnet-fault', { kind: 'offline', node: 'bob' });
+    const { peers } = (await rpc.call('listpeers')) as { peers: { id: string; connected: boolean; num_channels: number; netaddr?: string[]; features?: string }[] };
+    await rpc.call('dev-simnet-clear');
+    const byId = new Map(peers.map((p) => [p.id, p]));
+    expect(byId.get(ids.alice)).toEqual({ id: ids.alice, connected: true, num_channels: 1, netaddr: ['127.0.0.1:9736'], features: '88a0800a0a69a2' });
+    expect(byId.get(ids.bob)).toEqual({ id: ids.bob, connected: false, num_channels: 1 });
+    await rpc.call('connect', { id: ids.erin });
+    const one = (await rpc.call('listpeers', { id: ids.erin })) as { peers: unknown[] };
+    expect(one.peers).toEqual([{ id: ids.erin, connected: true, num_channels: 0, netaddr: ['127.0.0.1:9740'], features: '88a0800a0a69a2' }]);
+  });
+
+  it('decryptencrypteddata opens our hop of a path that starts at us; next_path_key opens the next hop', async () => {
+    const path = await makePath('alice', ['payer']);
+    const r = (await rpc.call('decryptencrypteddata', { encrypted_data: path.hops[0].encrypted_recipient_data, path_key: path.first_path_key })) as { decryptencrypteddata: { decrypted: string; next_path_key: string } };
+    expect(toHex(decodeEncryptedData(fromHex(r.decryptencrypteddata.decrypted)).nextNodeId!)).toBe(ids.alice);
+    const alice = sim.net.node('alice')!;
+    const next = unblindHop(alice.secret, fromHex(r.decryptencrypteddata.next_path_key), fromHex(path.hops[1].encrypted_recipient_data));
+    expect(toHex(next.data.pathId!)).toBe(path.path_id);
+    const e = await failure(rpc.call('decryptencrypteddata', { encrypted_data: path.hops[1].encrypted_recipient_data, path_key: path.first_path_key }));
+    expect(e).toMatchObject({ code: -32602, message: 'Decryption failed!' });
   });
 });

@@ -16,7 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
-import { buildBlindedPaymentOnion, decodeBlindedPath, type ClearHop } from '../host/blinding/index.js';
+import { buildBlindedPaymentOnion, buildBlindedPath, decodeBlindedPath, encodeBlindedPath, paymentPathData, type ClearHop } from '../host/blinding/index.js';
 import { scidBytes } from '../host/payments/route.js';
 import type { BlindedPath } from '../host/bolt12/subtypes.js';
 import { Graph } from './helpers/simnet-graph.js';
@@ -132,6 +132,36 @@ describe('simnet: payments into blinded paths', () => {
     expect(p1.status).toBe('complete');
     expect(p2.payment_preimage).toBe(p1.payment_preimage);
     await events();
+  });
+
+  it('a path whose hops name the next node by next_node_id instead of short_channel_id', async () => {
+    // The recipient's own path_id (for this hash), in a path the test builds with next_node_id.
+    const inv = await blindedInvoice('dave', ['bob', 'carol'], 12_345n);
+    const relay = (a: string, b: string) => {
+      const { side } = graph.link(a, b);
+      return { cltvExpiryDelta: side.cltv_expiry_delta, feeProportionalMillionths: side.fee_proportional_millionths, feeBaseMsat: Number(side.fee_base_msat) };
+    };
+    const data = paymentPathData({
+      hops: [
+        { nodeId: fromHex(ids.bob), shortChannelId: { block: 0, txIndex: 0, outputIndex: 0 }, relay: relay('bob', 'carol') },
+        { nodeId: fromHex(ids.carol), shortChannelId: { block: 0, txIndex: 0, outputIndex: 0 }, relay: relay('carol', 'dave') },
+      ],
+      finalNodeId: fromHex(ids.dave),
+      pathId: fromHex(inv.path_id),
+      finalMaxCltvExpiry: height + 2000,
+      minFinalCltvExpiryDelta: 18,
+    });
+    const hops = data.hops.map((h, i) => {
+      if (i === data.hops.length - 1) return h;
+      const { shortChannelId: _drop, ...rest } = h.data;
+      return { nodeId: h.nodeId, data: { ...rest, nextNodeId: data.hops[i + 1].nodeId } };
+    });
+    const path = buildBlindedPath(hops).path;
+    const mine = { ...inv, blinded_path: toHex(encodeBlindedPath(path)) };
+    await events();
+    await pay(mine, ['alice'], 'bob', 12_345n);
+    expect((await rpc.waitsendpay({ payment_hash: inv.payment_hash })).status).toBe('complete');
+    expect((await events()).filter((e) => e.kind === 'htlc_blinded_forward').map((e) => e.node)).toEqual(['bob', 'carol']);
   });
 
   it('underpaying: the recipient refuses, and the introduction node reports invalid_onion_blinding', async () => {

@@ -139,8 +139,13 @@ export class OnionMessenger {
   /** Onion messages on their way to the next peer. */
   private moving = 0;
 
-  constructor(readonly net: Network, readonly log: (line: string) => void = () => {}) {
+  constructor(readonly net: Network, private log: (line: string) => void = () => {}) {
     this.sink = this.recorder;
+  }
+
+  /** Where forwards, deliveries and drops (with their reasons) are logged. */
+  setLog(log: (line: string) => void): void {
+    this.log = log;
   }
 
   setHookSink(sink: HookSink): void {
@@ -164,6 +169,11 @@ export class OnionMessenger {
     if (a === b || !this.net.isOnline(a) || !this.net.isOnline(b)) return false;
     if (this.links.has(a < b ? `${a}-${b}` : `${b}-${a}`)) return true;
     return this.net.channelsOf(a).some((c) => Network.dirFrom(c, b) >= 0);
+  }
+
+  /** An explicit connection was made between a and b (connect / dev-simnet-connect). */
+  linked(a: number, b: number): boolean {
+    return this.links.has(a < b ? `${a}-${b}` : `${b}-${a}`);
   }
 
   connect(a: number, b: number): void {

@@ -15,7 +15,9 @@ import { parseAmountMsat } from '../grammar/msat.js';
 import { ValueWriter } from '../bolt12/wire.js';
 import { writePayinfo } from '../bolt12/subtypes.js';
 import { encodeBlindedPath } from '../blinding/path.js';
-import type { Network } from './network.js';
+import { Network } from './network.js';
+import { blindingKeys } from '../blinding/unblind.js';
+import { nextPathKey, openRecipientData } from '../blinding/keys.js';
 import type { SimnetContext } from './server.js';
 import { blindedPathJson, messengerOf } from './onion-messages.js';
 import { makeBlindedInvoice } from './blinded-forward.js';
@@ -117,6 +119,44 @@ export const ONION_METHODS: M[] = [
     summary: 'Connect the payer to a simulated node (CLN result shape)',
     params: { id: req(pString(200)), host: opt(pString()), port: opt(pU32) },
     run: ({ values: v }, ctx: SimnetContext) => doConnect(ctx.net, ctx.ld.me, v.id),
+  }),
+  defineMethod({
+    name: 'listpeers',
+    summary: "The payer's peers: channel counterparties and connected nodes (CLN shape)",
+    params: { id: opt(pPubkey), level: opt(pString()) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      const net = ctx.net;
+      const me = ctx.ld.me;
+      const om = messengerOf(net);
+      const peers = net.nodes
+        .filter((n) => n.index !== me && (om.linked(me, n.index) || net.channelsOf(me).some((c) => Network.dirFrom(c, n.index) >= 0)))
+        .filter((n) => v.id === undefined || n.id === v.id)
+        .map((n) => {
+          const connected = om.connected(me, n.index);
+          return {
+            id: n.id,
+            connected,
+            num_channels: net.channelsOf(me).filter((c) => Network.dirFrom(c, n.index) >= 0).length,
+            ...(connected ? { netaddr: [`127.0.0.1:${9735 + n.index}`], features: om.enabled(n.index) ? FEATURES_WITH_ONION_MESSAGES : FEATURES_NO_ONION_MESSAGES } : {}),
+          };
+        });
+      return { peers };
+    },
+  }),
+  defineMethod({
+    name: 'decryptencrypteddata',
+    summary: 'Decrypt encrypted_recipient_data addressed to us with a path key (digest §5; next_path_key ignores overrides)',
+    params: { encrypted_data: req(pBinHex), path_key: req(pPubkey) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      const secret = ctx.net.nodes[ctx.ld.me].secret;
+      const pathKey = fromHex(v.path_key);
+      // ss = ECDH(path_key, our key); rho(ss); ChaCha20-Poly1305 open (no parsing: `decrypted` is the raw TLV).
+      const keys = blindingKeys(secret, pathKey);
+      const decrypted = openRecipientData(keys.rho, v.encrypted_data);
+      if (!decrypted) throw new RpcError(ErrorCode.INVALID_PARAMS, 'Decryption failed!');
+      // Always SHA256(E ‖ ss)·E, whatever next_path_key_override the data holds (the caller must check).
+      return { decryptencrypteddata: { decrypted: toHex(decrypted), next_path_key: toHex(nextPathKey(pathKey, keys.sharedSecret)) } };
+    },
   }),
   // --- test-only ---------------------------------------------------------------
   defineMethod({

@@ -14,6 +14,7 @@ import { parseAmountMsat } from '../grammar/msat.js';
 import { Network, type FaultKind, type SimnetOptions } from './network.js';
 import { SimLightningd } from './lightningd.js';
 import { ONION_METHODS } from './onion-methods.js';
+import { messengerOf } from './onion-messages.js';
 
 export const SIMNET_RPC_FILE = 'lightning-rpc';
 
@@ -284,6 +285,8 @@ export async function startSimnet(dataDir: string, opts: SimnetOptions, log: Rpc
   mkdirSync(dir, { recursive: true });
   const net = new Network(opts);
   const ld = new SimLightningd(net, dir);
+  // Onion-message forwards, deliveries and drops are logged at debug level (host/simnet/onion-messages.ts).
+  messengerOf(net).setLog((line) => log.debug(`onion messages: ${line}`));
   const server = new RpcServer<SimnetContext>({
     methods: new Map(SIMNET_METHODS.map((m) => [m.name, m])),
     context: { net, ld },
