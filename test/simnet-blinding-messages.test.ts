@@ -15,6 +15,7 @@ import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
 import { buildOnionMessage, decodeBlindedPath, buildBlindedPath, decodeEncryptedData, unblindHop, type OnionMessagePayload } from '../host/blinding/index.js';
 import { Graph } from './helpers/simnet-graph.js';
+import { messengerOf } from '../host/simnet/onion-messages.js';
 
 let dir: string;
 let sim: RunningSimnet;
@@ -263,6 +264,35 @@ describe('injectonionmessage: parameters and errors (digest §5)', () => {
     await rpc.call('dev-simnet-onionmessages', { node: 'alice', enabled: true });
     expect(await hooks()).toEqual([]);
     expect((await events()).find((x) => x.kind === 'onionmsg_drop')).toMatchObject({ node: 'alice', reason: 'onion messages not enabled' });
+  });
+});
+
+describe('rate limit (digest §2.1, opt-in)', () => {
+  it('a peer may send 4 messages at once, the 5th within 250 ms is dropped with connectd\'s warning', async () => {
+    const path = await makePath('alice', []);
+    const hopOver = await makePath('bob', ['alice']);
+    await events();
+    await rpc.call('dev-simnet-onionmsg-ratelimit', { enabled: true });
+    // The messenger's clock, frozen so the burst is one instant however slow the machine.
+    let now = 1_000_000;
+    messengerOf(sim.net).clock = () => now;
+    try {
+      // Each message goes payer → alice → bob: alice receives from the payer (rate limited), the first hop is injected (not limited).
+      const msgs = [0, 1, 2, 3, 4].map((i) => messageInto(hopOver, { invoiceRequest: Uint8Array.of(i) }, 'alice'));
+      await Promise.all(msgs.map(inject));
+      const got = await hooks();
+      const ev = await events();
+      expect(got).toHaveLength(4);
+      expect(ev.filter((e) => e.kind === 'onionmsg_drop')[0]).toMatchObject({ node: 'alice', from: 'payer', reason: 'Ratelimited onion_message: exceeded one per 250msec' });
+      // A second later the bucket has refilled.
+      now += 1000;
+      await inject(messageInto(path, { invoice: Uint8Array.of(1) }, 'alice'));
+      expect(await hooks()).toHaveLength(1);
+    } finally {
+      messengerOf(sim.net).clock = () => Date.now();
+      await rpc.call('dev-simnet-onionmsg-ratelimit', { enabled: false });
+      await events();
+    }
   });
 });
 

@@ -138,6 +138,11 @@ export class OnionMessenger {
   private pathCounter = 0;
   /** Onion messages on their way to the next peer. */
   private moving = 0;
+  /** connectd's per-peer rate limit (off unless switched on: tests inject back to back). */
+  rateLimit = false;
+  /** Milliseconds for the rate limit (tests may freeze it). */
+  clock: () => number = () => Date.now();
+  private readonly buckets = new Map<string, { tokens: number; last: number; warned: boolean }>();
 
   constructor(readonly net: Network, private log: (line: string) => void = () => {}) {
     this.sink = this.recorder;
@@ -256,6 +261,25 @@ export class OnionMessenger {
     return this.handle(at, { pathKey, packet });
   }
 
+  /** One message from `from` to `at` under the rate limit: tokens (ms) accrue with time up to the maximum. */
+  private takeToken(at: number, from: number): boolean {
+    const key = `${at}<-${from}`;
+    const now = this.clock();
+    const b = this.buckets.get(key) ?? { tokens: ONION_MSG_TOKENS_MAX, last: now, warned: false };
+    b.tokens = Math.min(ONION_MSG_TOKENS_MAX, b.tokens + (now - b.last));
+    b.last = now;
+    this.buckets.set(key, b);
+    if (b.tokens < ONION_MSG_MSEC) {
+      if (!b.warned) {
+        b.warned = true;
+        this.log(`${this.net.nodes[at].alias}: warning to ${this.net.nodes[from].alias}: Ratelimited onion_message: exceeded one per ${ONION_MSG_MSEC}msec`);
+      }
+      return false;
+    }
+    b.tokens -= ONION_MSG_MSEC;
+    return true;
+  }
+
   /** A peer sends `m` to `to`: delivered on a later turn. */
   private send(from: number, to: number, m: OnionMessage): void {
     this.moving++;
@@ -280,6 +304,8 @@ export class OnionMessenger {
     };
     // connectd: ignore unless onion messages are turned on (feature 38/39).
     if (!this.enabled(at)) return drop('onion messages not enabled');
+    // digest §2.1: per peer one message per 250 ms, bucket of 1000 ms; excess dropped (one warning to the peer).
+    if (from !== undefined && this.rateLimit && !this.takeToken(at, from)) return drop(`Ratelimited onion_message: exceeded one per ${ONION_MSG_MSEC}msec`);
     const node = this.net.nodes[at];
     const pkt = m.packet;
     // parse_onionpacket: version 0 and a valid ephemeral point.
@@ -375,6 +401,10 @@ export class OnionMessenger {
     return undefined;
   }
 }
+
+/** connectd: ONION_MSG_MSEC per message, at most ONION_MSG_TOKENS_MAX saved up. */
+export const ONION_MSG_MSEC = 250;
+export const ONION_MSG_TOKENS_MAX = 4 * ONION_MSG_MSEC;
 
 type BuildFirst = { scid: ShortChannelId; direction: 0 | 1 };
 

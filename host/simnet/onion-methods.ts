@@ -176,6 +176,15 @@ export const ONION_METHODS: M[] = [
     },
   }),
   defineMethod({
+    name: 'dev-simnet-onionmsg-ratelimit',
+    summary: "Switch connectd's per-peer onion-message rate limit (250 ms per message, 4 burst) on or off (default off)",
+    params: { enabled: req(pBool) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      messengerOf(ctx.net).rateLimit = v.enabled;
+      return { enabled: v.enabled };
+    },
+  }),
+  defineMethod({
     name: 'dev-simnet-blindedpath',
     summary: 'A blinded path for onion messages to a node, through hops (introduction first), with a path_id secret',
     params: {
