@@ -174,6 +174,31 @@ describe('simnet: payments into blinded paths', () => {
   });
 });
 
+describe('simnet: path_id of a payment path', () => {
+  it('makesecret (CLN parameters); a node\'s path_id is H(makesecret("bolt12-invoice-base") ‖ payment_hash)', async () => {
+    const base = (await rpc.call('makesecret', { string: 'bolt12-invoice-base' })) as { secret: string };
+    expect(base.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(await rpc.call('makesecret', { hex: toHex(new TextEncoder().encode('bolt12-invoice-base')) })).toEqual(base);
+    expect(await failure(rpc.call('makesecret', { hex: '00', string: 'x' }))).toMatchObject({ code: -32602, message: 'Cannot have both hex and string' });
+    expect(await failure(rpc.call('makesecret', {}))).toMatchObject({ code: -32602, message: 'Must have either hex or string' });
+    const inv = await blindedInvoice('payer', [], 1_000n);
+    expect(inv.path_id).toBe(toHex(sha256(new Uint8Array([...fromHex(base.secret), ...fromHex(inv.payment_hash)]))));
+  });
+
+  it('a path_id and preimage a test registers settle the payment with that preimage', async () => {
+    const preimage = sha256(new TextEncoder().encode('registered preimage'));
+    const pathId = sha256(new TextEncoder().encode('registered path id'));
+    const inv = await blindedInvoice('erin', ['carol', 'dave'], 7_000n, { preimage: toHex(preimage), path_id: toHex(pathId) });
+    expect(inv.payment_hash).toBe(toHex(sha256(preimage)));
+    expect(inv.path_id).toBe(toHex(pathId));
+    await pay(inv, ['alice', 'bob'], 'carol', 7_000n);
+    const done = await rpc.waitsendpay({ payment_hash: inv.payment_hash });
+    expect(done.payment_preimage).toBe(toHex(preimage));
+    expect(await failure(blindedInvoice('erin', [], 1n, { preimage: toHex(preimage) }))).toMatchObject({ code: -32602 });
+    await events();
+  });
+});
+
 describe('simnet: blinded payment failures at the right hop', () => {
   const expectBlindingFailure = (e: LightningRpcError, erringIndex: number) => {
     expect(e.code).toBe(204);

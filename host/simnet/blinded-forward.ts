@@ -17,6 +17,7 @@
 // blinded hop passes on as its own failure (the introduction node converts
 // it). A recipient that is its own introduction node uses the final codes.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
 import { bytesToHex as toHex, concatBytes as concat, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { createFailureOnion } from '../onion/sphinx.js';
 import { formatScid, type BlindedPayinfo } from '../bolt12/subtypes.js';
@@ -34,8 +35,35 @@ const enc = new TextEncoder();
 const asResult = (f: BlindedFailure): HtlcResult =>
   f.via === 'malformed' ? { kind: 'malformed', code: f.code, sha256OfOnion: f.sha256OfOnion } : { kind: 'fail', reason: f.reason };
 
-/** CLN's "bolt12-invoice-base" secret of a node (makesecret stand-in). */
-const invoiceBase = (net: Network, node: number) => sha256(concat(enc.encode('lnsigner simnet/bolt12-invoice-base/'), net.nodes[node].secret));
+/**
+ * makesecret (cln-rpc-digest §7.3 stand-in): a secret derived from the node's
+ * key and `info` (HKDF-SHA256). Deterministic for a seed, like CLN's from its
+ * hsm_secret.
+ */
+export const makeSecret = (net: Network, node: number, info: Uint8Array) =>
+  hkdf(sha256, net.nodes[node].secret, enc.encode('lnsigner simnet makesecret'), info, 32);
+
+/** lightningd's invoice path base = makesecret("bolt12-invoice-base"). */
+const invoiceBase = (net: Network, node: number) => makeSecret(net, node, enc.encode('bolt12-invoice-base'));
+
+/** Payment path_ids registered by tests (dev-simnet-blinded-invoice path_id): path_id hex → node and payment hash. */
+const registered = new WeakMap<Network, Map<string, { node: number; paymentHash: string }>>();
+
+/** Makes `node` accept payments for `paymentHash` through a path ending in `pathId` (besides the derived path_id). */
+export function registerPaymentPath(net: Network, node: number, pathId: Uint8Array, paymentHash: string): void {
+  let m = registered.get(net);
+  if (!m) registered.set(net, (m = new Map()));
+  m.set(toHex(pathId), { node, paymentHash });
+}
+
+/** Whether `pathId` at `node` belongs to `paymentHash`: H(invoice base ‖ hash), or registered for it. */
+function pathIdFits(net: Network, node: number, pathId: Uint8Array | undefined, paymentHash: Uint8Array): boolean {
+  if (!pathId) return false;
+  const hex = toHex(pathId);
+  if (pathId.length === 32 && hex === toHex(paymentPathId(net, node, paymentHash))) return true;
+  const r = registered.get(net)?.get(hex);
+  return r !== undefined && r.node === node && r.paymentHash === toHex(paymentHash);
+}
 
 /** digest §7: the final path_id of a payment path = H(invoice base ‖ payment_hash). */
 export const paymentPathId = (net: Network, node: number, paymentHash: Uint8Array) => sha256(concat(invoiceBase(net, node), paymentHash));
@@ -71,9 +99,8 @@ export function receiveBlinded(net: Network, at: number, h: Htlc): HtlcResult | 
       return role === 'introduction' ? { kind: 'fail', reason: createFailureOnion(ss, msg) } : asResult(blindedFailure('inner', 'final failure', h.onion));
     };
     const unknown = () => fail(failureDetails(h.amountMsat, height));
-    // digest §7: lightningd accepts a blinded payment only if path_id = H(invoice base ‖ payment_hash).
-    const want = paymentPathId(net, at, h.paymentHash);
-    if (!step.pathId || step.pathId.length !== 32 || toHex(step.pathId) !== toHex(want)) return unknown();
+    // digest §7: lightningd accepts a blinded payment only if path_id = H(invoice base ‖ payment_hash) (or one a test registered).
+    if (!pathIdFits(net, at, step.pathId, h.paymentHash)) return unknown();
     const inv = net.invoices.get(toHex(h.paymentHash));
     if (!inv || inv.node !== at) return unknown();
     om.event({ node: at, from: h.from, kind: 'htlc_blinded_receive', reason: role });
@@ -135,6 +162,10 @@ export interface PaymentPathOptions {
   htlcMinimumMsat?: bigint;
   /** The final hop's max_cltv_expiry (default height + 1008 + min_final_cltv_expiry, as CLN's slack). */
   maxCltvExpiry?: number;
+  /** The invoice's preimage (default: the simnet's k-th preimage of the node). */
+  preimage?: Uint8Array;
+  /** A path_id to register for the payment hash instead of H(invoice base ‖ payment_hash). */
+  pathId?: Uint8Array;
 }
 
 export interface BlindedInvoice {
@@ -164,8 +195,9 @@ export function makeBlindedInvoice(
     const relay: PaymentRelay = { cltvExpiryDelta: p.cltvDelta, feeProportionalMillionths: Number(p.feePpm), feeBaseMsat: Number(p.feeBaseMsat) };
     return { nodeId: point(net, n), shortChannelId: parseScid(c.scid), relay, htlcMinimumMsat: p.htlcMinMsat };
   });
-  const invoice = net.createInvoice(node, amountMsat, description, minFinalCltvExpiry);
-  const pathId = paymentPathId(net, node, fromHex(invoice.paymentHash));
+  const invoice = net.createInvoice(node, amountMsat, description, minFinalCltvExpiry, opts.preimage);
+  const pathId = opts.pathId ?? paymentPathId(net, node, fromHex(invoice.paymentHash));
+  if (opts.pathId) registerPaymentPath(net, node, opts.pathId, invoice.paymentHash);
   const { hops: data, payinfo } = paymentPathData({
     hops: pathHops,
     finalNodeId: point(net, node),

@@ -205,10 +205,11 @@ export class Network {
   // -------------------------------------------------------------------------
   // Invoices and faults (test-only controls)
 
-  createInvoice(node: number, amountMsat: bigint, description: string, minFinalCltvExpiry = 18): Invoice {
+  createInvoice(node: number, amountMsat: bigint, description: string, minFinalCltvExpiry = 18, givenPreimage?: Uint8Array): Invoice {
     const n = this.nodes[node];
     const k = this.invoiceCounter++;
-    const preimage = sha256(concat(enc.encode('preimage'), n.secret, u32be(k)));
+    // A test may supply the preimage (blinded invoices, host/simnet/blinded-forward.ts).
+    const preimage = givenPreimage ?? sha256(concat(enc.encode('preimage'), n.secret, u32be(k)));
     const inv: Invoice = {
       node,
       paymentHash: toHex(sha256(preimage)),

@@ -20,7 +20,8 @@ import { blindingKeys } from '../blinding/unblind.js';
 import { nextPathKey, openRecipientData } from '../blinding/keys.js';
 import type { SimnetContext } from './server.js';
 import { blindedPathJson, messengerOf } from './onion-messages.js';
-import { makeBlindedInvoice } from './blinded-forward.js';
+import { makeBlindedInvoice, makeSecret } from './blinded-forward.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 /** Core Lightning's connect errors (common/jsonrpc_errors.h). */
 export const CONNECT_NO_KNOWN_ADDRESS = 401;
@@ -47,6 +48,11 @@ const pPubkey: ParamParser<string> = (tok, name) => {
 const pBinHex: ParamParser<Uint8Array> = (tok, name) => {
   if (tok.type === 'string' && /^([0-9a-fA-F]{2})*$/.test(tok.value)) return fromHex(tok.value);
   return bad(name, 'should be a hex value', tok);
+};
+/** 32 bytes of hex (a preimage). */
+const pSecret32: ParamParser<Uint8Array> = (tok, name) => {
+  if (tok.type === 'string' && /^[0-9a-fA-F]{64}$/.test(tok.value)) return fromHex(tok.value);
+  return bad(name, 'should be a 32 byte hex value', tok);
 };
 const pMsat: ParamParser<bigint> = (tok, name) => {
   const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
@@ -119,6 +125,17 @@ export const ONION_METHODS: M[] = [
     summary: 'Connect the payer to a simulated node (CLN result shape)',
     params: { id: req(pString(200)), host: opt(pString()), port: opt(pU32) },
     run: ({ values: v }, ctx: SimnetContext) => doConnect(ctx.net, ctx.ld.me, v.id),
+  }),
+  defineMethod({
+    name: 'makesecret',
+    summary: 'A secret derived from the node key and hex or string data (CLN makesecret)',
+    params: { hex: opt(pBinHex), string: opt(pString()) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      if (v.string !== undefined && v.hex !== undefined) throw new RpcError(ErrorCode.INVALID_PARAMS, 'Cannot have both hex and string');
+      if (v.string === undefined && v.hex === undefined) throw new RpcError(ErrorCode.INVALID_PARAMS, 'Must have either hex or string');
+      const info = v.string !== undefined ? new TextEncoder().encode(v.string) : v.hex!;
+      return { secret: toHex(makeSecret(ctx.net, ctx.ld.me, info)) };
+    },
   }),
   defineMethod({
     name: 'listpeers',
@@ -222,16 +239,21 @@ export const ONION_METHODS: M[] = [
       min_final_cltv_expiry: optDef(pU32, 18),
       htlc_minimum_msat: opt(pMsat),
       max_cltv_expiry: opt(pU32),
+      preimage: opt(pSecret32),
+      path_id: opt(pBinHex),
     },
     run: ({ values: v }, ctx: SimnetContext) => {
       const node = nodeIndex(ctx.net, v.node, 'node');
       const hops = v.hops.map((h: string) => nodeIndex(ctx.net, h, 'hops'));
       if (v.amount_msat === 0n) throw new RpcError(ErrorCode.INVALID_PARAMS, 'amount_msat: should be positive');
+      if (v.preimage && ctx.net.invoices.has(toHex(sha256(v.preimage)))) throw new RpcError(ErrorCode.INVALID_PARAMS, 'preimage: an invoice with that payment_hash exists');
       let b;
       try {
         b = makeBlindedInvoice(ctx.net, node, hops, v.amount_msat, v.description, v.min_final_cltv_expiry, {
           htlcMinimumMsat: v.htlc_minimum_msat,
           maxCltvExpiry: v.max_cltv_expiry,
+          preimage: v.preimage,
+          pathId: v.path_id,
         });
       } catch (e) {
         if (e instanceof RangeError) throw new RpcError(ErrorCode.INVALID_PARAMS, e.message);
