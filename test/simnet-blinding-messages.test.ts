@@ -121,6 +121,22 @@ describe('simnet onion messages: blinded paths of 1–10 hops', () => {
     );
   });
 
+  it('a replaced HookSink (the plugin host\'s seam) gets deliver(node, hookName, payload)', async () => {
+    const calls: [number, string, Record<string, unknown>][] = [];
+    const om = messengerOf(sim.net);
+    om.setHookSink({ deliver: (node, hook, payload) => void calls.push([node, hook, payload]) });
+    try {
+      const path = await makePath('carol', ['bob']);
+      await inject(messageInto(path, { invoiceRequest: Uint8Array.of(7) }, 'bob'));
+      const listed = await hooks();
+      expect(calls).toEqual([[3, 'onion_message_recv_secret', { onion_message: { pathsecret: path.path_id, invoice_request: '07', unknown_fields: [] } }]]);
+      // The test record still lists it.
+      expect(listed.map((d) => d.payload)).toEqual([calls[0][2]]);
+    } finally {
+      om.setHookSink(om.recorder);
+    }
+  });
+
   it('a path_id that is not 32 bytes goes to onion_message_recv without pathsecret', async () => {
     const path = await makePath('dave', ['bob', 'carol'], { path_id: 'aabbcc' });
     await inject(messageInto(path, { invoiceRequest: Uint8Array.of(1, 2, 3) }, 'bob'));
@@ -169,6 +185,17 @@ describe('simnet onion messages: blinded paths of 1–10 hops', () => {
     await inject(buildOnionMessage({ route: graph.route('payer', 'bob').map(key), path: q, payload: {} }).message);
     expect(await hooks()).toEqual([]);
     expect((await events()).find((e) => e.kind === 'onionmsg_drop')).toMatchObject({ node: 'erin', reason: expect.stringMatching(/^onion_message_parse: failed to decrypt encrypted_recipient_data /) });
+  });
+
+  it('a wrong path key for their path (our override): the introduction node cannot peel, drops and logs it', async () => {
+    const path = await makePath('carol', ['bob']);
+    await events();
+    const p = decodeBlindedPath(fromHex(path.blinded_path));
+    p.firstPathKey = key('grace');
+    await inject(buildOnionMessage({ route: graph.route('payer', 'bob').map(key), path: p, payload: { invoice: Uint8Array.of(1) } }).message);
+    expect(await hooks()).toEqual([]);
+    const drop = (await events()).find((e) => e.kind === 'onionmsg_drop')!;
+    expect(drop).toMatchObject({ node: 'bob', reason: expect.stringMatching(/^onion_message_parse: can't process onionpacket ss=/) });
   });
 
   it('spec drops: path_id at a non-final hop, payment fields in message data, a non-final payload with other fields', async () => {

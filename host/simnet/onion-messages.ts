@@ -60,6 +60,7 @@ export class RecordingHookSink implements HookSink {
   readonly deliveries: Omit<HookDelivery, 'seq' | 'pathMadeHere'>[] = [];
   deliver(node: number, hook: string, payload: Record<string, unknown>): unknown {
     this.deliveries.push({ node, hook, payload });
+    if (this.deliveries.length > MAX_RECORDS) this.deliveries.shift();
     return { result: 'continue' };
   }
 }
@@ -77,6 +78,8 @@ export interface SimEvent {
 }
 
 const enc = new TextEncoder();
+/** Events and hook records kept (the oldest go first). */
+export const MAX_RECORDS = 10_000;
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const PACKET_OVERHEAD = 1 + 33 + 32;
 
@@ -192,6 +195,8 @@ export class OnionMessenger {
 
   event(e: Omit<SimEvent, 'seq'>): void {
     this.events.push({ seq: this.seq++, ...e });
+    // In memory only: a long-running simnet keeps the latest MAX_RECORDS.
+    if (this.events.length > MAX_RECORDS) this.events.splice(0, this.events.length - MAX_RECORDS);
     const n = this.net.nodes[e.node];
     this.log(`${n?.alias ?? e.node}: ${e.kind}${e.reason ? `: ${e.reason}` : ''}`);
   }
@@ -356,6 +361,7 @@ export class OnionMessenger {
       const payload = onionMessageHookPayload(om, secret);
       const madeHere = secret !== undefined && this.madeBy(secret) === at;
       this.deliveries.push({ seq: this.seq++, node: at, hook, payload, pathMadeHere: madeHere });
+      if (this.deliveries.length > MAX_RECORDS) this.deliveries.splice(0, this.deliveries.length - MAX_RECORDS);
       this.event({ node: at, from, kind: 'onionmsg_deliver', reason: hook });
       void Promise.resolve()
         .then(() => this.sink.deliver(at, hook, payload))
