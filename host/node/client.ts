@@ -165,6 +165,25 @@ export class LightningRpcClient {
     return decodeListpeerchannels(await this.call('listpeerchannels', { ...p })).channels;
   }
 
+  /**
+   * injectonionmessage (CLN v24.11+, cln-offers-flow-digest §5): `path_key` and the
+   * onion_message_packet (hex); our own node is the first hop. Resolves to {} once
+   * our node has forwarded (or taken) it; refusals reject with code -1 and connectd's reason.
+   */
+  async injectonionmessage(p: { path_key: string; message: string }): Promise<void> {
+    const r = await this.call('injectonionmessage', { ...p });
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new LightningTransportError('injectonionmessage: result is not an object');
+  }
+
+  /** The `connect` command: {id, features, direction, address} (CLN's shape). */
+  async connectPeer(id: string): Promise<{ id: string; features: string; direction: string }> {
+    const r = (await this.call('connect', { id })) as Record<string, unknown>;
+    if (typeof r?.id !== 'string' || typeof r.features !== 'string' || (r.direction !== 'in' && r.direction !== 'out')) {
+      throw new LightningTransportError('connect: result does not have id, features and direction');
+    }
+    return { id: r.id, features: r.features, direction: r.direction };
+  }
+
   close(): void {
     this.sock?.destroy();
     this.sock = undefined;

@@ -10,6 +10,8 @@ import { decodeFailureOnion, ONION_PACKET_LEN } from '../onion/sphinx.js';
 import { failCodeName, failCodeOf, FailCode } from './wire.js';
 import { feeFor, Network, type HtlcResult, type SimChannel } from './network.js';
 import type { HookOutcome, PluginHost } from './plugin-host.js';
+import { messengerOf } from './onion-messages.js';
+import { FEATURES_NO_ONION_MESSAGES, FEATURES_WITH_ONION_MESSAGES } from './onion-methods.js';
 
 export const PAY_IN_PROGRESS = 200;
 export const PAY_RHASH_ALREADY_USED = 201;
@@ -140,7 +142,10 @@ export class SimLightningd {
       network: 'regtest',
       fees_collected_msat: 0n,
       'lightning-dir': this.lightningDir,
-      our_features: { init: '08a0000a0a69a2', node: '88a0000a0a69a2', channel: '', invoice: '02000002024100' },
+      // Feature 39 (option_onion_messages) while the payer forwards onion messages (host/simnet/onion-messages.ts).
+      our_features: messengerOf(this.net).enabled(this.me)
+        ? { init: '08a0800a0a69a2', node: FEATURES_WITH_ONION_MESSAGES, channel: '', invoice: '02000002024100' }
+        : { init: '08a0000a0a69a2', node: FEATURES_NO_ONION_MESSAGES, channel: '', invoice: '02000002024100' },
     };
   }
 

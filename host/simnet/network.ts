@@ -13,6 +13,7 @@ import { bytesToHex as toHex, concatBytes as concat, hexToBytes as fromHex } fro
 import { createFailureOnion, peel, wrapFailureOnion } from '../onion/sphinx.js';
 import { decodePayload, PayloadError, type DecodedPayload } from '../onion/payload.js';
 import { failureMsg, FailCode } from './wire.js';
+import { receiveBlinded } from './blinded-forward.js';
 
 export interface SimnetOptions {
   /** Number of nodes including the payer (node 0), 2..26. */
@@ -86,6 +87,8 @@ export interface Htlc {
   cltvExpiry: number;
   paymentHash: Uint8Array;
   onion: Uint8Array;
+  /** update_add_htlc TLV 0 (blinded_path): the path key of a blinded hop after the introduction node (§4.6). */
+  pathKey?: Uint8Array;
 }
 
 const ALIASES = ['payer', 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'rupert', 'sybil', 'trent', 'ursula', 'victor', 'walter', 'xena', 'yara', 'zed', 'amy', 'ben'];
@@ -202,10 +205,11 @@ export class Network {
   // -------------------------------------------------------------------------
   // Invoices and faults (test-only controls)
 
-  createInvoice(node: number, amountMsat: bigint, description: string, minFinalCltvExpiry = 18): Invoice {
+  createInvoice(node: number, amountMsat: bigint, description: string, minFinalCltvExpiry = 18, givenPreimage?: Uint8Array): Invoice {
     const n = this.nodes[node];
     const k = this.invoiceCounter++;
-    const preimage = sha256(concat(enc.encode('preimage'), n.secret, u32be(k)));
+    // A test may supply the preimage (blinded invoices, host/simnet/blinded-forward.ts).
+    const preimage = givenPreimage ?? sha256(concat(enc.encode('preimage'), n.secret, u32be(k)));
     const inv: Invoice = {
       node,
       paymentHash: toHex(sha256(preimage)),
@@ -270,7 +274,7 @@ export class Network {
    * off `from`'s side while the HTLC is in flight, moved to the peer on
    * fulfil and given back on failure. The caller has checked liquidity.
    */
-  async sendHtlc(from: number, c: SimChannel, amountMsat: bigint, cltvExpiry: number, paymentHash: Uint8Array, onion: Uint8Array): Promise<HtlcResult> {
+  async sendHtlc(from: number, c: SimChannel, amountMsat: bigint, cltvExpiry: number, paymentHash: Uint8Array, onion: Uint8Array, pathKey?: Uint8Array): Promise<HtlcResult> {
     const d = Network.dirFrom(c, from);
     const to = c.sides[1 - d].node;
     c.sides[d].balanceMsat -= amountMsat;
@@ -284,7 +288,7 @@ export class Network {
     await tick();
     // receive() decides synchronously (peel, checks; a forward increments
     // `moving` again for the next leg; a final part is settled or held).
-    const pending = this.receive(to, { channel: c, from, amountMsat, cltvExpiry, paymentHash, onion: delivered });
+    const pending = this.receive(to, { channel: c, from, amountMsat, cltvExpiry, paymentHash, onion: delivered, pathKey });
     this.moving--;
     const r = await pending;
     await tick();
@@ -296,6 +300,9 @@ export class Network {
   /** A node receives an HTLC: peel, check, then settle, forward or fail. */
   async receive(at: number, h: Htlc): Promise<HtlcResult> {
     const node = this.nodes[at];
+    // Blinded hops (introduction, inner, recipient): host/simnet/blinded-forward.ts.
+    const blinded = receiveBlinded(this, at, h);
+    if (blinded !== undefined) return blinded;
     const p = peel(h.onion, node.secret, h.paymentHash);
     // §4.8: BADONION failures go back as update_fail_malformed_htlc (sha256_of_onion + code);
     // the previous hop turns them into a failure onion.
@@ -388,6 +395,15 @@ export class Network {
         for (const part of set.parts) part.settle({ kind: 'fulfill', preimage: inv.preimage });
       }
     });
+  }
+
+  /**
+   * The final hop of a blinded path (host/simnet/blinded-forward.ts), once its
+   * path_id has matched the payment hash: the clear final checks and MPP
+   * settlement, with the invoice's secret standing in for the path_id.
+   */
+  settleFinal(at: number, h: Htlc, payload: DecodedPayload, fail: (m: Uint8Array) => HtlcResult): Promise<HtlcResult> | HtlcResult {
+    return this.receiveFinal(at, h, payload, fail);
   }
 
   /** §4.5 MPP: time out an incomplete set with mpp_timeout for every part. */

@@ -15,6 +15,8 @@ import { Network, type FaultKind, type SimnetOptions } from './network.js';
 import { SimLightningd, SIMNET_VERSION } from './lightningd.js';
 import { PluginHost, type PluginOptionArg } from './plugin-host.js';
 import { SimnetLog } from './log.js';
+import { ONION_METHODS } from './onion-methods.js';
+import { messengerOf } from './onion-messages.js';
 
 export const SIMNET_RPC_FILE = 'lightning-rpc';
 
@@ -296,6 +298,9 @@ export const SIMNET_METHODS: M[] = [
   }),
 ];
 
+// Onion messages, connect and blinded paths (host/simnet/onion-methods.ts).
+SIMNET_METHODS.push(...ONION_METHODS);
+
 const faultsJson = (ctx: SimnetContext) =>
   ctx.net.listFaults().map((f) => ({ kind: f.kind, node: f.node === undefined ? undefined : ctx.net.nodes[f.node].id, channel: f.channel }));
 
@@ -330,6 +335,8 @@ export async function startSimnet(dataDir: string, opts: SimnetOptions, log: Rpc
   mkdirSync(dir, { recursive: true });
   const net = new Network(opts);
   const ld = new SimLightningd(net, dir);
+  // Onion-message forwards, deliveries and drops are logged at debug level (host/simnet/onion-messages.ts).
+  messengerOf(net).setLog((line) => log.debug(`onion messages: ${line}`));
   const simlog = new SimnetLog(dir, (line) => process.stderr.write(`lnsigner simnet: ${line}\n`));
   const methods = new Map<string, RpcMethod<any, SimnetContext>>(SIMNET_METHODS.map((m) => [m.name, m]));
   const context: SimnetContext = { net, ld };
@@ -364,6 +371,13 @@ export async function startSimnet(dataDir: string, opts: SimnetOptions, log: Rpc
       await close();
       throw e;
     }
+    // Onion messages that end at the plugins' node go through their hook
+    // chain, as lightningd does (other nodes keep the recording sink).
+    const m = messengerOf(net);
+    m.setHookSink({
+      deliver: (node, hook, payload) =>
+        node === 0 ? ld.callHook(hook, payload).catch((e) => log.warn(`${hook}: ${(e as Error).message}`)) : m.recorder.deliver(node, hook, payload),
+    });
   }
   return {
     rpcFile,
