@@ -16,12 +16,12 @@ import { MemoryFlash } from '../host/emulator/flash.js';
 import { loadFirmware } from '../host/firmware/load.js';
 import { encodeBuildOnion, encodeProvision, encodeSetPolicy, decodePolicy } from '../host/device/requests.js';
 import {
-  decodeOnionMessageReply, encodeBlindedPathRequest, encodeOnionMessageRead, encodeOnionMessageRequest,
+  encodeBlindedPathRequest, encodeOnionMessageRead, encodeOnionMessageRequest,
   type OnionMessageRequest,
 } from '../host/device/blinding-requests.js';
 import { peel, peelOnion } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
-import { powerUp, type Chip } from './helpers/chip.js';
+import { onionMessageOf, powerUp, type Chip } from './helpers/chip.js';
 import { ascii, cat, h, vector, x } from './helpers/bytes.js';
 import { bigsize, rec, tlvRecords, tu } from './helpers/bytes.js';
 // The independent reader the device is checked against: host/blinding on @noble.
@@ -61,17 +61,7 @@ function refusal(fn: () => unknown): Refused {
 }
 
 /** onion_message, then onion_message_read for the rest of a large packet. */
-function onionMessage(req: OnionMessageRequest): { pathKey: Uint8Array; packet: Uint8Array } {
-  const r = decodeOnionMessageReply(call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest(req)));
-  const packet = new Uint8Array(r.total);
-  packet.set(r.chunk);
-  for (let off = r.chunk.length; off < r.total;) {
-    const c = call(P.MSG_ONION_MESSAGE_READ, encodeOnionMessageRead(off));
-    packet.set(c, off);
-    off += c.length;
-  }
-  return { pathKey: r.pathKey, packet };
-}
+const onionMessage = (req: OnionMessageRequest) => onionMessageOf(call, req);
 
 beforeAll(() => {
   chip = powerUp(new MemoryFlash());

@@ -24,10 +24,10 @@ import { formatScid, type BlindedPath } from '../host/bolt12/subtypes.js';
 import { scidBytes } from '../host/payments/route.js';
 import { secp } from '../host/crypto/noble.js';
 import * as P from '../shared/protocol.js';
-import { decodeOnionMessageReply, encodeBlindedPathRequest, encodeOnionMessageRead, encodeOnionMessageRequest } from '../host/device/blinding-requests.js';
-import { provisionedChip } from './helpers/chip.js';
+import { encodeBlindedPathRequest } from '../host/device/blinding-requests.js';
+import { onionMessageOf, provisionedChip } from './helpers/chip.js';
 import { rec } from './helpers/bytes.js';
-import { Graph } from './helpers/simnet-graph.js';
+import { Graph, failure } from './helpers/simnet-graph.js';
 import { messengerOf } from '../host/simnet/onion-messages.js';
 
 let dir: string;
@@ -65,15 +65,6 @@ function messageInto(path: PathJson, payload: Omit<OnionMessagePayload, 'encrypt
   return buildOnionMessage({ route, path: decodeBlindedPath(fromHex(path.blinded_path)), payload }).message;
 }
 
-async function failure(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 const ALIASES = ['payer', 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
 
@@ -386,15 +377,7 @@ describe('simnet onion messages: paths and messages built by the device', () => 
   /** onion_message on the device from the payer into `path` (introduction node `intro`), read out whole. */
   function deviceMessage(path: BlindedPath, intro: string, payload: Omit<OnionMessagePayload, 'encryptedRecipientData'>) {
     const ourRoute = graph.route('payer', intro).slice(0, -1).map(key);
-    const r = decodeOnionMessageReply(device.call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest({ ourRoute, path, finalPayload: encodeOnionMessagePayload(payload) })));
-    const packet = new Uint8Array(r.total);
-    packet.set(r.chunk);
-    for (let off = r.chunk.length; off < r.total;) {
-      const c = device.call(P.MSG_ONION_MESSAGE_READ, encodeOnionMessageRead(off));
-      packet.set(c, off);
-      off += c.length;
-    }
-    return { pathKey: r.pathKey, packet };
+    return onionMessageOf(device.call, { ourRoute, path, finalPayload: encodeOnionMessagePayload(payload) });
   }
 
   it('paths of 1–10 hops: the host code peels them hop by hop, the simulated nodes forward and deliver (fast-check)', async () => {

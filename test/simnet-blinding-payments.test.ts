@@ -31,7 +31,7 @@ import { encodeBlindedPathRequest } from '../host/device/blinding-requests.js';
 import { provisionedChip } from './helpers/chip.js';
 import { scidBytes } from '../host/payments/route.js';
 import type { BlindedPath } from '../host/bolt12/subtypes.js';
-import { Graph } from './helpers/simnet-graph.js';
+import { Graph, failure } from './helpers/simnet-graph.js';
 
 let dir: string;
 let sim: RunningSimnet;
@@ -141,15 +141,6 @@ function deviceMadePath(inv: BlindedInvoice, hopAliases: string[]): BlindedInvoi
 }
 const secretOf = (alias: string) => sim.net.nodes.find((n) => n.alias === alias)!.secret;
 
-async function failure(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('simnet: payments into blinded paths', () => {
   const builds: { build: Builder; devicePath: boolean; title: string }[] = [

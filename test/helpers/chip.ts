@@ -7,6 +7,9 @@ import { autoPrompt, instantiateFirmware, type BoardPrompt, type Firmware } from
 import { MemoryFlash, type FlashDevice } from '../../host/emulator/flash.js';
 import * as P from '../../shared/protocol.js';
 import { encodeProvision, encodeSetPolicy } from '../../host/device/requests.js';
+import {
+  decodeOnionMessageReply, encodeOnionMessageRead, encodeOnionMessageRequest, type OnionMessageRequest,
+} from '../../host/device/blinding-requests.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
 
 const wasm = readFileSync(FIRMWARE_WASM);
@@ -80,4 +83,18 @@ export function provisionedChip(hsmSecret: Uint8Array): { chip: Chip; nodeId: Ui
   const nodeId = call(P.MSG_PROVISION, encodeProvision({ hsmSecret })).slice(0, 33);
   call(P.MSG_SET_POLICY, encodeSetPolicy({ maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null }));
   return { chip, nodeId, call };
+}
+
+/** onion_message, then onion_message_read for the rest of a 32834-byte packet (as DeviceClient.onionMessage does). */
+export function onionMessageOf(call: (type: number, payload: Uint8Array) => Uint8Array, req: OnionMessageRequest): { pathKey: Uint8Array; packet: Uint8Array } {
+  const r = decodeOnionMessageReply(call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest(req)));
+  const packet = new Uint8Array(r.total);
+  packet.set(r.chunk);
+  for (let off = r.chunk.length; off < r.total;) {
+    const c = call(P.MSG_ONION_MESSAGE_READ, encodeOnionMessageRead(off));
+    if (c.length === 0) throw new Error('onion_message_read: empty chunk');
+    packet.set(c, off);
+    off += c.length;
+  }
+  return { pathKey: r.pathKey, packet };
 }
