@@ -491,6 +491,10 @@ describe('refusals (code and detail), the device keeps serving', () => {
     const scidForm = encodeOnionMessageRequest({ ourRoute: [], path, finalPayload: new Uint8Array(0) });
     scidForm[P.OMSG_OFF_KEYS] = 0;
     expect(refusal(() => call(P.MSG_ONION_MESSAGE, scidForm)).code).toBe(P.ERR_BLIND_TLV);
+    // The client writes a path in the scid form as it is (9 bytes of first_node_id): refused, reason 9.
+    const viaScid = { ...path, firstNodeId: { scid: { block: 800_000, txIndex: 1, outputIndex: 0 }, direction: 1 as const } };
+    const e4 = refusal(() => call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest({ ourRoute: [nodes[0].pub], path: viaScid, finalPayload: new Uint8Array(0) })));
+    expect([e4.code, e4.detail & 0xff]).toEqual([P.ERR_BLIND_TLV, P.BLIND_TLV_PATH]);
     // 20 own hops (19 × 54 + 89 bytes staged) and a 7400-byte note: over the 8448 bytes the device encodes.
     const ours = nodes.slice(0, 20).map((nd) => nd.pub);
     const note = rec(64, new Uint8Array(7400));
