@@ -10,8 +10,9 @@
 // device's output is checked byte for byte against @noble's. The device is
 // the firmware in this process driven through its serial_rx export exactly as
 // a board does (frames in, frames out; no UART time). Its payment entry is
-// create_onion (the same Sphinx as build_onion without a policy record per
-// run, which would fill the daily limit).
+// build_onion with the session key supplied: the payload shapes checked and
+// the policy consulted every run, the part recorded once (the same part sent
+// again is not counted again).
 import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -21,7 +22,8 @@ import { FIRMWARE_WASM } from '../../host/paths.js';
 import { autoPrompt, instantiateFirmware } from '../../host/firmware/load.js';
 import { MemoryFlash } from '../../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
-import { encodeCreateOnion, encodeProvision } from '../../host/device/requests.js';
+import { encodeBuildOnion, encodeProvision, encodeSetPolicy } from '../../host/device/requests.js';
+import { readBigSize } from '../../host/bolt12/bigsize.js';
 import { encodeBlindedPathRequest, encodeOnionMessageRequest } from '../../host/device/blinding-requests.js';
 import { secp } from '../../host/crypto/noble.js';
 import {
@@ -120,6 +122,7 @@ function same(what: string, device: Uint8Array, noble: Uint8Array): void {
 function deviceCases(i: ReturnType<typeof blindingBenchInputs>, reference: Reference): BenchCase[] {
   const c = chip();
   c.request(P.MSG_PROVISION, encodeProvision({ hsmSecret: sha256(Uint8Array.of(0xbe, 0xef)) }));
+  c.request(P.MSG_SET_POLICY, encodeSetPolicy({ maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null }));
   const pathReq = encodeBlindedPathRequest({
     pathSecret: i.pathSession, pad: true,
     hops: i.pathHops.map((hp) => ({ nodeId: hp.nodeId, tlv: hp.data instanceof Uint8Array ? hp.data : encodeEncryptedData(hp.data) })),
@@ -135,7 +138,12 @@ function deviceCases(i: ReturnType<typeof blindingBenchInputs>, reference: Refer
   const packet = reference.message.message.packet;
   if (packet.length > P.OMSG_CHUNK) throw new Error('blinding bench: the onion message should fit one reply');
   same('onion message', m, Uint8Array.from([...reference.message.message.pathKey, packet.length & 0xff, packet.length >> 8, ...packet]));
-  const payReq = encodeCreateOnion({ hops: reference.payment.hops, assocData: i.paymentHash, sessionKey: i.onionSession });
+  // build_onion as sendpay uses it: the blinded payload shapes checked, the
+  // part counted once (a resend of the same part is not counted again).
+  const payReq = encodeBuildOnion({
+    hops: reference.payment.hops.map((hp) => ({ pubkey: hp.pubkey, payload: hp.payload.subarray(readBigSize(hp.payload, 0).next) })),
+    paymentHash: i.paymentHash, firstHopAmountMsat: reference.payment.firstAmountMsat, sessionKey: i.onionSession,
+  });
   same('payment onion', c.request(P.MSG_BUILD_ONION, payReq).subarray(0, P.ONION_PACKET_SIZE), reference.payment.onion);
   return [
     { name: 'blinded-path-3-hops', impl: 'firmware', fn: () => c.request(P.MSG_BLINDED_PATH, pathReq) },
