@@ -10,9 +10,9 @@ import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
 import { DeviceClient } from '../host/device/client.js';
 import { peel } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
-import { ascii, h, vector, x } from './helpers/bytes.js';
+import { ascii, h, rec, tlvRecords, vector, x } from './helpers/bytes.js';
 import { keyCases, refused, tmp } from './helpers/device-requests.js';
-import { blindedPrivRef, rec, tlvRecords, unblindRef } from './helpers/blinding-ref.js';
+import { blindingKeys, unblindHop } from '../host/blinding/index.js';
 
 const RB = vector('route-blinding-test.json');
 const OM = vector('blinded-onion-message-onion-test.json');
@@ -40,7 +40,7 @@ describe('over the serial line', () => {
     const part = RB.generate.hops.slice(0, 2);
     const p = await c.blindedPath({ pathSecret: h(part[0].session_key), hops: part.map((hp: any) => ({ nodeId: h(hp.node_id), tlv: h(hp.encoded_tlvs) })) });
     expect(x(p.firstPathKey)).toBe(RB.route.first_path_key);
-    expect(p.hops.map((hp) => x(hp.encryptedData))).toEqual(RB.route.hops.slice(0, 2).map((hp: any) => hp.encrypted_data));
+    expect(p.hops.map((hp) => x(hp.encryptedRecipientData))).toEqual(RB.route.hops.slice(0, 2).map((hp: any) => hp.encrypted_data));
     expect(p.hops.map((hp) => x(hp.blindedNodeId))).toEqual(RB.route.hops.slice(0, 2).map((hp: any) => hp.blinded_node_id));
   });
 
@@ -48,8 +48,8 @@ describe('over the serial line', () => {
     const m = await c.onionMessage({
       ourRoute: [h(OM.route.first_node_id)],
       path: {
-        firstNodeId: h(RB.generate.hops[0].node_id), firstPathKey: h(OM.generate.hops[1].E),
-        hops: OM.route.hops.slice(1).map((hp: any) => ({ blindedNodeId: h(hp.blinded_node_id), encryptedData: h(hp.encrypted_recipient_data) })),
+        firstNodeId: { pubkey: h(RB.generate.hops[0].node_id) }, firstPathKey: h(OM.generate.hops[1].E),
+        hops: OM.route.hops.slice(1).map((hp: any) => ({ blindedNodeId: h(hp.blinded_node_id), encryptedRecipientData: h(hp.encrypted_recipient_data) })),
       },
       finalPayload: h('010568656c6c6f'),
       keys: { sessionKey: h(OM.generate.session_key), pathSecret: h(OM.generate.hops[0].path_key_secret) },
@@ -68,20 +68,19 @@ describe('over the serial line', () => {
     const encs: Uint8Array[] = [];
     for (let i = 0; i < 3; i++) {
       // Each hop: blinded key from the path key, peel, then read its own data.
-      const p = peel(packet, blindedPrivRef(nodes[i].sk, pathKey), new Uint8Array(0), 32768);
+      const p = peel(packet, blindingKeys(nodes[i].sk, pathKey).blindedSecret, new Uint8Array(0), 32768);
       if (!p.ok) throw new Error(`hop ${i}: 0x${p.code.toString(16)}`);
       const enc = tlvRecords(p.payload).find((r) => r.type === 4n)!.value;
       encs.push(enc);
-      const u = unblindRef(nodes[i].sk, pathKey, enc);
-      const o = tlvRecords(u.plaintext).find((r) => r.type === 8n);
-      pathKey = o ? o.value : u.nextPathKey;
+      // unblindHop applies next_path_key_override itself.
+      pathKey = unblindHop(nodes[i].sk, pathKey, enc).nextPathKey;
       if (i < 2) { expect(p.final).toBe(false); if (!p.final) packet = p.next; }
       else {
         expect(p.final).toBe(true);
         expect(tlvRecords(p.payload).find((r) => r.type === 64n)!.value.length).toBe(4000);
       }
     }
-    expect(x(encs[2])).toBe(x(path.hops[1].encryptedData));
+    expect(x(encs[2])).toBe(x(path.hops[1].encryptedRecipientData));
   });
 
   it('build_onion: blinded-payment-onion-test.json (1 clear + 4 blinded hops) byte for byte', async () => {

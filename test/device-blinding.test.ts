@@ -16,15 +16,26 @@ import { MemoryFlash } from '../host/emulator/flash.js';
 import { loadFirmware } from '../host/firmware/load.js';
 import { encodeBuildOnion, encodeProvision, encodeSetPolicy, decodePolicy } from '../host/device/requests.js';
 import {
-  decodeBlindedPathWire, decodeOnionMessageReply, encodeBlindedPathRequest, encodeOnionMessageRead, encodeOnionMessageRequest,
-  type BlindedPath, type OnionMessageRequest,
+  encodeBlindedPathRequest, encodeOnionMessageRead, encodeOnionMessageRequest,
+  type OnionMessageRequest,
 } from '../host/device/blinding-requests.js';
 import { peel, peelOnion } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
-import { powerUp, type Chip } from './helpers/chip.js';
+import { onionMessageOf, powerUp, type Chip } from './helpers/chip.js';
 import { ascii, cat, h, vector, x } from './helpers/bytes.js';
-import { bigsize, blindedPrivRef, rec, tlvRecords, tu, unblindRef } from './helpers/blinding-ref.js';
+import { bigsize, rec, tlvRecords, tu } from './helpers/bytes.js';
+// The independent reader the device is checked against: host/blinding on @noble.
+import { blindingKeys, nextPathKey, openRecipientData, unblindHop } from '../host/blinding/index.js';
+import { decodeBlindedPath } from '../host/blinding/path.js';
+import type { BlindedPath } from '../host/bolt12/subtypes.js';
 
+/** The Sphinx key of a blinded hop, from its node secret and the path key alone. */
+const blindedSecretOf = (nodeSecret: Uint8Array, pathKey: Uint8Array) => blindingKeys(nodeSecret, pathKey).blindedSecret;
+/** The first_node_id of a path the device built (always the point form). */
+const firstId = (p: BlindedPath): Uint8Array => {
+  if (!('pubkey' in p.firstNodeId)) throw new Error('first_node_id in the scid form');
+  return p.firstNodeId.pubkey;
+};
 const RB = vector('route-blinding-test.json');
 const OM = vector('blinded-onion-message-onion-test.json');
 const BP = vector('blinded-payment-onion-test.json');
@@ -50,17 +61,7 @@ function refusal(fn: () => unknown): Refused {
 }
 
 /** onion_message, then onion_message_read for the rest of a large packet. */
-function onionMessage(req: OnionMessageRequest): { pathKey: Uint8Array; packet: Uint8Array } {
-  const r = decodeOnionMessageReply(call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest(req)));
-  const packet = new Uint8Array(r.total);
-  packet.set(r.chunk);
-  for (let off = r.chunk.length; off < r.total;) {
-    const c = call(P.MSG_ONION_MESSAGE_READ, encodeOnionMessageRead(off));
-    packet.set(c, off);
-    off += c.length;
-  }
-  return { pathKey: r.pathKey, packet };
-}
+const onionMessage = (req: OnionMessageRequest) => onionMessageOf(call, req);
 
 beforeAll(() => {
   chip = powerUp(new MemoryFlash());
@@ -120,11 +121,11 @@ describe('blinded_path: route-blinding-test.json byte for byte', () => {
       const reply = call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({
         pathSecret: h(secret), hops: part.map((hp: any) => ({ nodeId: h(hp.node_id), tlv: h(hp.encoded_tlvs) })),
       }));
-      const path = decodeBlindedPathWire(reply);
-      expect(x(path.firstNodeId)).toBe(part[0].node_id);
+      const path = decodeBlindedPath(reply);
+      expect(x(firstId(path))).toBe(part[0].node_id);
       expect(x(path.firstPathKey)).toBe(part[0].path_key);
       expect(path.hops.map((hp) => x(hp.blindedNodeId))).toEqual(part.map((hp: any) => hp.blinded_node_id));
-      expect(path.hops.map((hp) => x(hp.encryptedData))).toEqual(part.map((hp: any) => hp.encrypted_data));
+      expect(path.hops.map((hp) => x(hp.encryptedRecipientData))).toEqual(part.map((hp: any) => hp.encrypted_data));
     }
     expect(RB.route.first_path_key).toBe(hops[0].path_key);
   });
@@ -132,11 +133,13 @@ describe('blinded_path: route-blinding-test.json byte for byte', () => {
     let pathKey = h(RB.route.first_path_key);
     RB.unblind.hops.forEach((u: any, i: number) => {
       expect(x(pathKey)).toBe(u.path_key);
-      const r = unblindRef(h(u.node_privkey), pathKey, h(RB.route.hops[i].encrypted_data));
-      expect(x(r.plaintext)).toBe(u.decrypted_data);
-      expect(x(r.blindedPriv)).toBe(u.blinded_privkey);
-      expect(x(r.nextPathKey)).toBe(u.next_path_key);
-      pathKey = u.next_path_key_override ? h(u.next_path_key_override) : r.nextPathKey;
+      const k = blindingKeys(h(u.node_privkey), pathKey);
+      expect(x(openRecipientData(k.rho, h(RB.route.hops[i].encrypted_data))!)).toBe(u.decrypted_data);
+      expect(x(k.blindedSecret)).toBe(u.blinded_privkey);
+      // The vector's next_path_key is the computed one; the override replaces it.
+      const computed = nextPathKey(pathKey, k.sharedSecret);
+      expect(x(computed)).toBe(u.next_path_key);
+      pathKey = u.next_path_key_override ? h(u.next_path_key_override) : computed;
     });
   });
 });
@@ -178,16 +181,16 @@ describe('blinded-payment-onion-test.json byte for byte', () => {
     const br = BP.generate.blinded_route;
     const tlvs = route.slice(1).map((hp: any) => encodeDataTlv(hp.tlvs.encrypted_recipient_data));
     const ids = [RB.generate.hops[0].node_id, RB.generate.hops[1].node_id, RB.generate.hops[2].node_id, RB.generate.hops[3].node_id];
-    const a = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({
+    const a = decodeBlindedPath(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({
       pathSecret: new Uint8Array(32).fill(2), hops: [0, 1].map((i) => ({ nodeId: h(ids[i]), tlv: tlvs[i] })),
     })));
-    const b = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({
+    const b = decodeBlindedPath(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({
       pathSecret: new Uint8Array(32).fill(1), hops: [2, 3].map((i) => ({ nodeId: h(ids[i]), tlv: tlvs[i] })),
     })));
-    expect(x(a.firstNodeId)).toBe(br.first_node_id);
+    expect(x(firstId(a))).toBe(br.first_node_id);
     expect(x(a.firstPathKey)).toBe(br.first_path_key);
     expect([...a.hops, ...b.hops].map((hp) => x(hp.blindedNodeId))).toEqual(br.hops.map((hp: any) => hp.blinded_node_id));
-    expect([...a.hops, ...b.hops].map((hp) => x(hp.encryptedData))).toEqual(br.hops.map((hp: any) => hp.encrypted_data));
+    expect([...a.hops, ...b.hops].map((hp) => x(hp.encryptedRecipientData))).toEqual(br.hops.map((hp: any) => hp.encrypted_data));
   });
   it('build_onion: one clear hop then 4 blinded hops, session key 0x03: the onion; the policy counts the payment', () => {
     const before = decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0)));
@@ -245,7 +248,7 @@ describe('payments into device-built blinded paths of 1-4 hops behind 0-3 clear 
         const tlvs = blindedNodes.map((_, i) => (i < b - 1
           ? cat(rec(4, blindedNodes[i + 1].pub), rec(10, relay), rec(12, cat(h('000c3500'), tu(1))))
           : cat(rec(6, sha256(Uint8Array.of(start))), rec(12, cat(h('000c3500'), tu(1))))));
-        const path = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ pad: true, hops: blindedNodes.map((nd, i) => ({ nodeId: nd.pub, tlv: tlvs[i] })) })));
+        const path = decodeBlindedPath(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ pad: true, hops: blindedNodes.map((nd, i) => ({ nodeId: nd.pub, tlv: tlvs[i] })) })));
         const fee = 1000n;
         const hops: { pubkey: Uint8Array; payload: Uint8Array }[] = clear.map((nd, i) => ({
           pubkey: nd.pub,
@@ -254,11 +257,11 @@ describe('payments into device-built blinded paths of 1-4 hops behind 0-3 clear 
         path.hops.forEach((hp, i) => {
           const recs: Uint8Array[] = [];
           if (i === b - 1) recs.push(rec(2, tu(delivered)), rec(4, tu(800_000)));
-          recs.push(rec(10, hp.encryptedData));
+          recs.push(rec(10, hp.encryptedRecipientData));
           if (i === 0) recs.push(rec(12, path.firstPathKey));
           if (i === b - 1) recs.push(rec(18, tu(delivered)));
           // BOLT 4: the introduction node is reached by its real node id, later hops by their blinded ids.
-          hops.push({ pubkey: i === 0 ? path.firstNodeId : hp.blindedNodeId, payload: cat(...recs) });
+          hops.push({ pubkey: i === 0 ? firstId(path) : hp.blindedNodeId, payload: cat(...recs) });
         });
         const hash = sha256(cat(Uint8Array.of(c, b, start), tu(delivered)));
         const first = delivered + fee * BigInt(c + b - 1);
@@ -274,12 +277,12 @@ describe('payments into device-built blinded paths of 1-4 hops behind 0-3 clear 
         }
         let pathKey: Uint8Array | null = null;
         for (let i = 0; i < b; i++) {
-          const priv = i === 0 ? blindedNodes[0].sk : blindedPrivRef(blindedNodes[i].sk, pathKey!);
+          const priv = i === 0 ? blindedNodes[0].sk : blindedSecretOf(blindedNodes[i].sk, pathKey!);
           const pl = peelOnion(onion, priv, hash);
           expect(x(pl.payload)).toBe(x(hops[c + i].payload));
           const recs = tlvRecords(pl.payload);
           if (i === 0) pathKey = recs.find((r) => r.type === 12n)!.value;
-          const u = unblindRef(blindedNodes[i].sk, pathKey!, recs.find((r) => r.type === 10n)!.value);
+          const u = unblindHop(blindedNodes[i].sk, pathKey!, recs.find((r) => r.type === 10n)!.value);
           const pt = tlvRecords(u.plaintext).filter((r) => r.type !== 1n);
           expect(x(cat(...pt.map((r) => rec(r.type, r.value))))).toBe(x(tlvs[i]));
           pathKey = u.nextPathKey;
@@ -293,9 +296,9 @@ describe('payments into device-built blinded paths of 1-4 hops behind 0-3 clear 
 describe('onion_message: blinded-onion-message-onion-test.json byte for byte', () => {
   const g = OM.generate.hops;
   const theirPath = (): BlindedPath => ({
-    firstNodeId: h(RB.generate.hops[0].node_id), // Bob, Dave's introduction node
+    firstNodeId: { pubkey: h(RB.generate.hops[0].node_id) }, // Bob, Dave's introduction node
     firstPathKey: h(g[1].E),
-    hops: OM.route.hops.slice(1).map((hp: any) => ({ blindedNodeId: h(hp.blinded_node_id), encryptedData: h(hp.encrypted_recipient_data) })),
+    hops: OM.route.hops.slice(1).map((hp: any) => ({ blindedNodeId: h(hp.blinded_node_id), encryptedRecipientData: h(hp.encrypted_recipient_data) })),
   });
   it('Alice (us) -> Bob -> Carol -> Dave: the 1366-byte packet and the path key', () => {
     const r = onionMessage({
@@ -316,8 +319,8 @@ describe('onion_message: blinded-onion-message-onion-test.json byte for byte', (
     let packet = r.packet, pathKey = r.pathKey;
     OM.decrypt.hops.forEach((d: any, i: number) => {
       const enc = OM.route.hops[i].encrypted_recipient_data;
-      const u = unblindRef(h(d.privkey), pathKey, h(enc));
-      const p = peelOnion(packet, u.blindedPriv, new Uint8Array(0));
+      const u = unblindHop(h(d.privkey), pathKey, h(enc));
+      const p = peelOnion(packet, u.blindedSecret, new Uint8Array(0));
       const recs = tlvRecords(p.payload);
       expect(x(recs.find((rr) => rr.type === 4n)!.value)).toBe(enc);
       const pt = tlvRecords(u.plaintext);
@@ -338,12 +341,12 @@ function readMessage(packet: Uint8Array, pathKey: Uint8Array, privs: Uint8Array[
   let finalPayload: Uint8Array | null = null;
   for (let i = 0; i < privs.length; i++) {
     // Blinded key first (needs only the path key), then peel, then decrypt.
-    const blindedPriv = blindedPrivRef(privs[i], pathKey);
+    const blindedPriv = blindedSecretOf(privs[i], pathKey);
     const p = peel(packet, blindedPriv, new Uint8Array(0), size);
     if (!p.ok) throw new Error(`hop ${i} cannot peel: 0x${p.code.toString(16)}`);
     const recs = tlvRecords(p.payload);
     const enc = recs.find((r) => r.type === 4n)!.value;
-    const u = unblindRef(privs[i], pathKey, enc);
+    const u = unblindHop(privs[i], pathKey, enc);
     plaintexts.push(u.plaintext);
     const pt = tlvRecords(u.plaintext);
     if (p.final) {
@@ -373,28 +376,28 @@ describe('device paths of 1-10 hops, read hop by hop by the @noble reader', () =
           ? cat(rec(4, ids[i + 1].pub), extras[i].length ? rec(561, extras[i]) : new Uint8Array(0))
           : cat(rec(6, sha256(extras[i])), rec(12, cat(h('000b6b00'), tu(extras[i].length)))));
         const reply = call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: ids.map((nd, i) => ({ nodeId: nd.pub, tlv: tlvs[i] })), pad }));
-        const path = decodeBlindedPathWire(reply);
-        expect(x(path.firstNodeId)).toBe(x(ids[0].pub));
+        const path = decodeBlindedPath(reply);
+        expect(x(firstId(path))).toBe(x(ids[0].pub));
         expect(path.hops.length).toBe(n);
-        if (pad) expect(new Set(path.hops.map((hp) => hp.encryptedData.length)).size).toBe(1);
+        if (pad) expect(new Set(path.hops.map((hp) => hp.encryptedRecipientData.length)).size).toBe(1);
         let pathKey = path.firstPathKey;
         for (let i = 0; i < n; i++) {
-          const u = unblindRef(ids[i].sk, pathKey, path.hops[i].encryptedData);
-          expect(x(secp.getPublicKey(u.blindedPriv, true))).toBe(x(path.hops[i].blindedNodeId));
+          const u = unblindHop(ids[i].sk, pathKey, path.hops[i].encryptedRecipientData);
+          expect(x(secp.getPublicKey(u.blindedSecret, true))).toBe(x(path.hops[i].blindedNodeId));
           const recs = tlvRecords(u.plaintext);
           const body = pad ? cat(...recs.filter((r) => r.type !== 1n).map((r) => rec(r.type, r.value))) : u.plaintext;
           expect(x(body)).toBe(x(tlvs[i]));
           if (pad) expect(recs[0].type).toBe(1n);
           // Nobody else reads it: the next hop's key fails the tag.
-          if (n > 1) expect(() => unblindRef(ids[(i + 1) % n].sk, pathKey, path.hops[i].encryptedData)).toThrow();
+          if (n > 1) expect(() => unblindHop(ids[(i + 1) % n].sk, pathKey, path.hops[i].encryptedRecipientData)).toThrow();
           pathKey = u.nextPathKey;
         }
       }), { numRuns: 25 });
   });
   it('a device-derived path secret is fresh: the same request twice gives unrelated paths', () => {
     const req = encodeBlindedPathRequest({ hops: [{ nodeId: nodes[0].pub, tlv: rec(4, nodes[1].pub) }, { nodeId: nodes[1].pub, tlv: rec(6, h('01')) }] });
-    const a = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, req));
-    const b = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, req));
+    const a = decodeBlindedPath(call(P.MSG_BLINDED_PATH, req));
+    const b = decodeBlindedPath(call(P.MSG_BLINDED_PATH, req));
     expect(x(a.firstPathKey)).not.toBe(x(b.firstPathKey));
     expect(x(a.hops[1].blindedNodeId)).not.toBe(x(b.hops[1].blindedNodeId));
   });
@@ -405,7 +408,7 @@ describe('onion messages built by the device, peeled to the end', () => {
   function theirPath(k: number, start: number): { path: BlindedPath; privs: Uint8Array[] } {
     const ids = Array.from({ length: k }, (_, i) => nodes[20 + ((start + i) % 20)]);
     const tlvs = ids.map((_, i) => (i < k - 1 ? rec(4, ids[i + 1].pub) : rec(6, sha256(ascii(`path ${start}`)))));
-    const path = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: ids.map((nd, i) => ({ nodeId: nd.pub, tlv: tlvs[i] })) })));
+    const path = decodeBlindedPath(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: ids.map((nd, i) => ({ nodeId: nd.pub, tlv: tlvs[i] })) })));
     return { path, privs: ids.map((nd) => nd.sk) };
   }
   it('our route of 0-3 hops then their path of 1-5 hops; 1366 or 32834 bytes as the payloads need', () => {
@@ -423,16 +426,16 @@ describe('onion messages built by the device, peeled to the end', () => {
         // Our hops name the next node; the one before their path overrides the path key.
         for (let i = 0; i < m; i++) {
           const pt = tlvRecords(r.plaintexts[i]);
-          expect(x(pt.find((t) => t.type === 4n)!.value)).toBe(x(i < m - 1 ? ours[i + 1].pub : path.firstNodeId));
+          expect(x(pt.find((t) => t.type === 4n)!.value)).toBe(x(i < m - 1 ? ours[i + 1].pub : firstId(path)));
           expect(pt.some((t) => t.type === 8n)).toBe(i === m - 1);
         }
         const fin = tlvRecords(r.finalPayload);
         expect(fin.map((t) => t.type)).toEqual(noteLen > 0 ? [2n, 4n, 64n, 65n] : [4n]);
-        expect(x(fin.find((t) => t.type === 4n)!.value)).toBe(x(path.hops[k - 1].encryptedData));
+        expect(x(fin.find((t) => t.type === 4n)!.value)).toBe(x(path.hops[k - 1].encryptedRecipientData));
         if (noteLen > 0) expect(fin.find((t) => t.type === 64n)!.value.length).toBe(noteLen);
         // CLN picks 1300 when Σ(BigSize length + payload + 32) fits (digest §6.1).
         const sizes = [...ours.map((_, i) => (i < m - 1 ? 53 : 88)), ...path.hops.map((hp, j) =>
-          1 + bigsize(hp.encryptedData.length).length + hp.encryptedData.length + (j === k - 1 ? finalPayload.length : 0))];
+          1 + bigsize(hp.encryptedRecipientData.length).length + hp.encryptedRecipientData.length + (j === k - 1 ? finalPayload.length : 0))];
         const need = sizes.reduce((a, l) => a + bigsize(l).length + l + 32, 0);
         expect(msg.packet.length).toBe(need <= 1300 ? 1366 : 32834);
       }), { numRuns: 20 });
@@ -478,7 +481,7 @@ describe('refusals (code and detail), the device keeps serving', () => {
     expect(refusal(() => call(P.MSG_BLINDED_PATH, h('0000'))).detail).toBe(1); // 0 hops
   });
   it('onion_message: a final payload with type 4, an scid-form first_node_id, payloads over the limit', () => {
-    const path = decodeBlindedPathWire(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: [{ nodeId: nodes[5].pub, tlv: rec(6, h('01')) }] })));
+    const path = decodeBlindedPath(call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: [{ nodeId: nodes[5].pub, tlv: rec(6, h('01')) }] })));
     const e = refusal(() => call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest({ ourRoute: [nodes[0].pub], path, finalPayload: rec(4, h('00')) })));
     expect([e.code, e.detail]).toEqual([P.ERR_BLIND_TLV, P.BLIND_TLV_FINAL_HAS_4 | (1 << 8)]);
     // Their first_node_id / first_path_key must be points: the device names them in our last hop.
@@ -488,10 +491,14 @@ describe('refusals (code and detail), the device keeps serving', () => {
     const scidForm = encodeOnionMessageRequest({ ourRoute: [], path, finalPayload: new Uint8Array(0) });
     scidForm[P.OMSG_OFF_KEYS] = 0;
     expect(refusal(() => call(P.MSG_ONION_MESSAGE, scidForm)).code).toBe(P.ERR_BLIND_TLV);
+    // The client writes a path in the scid form as it is (9 bytes of first_node_id): refused, reason 9.
+    const viaScid = { ...path, firstNodeId: { scid: { block: 800_000, txIndex: 1, outputIndex: 0 }, direction: 1 as const } };
+    const e4 = refusal(() => call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest({ ourRoute: [nodes[0].pub], path: viaScid, finalPayload: new Uint8Array(0) })));
+    expect([e4.code, e4.detail & 0xff]).toEqual([P.ERR_BLIND_TLV, P.BLIND_TLV_PATH]);
     // 20 own hops (19 × 54 + 89 bytes staged) and a 7400-byte note: over the 8448 bytes the device encodes.
     const ours = nodes.slice(0, 20).map((nd) => nd.pub);
     const note = rec(64, new Uint8Array(7400));
-    const staged = 19 * 54 + 89 + (3 + 1 + 1 + path.hops[0].encryptedData.length + note.length);
+    const staged = 19 * 54 + 89 + (3 + 1 + 1 + path.hops[0].encryptedRecipientData.length + note.length);
     const e2 = refusal(() => call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest({ ourRoute: ours, path, finalPayload: note })));
     expect([e2.code, e2.detail]).toEqual([P.ERR_ONION_ROUTE, P.ONION_ROUTE_TOO_BIG | ((staged - P.FRAME_MAX_PAYLOAD) << 8)]);
   });

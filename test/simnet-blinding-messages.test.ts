@@ -5,6 +5,8 @@
 // its own key and forwards; the final node calls the hook CLN would call with
 // CLN's payload (cln-offers-flow-digest §2.1–2.2). injectonionmessage's
 // parameters and errors (§5), connect, and drops logged at the right hop.
+// The last part does it all again with the path and the message built by the
+// device (the firmware in this process).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +15,19 @@ import { join } from 'node:path';
 import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
-import { buildOnionMessage, decodeBlindedPath, buildBlindedPath, decodeEncryptedData, unblindHop, type OnionMessagePayload } from '../host/blinding/index.js';
-import { Graph } from './helpers/simnet-graph.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  buildOnionMessage, decodeBlindedPath, buildBlindedPath, decodeEncryptedData, encodeOnionMessagePayload, peelOnionMessage, unblindHop,
+  type OnionMessagePayload,
+} from '../host/blinding/index.js';
+import { formatScid, type BlindedPath } from '../host/bolt12/subtypes.js';
+import { scidBytes } from '../host/payments/route.js';
+import { secp } from '../host/crypto/noble.js';
+import * as P from '../shared/protocol.js';
+import { encodeBlindedPathRequest } from '../host/device/blinding-requests.js';
+import { onionMessageOf, provisionedChip } from './helpers/chip.js';
+import { rec } from './helpers/bytes.js';
+import { Graph, failure } from './helpers/simnet-graph.js';
 import { messengerOf } from '../host/simnet/onion-messages.js';
 
 let dir: string;
@@ -52,15 +65,6 @@ function messageInto(path: PathJson, payload: Omit<OnionMessagePayload, 'encrypt
   return buildOnionMessage({ route, path: decodeBlindedPath(fromHex(path.blinded_path)), payload }).message;
 }
 
-async function failure(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 const ALIASES = ['payer', 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
 
@@ -345,5 +349,119 @@ describe('listpeers and decryptencrypteddata (digest §5)', () => {
     expect(toHex(next.data.pathId!)).toBe(path.path_id);
     const e = await failure(rpc.call('decryptencrypteddata', { encrypted_data: path.hops[1].encrypted_recipient_data, path_key: path.first_path_key }));
     expect(e).toMatchObject({ code: -32602, message: 'Decryption failed!' });
+  });
+});
+
+describe('simnet onion messages: paths and messages built by the device', () => {
+  // The payer's signer builds both: the recipient's path (blinded_path, only
+  // the hops' public node ids needed) and the message into it (onion_message,
+  // our route first, as injectonionmessage takes it). The host code peels it
+  // with each node's key, then the simulated nodes forward it.
+  const device = provisionedChip(sha256(new TextEncoder().encode('simnet onion messages device')));
+  const secretOf = (alias: string) => sim.net.nodes.find((n) => n.alias === alias)!.secret;
+
+  /** blinded_path on the device: next_node_id or short_channel_id per hop, a 32-byte path_id at the end. */
+  function devicePath(walk: string[], pathId: Uint8Array, o: { scid: boolean[]; pad: boolean; pathSecret?: Uint8Array }): BlindedPath {
+    const hops = walk.map((a, i) => {
+      const next = walk[i + 1];
+      const tlv = i === walk.length - 1
+        ? rec(6, pathId)
+        : o.scid[i] ? rec(2, scidBytes(graph.link(a, next).scid)) : rec(4, key(next));
+      return { nodeId: key(a), tlv };
+    });
+    const path = decodeBlindedPath(device.call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops, pad: o.pad, pathSecret: o.pathSecret })));
+    expect(path.hops).toHaveLength(walk.length);
+    return path;
+  }
+
+  /** onion_message on the device from the payer into `path` (introduction node `intro`), read out whole. */
+  function deviceMessage(path: BlindedPath, intro: string, payload: Omit<OnionMessagePayload, 'encryptedRecipientData'>) {
+    const ourRoute = graph.route('payer', intro).slice(0, -1).map(key);
+    return onionMessageOf(device.call, { ourRoute, path, finalPayload: encodeOnionMessagePayload(payload) });
+  }
+
+  it('paths of 1–10 hops: the host code peels them hop by hop, the simulated nodes forward and deliver (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10 }),
+        fc.constantFrom(...ALIASES),
+        fc.array(fc.nat(7), { minLength: 9, maxLength: 9 }),
+        fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }),
+        fc.boolean(),
+        fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((k) => secp.utils.isValidSecretKey(k)), { nil: undefined }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 1, maxLength: 1500 }),
+        async (len, start, choices, scid, pad, pathSecret, pathId, invoiceRequest) => {
+          const walk = graph.walk(start, len, choices);
+          const recipient = walk[len - 1];
+          const path = devicePath(walk, pathId, { scid, pad, pathSecret });
+          // The recipient knows the path_id as one it made (its signer made the path).
+          await makePath(recipient, [], { path_id: toHex(pathId) });
+          const msg = deviceMessage(path, walk[0], { invoiceRequest });
+          // Large payloads need the 32834-byte packet.
+          expect([1366, 32834]).toContain(msg.packet.length);
+          // The host code peels it with each node's own key; no other node's key opens a hop.
+          const route = graph.route('payer', walk[0]);
+          const nodes = [...route.slice(0, -1), ...walk];
+          let m = msg;
+          for (let i = 0; i < nodes.length; i++) {
+            const other = ALIASES.find((a) => a !== nodes[i])!;
+            expect(peelOnionMessage(m, secretOf(other)).kind).toBe('drop');
+            const step = peelOnionMessage(m, secretOf(nodes[i]));
+            if (i === nodes.length - 1) {
+              expect(step.kind).toBe('deliver');
+              if (step.kind === 'deliver') {
+                expect(toHex(step.pathId!)).toBe(toHex(pathId));
+                expect(toHex(step.payload.invoiceRequest!)).toBe(toHex(invoiceRequest));
+              }
+            } else {
+              if (step.kind !== 'forward') throw new Error(`hop ${i} (${nodes[i]}): ${step.kind === 'drop' ? step.reason : 'delivered early'}`);
+              const j = i - (route.length - 1); // index inside the device's path, < 0 for our own hops
+              if (j >= 0 && scid[j]) expect(formatScid(step.shortChannelId!)).toBe(graph.link(nodes[i], nodes[i + 1]).scid);
+              else expect(toHex(step.nextNodeId!)).toBe(ids[nodes[i + 1]]);
+              m = step.message;
+            }
+          }
+          // The simulated network: every hop forwards in order, the recipient delivers.
+          expect(await inject(msg)).toEqual({});
+          const got = await hooks();
+          expect(got).toHaveLength(1);
+          expect(got[0]).toMatchObject({ alias: recipient, hook: 'onion_message_recv_secret', path_made_here: true });
+          expect(got[0].payload.onion_message).toMatchObject({ pathsecret: toHex(pathId), invoice_request: toHex(invoiceRequest) });
+          const ev = await events();
+          expect(ev.filter((e) => e.kind === 'onionmsg_forward').map((e) => e.node)).toEqual(nodes.slice(0, -1));
+          expect(ev.filter((e) => e.kind === 'onionmsg_drop')).toEqual([]);
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
+  it('tampered encrypted data and a wrong path key in a device-built message: dropped at that hop, never delivered', async () => {
+    const pathId = sha256(new TextEncoder().encode('device tamper'));
+    const walk = ['bob', 'carol', 'dave', 'erin'];
+    await makePath('erin', [], { path_id: toHex(pathId) });
+    await events();
+    // Carol's data (hop 1) flipped: our hops and bob forward, carol drops.
+    const p = devicePath(walk, pathId, { scid: [false, false, false], pad: true });
+    p.hops[1].encryptedRecipientData[0] ^= 1;
+    await inject(deviceMessage(p, 'bob', { invoiceRequest: Uint8Array.of(1) }));
+    expect(await hooks()).toEqual([]);
+    let ev = await events();
+    expect(ev.filter((e) => e.kind === 'onionmsg_forward').map((e) => e.node)).toEqual([...graph.route('payer', 'bob').slice(0, -1), 'bob']);
+    expect(ev.find((e) => e.kind === 'onionmsg_drop')).toMatchObject({ node: 'carol', reason: expect.stringMatching(/^onion_message_parse: invalid encrypted_recipient_data /) });
+    // The final hop's data flipped: erin cannot decrypt it.
+    const q = devicePath(walk, pathId, { scid: [true, true, true], pad: false });
+    q.hops[3].encryptedRecipientData[5] ^= 1;
+    await inject(deviceMessage(q, 'bob', { invoiceRequest: Uint8Array.of(2) }));
+    expect(await hooks()).toEqual([]);
+    expect((await events()).find((e) => e.kind === 'onionmsg_drop')).toMatchObject({ node: 'erin', reason: expect.stringMatching(/^onion_message_parse: failed to decrypt encrypted_recipient_data /) });
+    // A wrong first_path_key (our override at the hop before bob): bob cannot peel.
+    const r = devicePath(walk, pathId, { scid: [false, true, false], pad: false });
+    r.firstPathKey = key('grace');
+    await inject(deviceMessage(r, 'bob', { invoiceRequest: Uint8Array.of(3) }));
+    expect(await hooks()).toEqual([]);
+    ev = await events();
+    expect(ev.find((e) => e.kind === 'onionmsg_drop')).toMatchObject({ node: 'bob', reason: expect.stringMatching(/^onion_message_parse: can't process onionpacket ss=/) });
   });
 });

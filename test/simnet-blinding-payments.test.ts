@@ -6,7 +6,11 @@
 // current_path_key, inner hops, the final hop's amounts) and sends it with
 // sendonion; every hop peels with its own key, blinded hops with their
 // blinded key and the path_key of update_add_htlc. Failures are checked as
-// waitsendpay reports them (erring_index, failcode, failcodename).
+// waitsendpay reports them (erring_index, failcode, failcodename). Every
+// case runs a second time with the onion built by the device (build_onion on
+// the firmware in this process, device-derived session key, its spending
+// policy counting the part), and the fast-check also with the recipient's
+// path re-made on the device (blinded_path with the hops' own plaintexts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,10 +20,18 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
-import { buildBlindedPaymentOnion, buildBlindedPath, decodeBlindedPath, encodeBlindedPath, paymentPathData, type ClearHop } from '../host/blinding/index.js';
+import {
+  blindedPaymentRoute, buildBlindedPaymentOnion, buildBlindedPath, decodeBlindedPath, encodeBlindedPath, paymentPathData, unblindHop,
+  type BlindedPaymentInput, type ClearHop,
+} from '../host/blinding/index.js';
+import { readBigSize } from '../host/bolt12/bigsize.js';
+import * as P from '../shared/protocol.js';
+import { decodeBuildOnionReply, decodePolicy, encodeBuildOnion } from '../host/device/requests.js';
+import { encodeBlindedPathRequest } from '../host/device/blinding-requests.js';
+import { provisionedChip } from './helpers/chip.js';
 import { scidBytes } from '../host/payments/route.js';
 import type { BlindedPath } from '../host/bolt12/subtypes.js';
-import { Graph } from './helpers/simnet-graph.js';
+import { Graph, failure } from './helpers/simnet-graph.js';
 
 let dir: string;
 let sim: RunningSimnet;
@@ -27,6 +39,9 @@ let rpc: LightningRpcClient;
 let graph: Graph;
 let height: number;
 const ids: Record<string, string> = {};
+/** The payer's signer. */
+const device = provisionedChip(sha256(new TextEncoder().encode('simnet blinded payments device')));
+type Builder = 'host' | 'device';
 const CHAIN = ['payer', 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
 
 beforeAll(async () => {
@@ -64,7 +79,7 @@ let sessionCounter = 0;
  * the payer and the introduction node) into its blinded path; `tweak` may
  * change the path or the payment hash the onion commits to.
  */
-async function pay(inv: BlindedInvoice, clear: string[], intro: string, amount: bigint, tweak: { path?: (p: BlindedPath) => void; hash?: string; total?: bigint; partid?: bigint; groupid?: bigint } = {}) {
+async function pay(inv: BlindedInvoice, clear: string[], intro: string, amount: bigint, tweak: { path?: (p: BlindedPath) => void; hash?: string; total?: bigint; partid?: bigint; groupid?: bigint; build?: Builder } = {}) {
   const path = decodeBlindedPath(fromHex(inv.blinded_path));
   tweak.path?.(path);
   const chain = ['payer', ...clear, intro];
@@ -73,8 +88,8 @@ async function pay(inv: BlindedInvoice, clear: string[], intro: string, amount: 
     return { nodeId: fromHex(ids[n]), shortChannelId: scidBytes(scid), feeBaseMsat: BigInt(side.fee_base_msat), feePpm: BigInt(side.fee_proportional_millionths), cltvExpiryDelta: side.cltv_expiry_delta };
   });
   const hash = tweak.hash ?? inv.payment_hash;
-  const session = sha256(new TextEncoder().encode(`blinded session ${sessionCounter++}`));
-  const built = buildBlindedPaymentOnion({ clearHops, path, payinfo: { feeBaseMsat: inv.payinfo.fee_base_msat, feeProportionalMillionths: inv.payinfo.fee_proportional_millionths, cltvExpiryDelta: inv.payinfo.cltv_expiry_delta }, amountMsat: amount, totalAmountMsat: tweak.total, finalCltv: height + 1 }, fromHex(hash), session);
+  const input: BlindedPaymentInput = { clearHops, path, payinfo: { feeBaseMsat: inv.payinfo.fee_base_msat, feeProportionalMillionths: inv.payinfo.fee_proportional_millionths, cltvExpiryDelta: inv.payinfo.cltv_expiry_delta }, amountMsat: amount, totalAmountMsat: tweak.total, finalCltv: height + 1 };
+  const built = tweak.build === 'device' ? deviceOnion(input, fromHex(hash)) : buildBlindedPaymentOnion(input, fromHex(hash), sha256(new TextEncoder().encode(`blinded session ${sessionCounter++}`)));
   const first = graph.link('payer', chain[1]);
   await rpc.sendonion({
     onion: toHex(built.onion),
@@ -89,26 +104,60 @@ async function pay(inv: BlindedInvoice, clear: string[], intro: string, amount: 
   return { built, hash };
 }
 
-async function failure(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
+/**
+ * The same payment with the onion built by the device: the host lays out the
+ * hop payloads (blindedPaymentRoute), build_onion checks their blinded
+ * shapes, counts the part in the spending policy and derives the session key.
+ */
+function deviceOnion(input: BlindedPaymentInput, paymentHash: Uint8Array) {
+  const route = blindedPaymentRoute(input);
+  // build_onion takes each payload without its BigSize length.
+  const hops = route.hops.map((hp) => ({ pubkey: hp.pubkey, payload: hp.payload.subarray(readBigSize(hp.payload, 0).next) }));
+  const spent = () => decodePolicy(device.call(P.MSG_GET_POLICY, new Uint8Array(0))).spentLast24hMsat;
+  const before = spent();
+  const reply = device.call(P.MSG_BUILD_ONION, encodeBuildOnion({ hops, paymentHash, firstHopAmountMsat: route.firstAmountMsat }));
+  // The policy counts what is sent; the fee is that minus the final hop's amount.
+  expect(spent() - before).toBe(route.firstAmountMsat);
+  return { ...route, ...decodeBuildOnionReply(reply, hops.length) };
 }
 
+/**
+ * `inv`'s path re-made on the device: each hop's plaintext (read here with
+ * the simulated nodes' keys) blinded again by blinded_path, so the recipient
+ * gets the same encrypted data under a device-derived path key.
+ */
+function deviceMadePath(inv: BlindedInvoice, hopAliases: string[]): BlindedInvoice {
+  const path = decodeBlindedPath(fromHex(inv.blinded_path));
+  let pathKey = path.firstPathKey;
+  const tlvs = path.hops.map((hp, i) => {
+    const u = unblindHop(secretOf(hopAliases[i]), pathKey, hp.encryptedRecipientData);
+    pathKey = u.nextPathKey;
+    return u.plaintext;
+  });
+  const made = device.call(P.MSG_BLINDED_PATH, encodeBlindedPathRequest({ hops: hopAliases.map((a, i) => ({ nodeId: fromHex(ids[a]), tlv: tlvs[i] })) }));
+  const again = decodeBlindedPath(made);
+  expect(toHex(again.firstPathKey)).not.toBe(toHex(path.firstPathKey));
+  return { ...inv, blinded_path: toHex(made) };
+}
+const secretOf = (alias: string) => sim.net.nodes.find((n) => n.alias === alias)!.secret;
+
+
 describe('simnet: payments into blinded paths', () => {
-  it('1–4 blinded hops behind 0–3 clear hops settle; fees as the payinfo says (fast-check)', async () => {
+  const builds: { build: Builder; devicePath: boolean; title: string }[] = [
+    { build: 'host', devicePath: false, title: 'onion built by host/blinding' },
+    { build: 'device', devicePath: false, title: 'onion built by the device' },
+    { build: 'device', devicePath: true, title: 'path and onion built by the device' },
+  ];
+  it.each(builds)('1–4 blinded hops behind 0–3 clear hops settle; fees as the payinfo says (fast-check; $title)', async ({ build, devicePath }) => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.bigInt({ min: 1_000n, max: 50_000_000n }), async (c, b, amount) => {
         const clear = CHAIN.slice(1, 1 + c);
         const blinded = CHAIN.slice(1 + c, 1 + c + b);
         const recipient = blinded[b - 1];
-        const inv = await blindedInvoice(recipient, blinded.slice(0, -1), amount);
+        const made = await blindedInvoice(recipient, blinded.slice(0, -1), amount);
+        const inv = devicePath ? deviceMadePath(made, blinded) : made;
         expect(inv.payinfo.cltv_expiry_delta).toBe(18 + blinded.slice(0, -1).reduce((s, n, i) => s + graph.link(n, blinded[i + 1]).side.cltv_expiry_delta, 0));
-        const { built } = await pay(inv, clear, blinded[0], amount);
+        const { built } = await pay(inv, clear, blinded[0], amount, { build });
         const done = await rpc.waitsendpay({ payment_hash: inv.payment_hash });
         expect(done.status).toBe('complete');
         expect(toHex(sha256(fromHex(done.payment_preimage!)))).toBe(inv.payment_hash);
@@ -120,7 +169,7 @@ describe('simnet: payments into blinded paths', () => {
         expect(ev.find((e) => e.kind === 'htlc_blinded_receive')).toMatchObject({ node: recipient, reason: b === 1 ? 'introduction' : 'inner' });
         expect(ev.filter((e) => e.kind === 'htlc_blinded_fail')).toEqual([]);
       }),
-      { numRuns: 16 },
+      { numRuns: build === 'host' ? 16 : 10 },
     );
   });
 
@@ -199,7 +248,8 @@ describe('simnet: path_id of a payment path', () => {
   });
 });
 
-describe('simnet: blinded payment failures at the right hop', () => {
+describe.each(['host', 'device'] as const)('simnet: blinded payment failures at the right hop (onion built by the %s)', (build) => {
+  const payBy = (...[inv, clear, intro, amount, tweak]: Parameters<typeof pay>) => pay(inv, clear, intro, amount, { ...tweak, build });
   const expectBlindingFailure = (e: LightningRpcError, erringIndex: number) => {
     expect(e.code).toBe(204);
     expect(e.message).toBe('failed: WIRE_INVALID_ONION_BLINDING (reply from remote)');
@@ -211,7 +261,7 @@ describe('simnet: blinded payment failures at the right hop', () => {
   it('tampered encrypted data at the introduction node: it fails (failure onion)', async () => {
     const inv = await blindedInvoice('erin', ['bob', 'carol', 'dave'], 30_000n);
     await events();
-    await pay(inv, ['alice'], 'bob', 30_000n, { path: (p) => void (p.hops[0].encryptedRecipientData[3] ^= 1) });
+    await payBy(inv, ['alice'], 'bob', 30_000n, { path: (p) => void (p.hops[0].encryptedRecipientData[3] ^= 1) });
     expectBlindingFailure(await failure(rpc.waitsendpay({ payment_hash: inv.payment_hash })), 2);
     const ev = await events();
     expect(ev.filter((e) => e.kind === 'htlc_blinded_fail')).toEqual([{ kind: 'htlc_blinded_fail', node: 'bob', from: 'alice', reason: expect.stringMatching(/^introduction: decrypt_failed/) }]);
@@ -220,7 +270,7 @@ describe('simnet: blinded payment failures at the right hop', () => {
   it('tampered encrypted data at an inner hop: it answers malformed, the introduction node converts', async () => {
     const inv = await blindedInvoice('erin', ['bob', 'carol', 'dave'], 30_000n);
     await events();
-    await pay(inv, ['alice'], 'bob', 30_000n, { path: (p) => void (p.hops[2].encryptedRecipientData[0] ^= 1) });
+    await payBy(inv, ['alice'], 'bob', 30_000n, { path: (p) => void (p.hops[2].encryptedRecipientData[0] ^= 1) });
     expectBlindingFailure(await failure(rpc.waitsendpay({ payment_hash: inv.payment_hash })), 2);
     const fails = (await events()).filter((e) => e.kind === 'htlc_blinded_fail');
     // dave (hop 2) refuses; carol and bob pass the failure back as invalid_onion_blinding.
@@ -233,7 +283,7 @@ describe('simnet: blinded payment failures at the right hop', () => {
   it('a wrong path key: the introduction node cannot read its data', async () => {
     const inv = await blindedInvoice('dave', ['alice', 'bob', 'carol'], 10_000n);
     await events();
-    await pay(inv, [], 'alice', 10_000n, { path: (p) => void (p.firstPathKey = fromHex(ids.grace)) });
+    await payBy(inv, [], 'alice', 10_000n, { path: (p) => void (p.firstPathKey = fromHex(ids.grace)) });
     expectBlindingFailure(await failure(rpc.waitsendpay({ payment_hash: inv.payment_hash })), 1);
     expect((await events()).filter((e) => e.kind === 'htlc_blinded_fail').map((e) => e.node)).toEqual(['alice']);
   });
@@ -241,11 +291,11 @@ describe('simnet: blinded payment failures at the right hop', () => {
   it('violated payment_constraints: amount below htlc_minimum_msat, cltv above max_cltv_expiry', async () => {
     const small = await blindedInvoice('dave', ['bob', 'carol'], 1_000n, { htlc_minimum_msat: 100_000n });
     await events();
-    await pay(small, ['alice'], 'bob', 1_000n);
+    await payBy(small, ['alice'], 'bob', 1_000n);
     expectBlindingFailure(await failure(rpc.waitsendpay({ payment_hash: small.payment_hash })), 2);
     expect((await events()).find((e) => e.kind === 'htlc_blinded_fail')).toMatchObject({ node: 'bob', reason: 'introduction: amount below htlc_minimum_msat' });
     const soon = await blindedInvoice('dave', ['bob', 'carol'], 1_000n, { max_cltv_expiry: height + 5 });
-    await pay(soon, ['alice'], 'bob', 1_000n);
+    await payBy(soon, ['alice'], 'bob', 1_000n);
     expectBlindingFailure(await failure(rpc.waitsendpay({ payment_hash: soon.payment_hash })), 2);
     expect((await events()).find((e) => e.kind === 'htlc_blinded_fail')).toMatchObject({ node: 'bob', reason: 'introduction: cltv_expiry above max_cltv_expiry' });
   });
@@ -255,7 +305,7 @@ describe('simnet: blinded payment failures at the right hop', () => {
     const b = await blindedInvoice('carol', ['alice', 'bob'], 5_000n);
     await events();
     // b's onion commits to a's hash, but b's path_id was made for b's hash.
-    await pay(b, [], 'alice', 5_000n, { hash: a.payment_hash });
+    await payBy(b, [], 'alice', 5_000n, { hash: a.payment_hash });
     expectBlindingFailure(await failure(rpc.waitsendpay({ payment_hash: a.payment_hash })), 1);
     const fails = (await events()).filter((e) => e.kind === 'htlc_blinded_fail');
     expect(fails[0]).toMatchObject({ node: 'carol', reason: 'inner: final failure 0x400f' });
@@ -264,7 +314,7 @@ describe('simnet: blinded payment failures at the right hop', () => {
   it('a recipient that is its own introduction node fails with the final codes', async () => {
     const a = await blindedInvoice('bob', [], 5_000n);
     const b = await blindedInvoice('bob', [], 5_000n);
-    await pay(b, ['alice'], 'bob', 5_000n, { hash: a.payment_hash });
+    await payBy(b, ['alice'], 'bob', 5_000n, { hash: a.payment_hash });
     const e = await failure(rpc.waitsendpay({ payment_hash: a.payment_hash }));
     expect(e.paymentFailure).toMatchObject({ erring_index: 2, failcode: 0x400f, failcodename: 'WIRE_INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS' });
     await events();
@@ -274,7 +324,7 @@ describe('simnet: blinded payment failures at the right hop', () => {
     const inv = await blindedInvoice('erin', ['bob', 'carol', 'dave'], 30_000n);
     await rpc.call('dev-simnet-fault', { kind: 'offline', node: 'dave' });
     await events();
-    await pay(inv, ['alice'], 'bob', 30_000n);
+    await payBy(inv, ['alice'], 'bob', 30_000n);
     const e = await failure(rpc.waitsendpay({ payment_hash: inv.payment_hash }));
     await rpc.call('dev-simnet-clear');
     expectBlindingFailure(e, 2);

@@ -14,6 +14,7 @@ import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.
 import { buildOnion, decodeFailureOnion } from '../host/onion/sphinx.js';
 import { encodeHopPayload, withLength } from '../host/onion/payload.js';
 import { scidBytes } from '../host/payments/route.js';
+import { failure } from './helpers/simnet-graph.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
 import type { RouteHop } from '../host/node/types.js';
 
@@ -70,16 +71,6 @@ async function send(route: RouteHop[], inv: Invoice, opts: { total?: bigint; par
   });
 }
 
-/** waitsendpay's rejection, as LightningRpcError. */
-async function failure(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 const channels = async () =>
   (await rpc.call('dev-simnet-channels')) as { channels: { short_channel_id: string; sides: { node_id: string; balance_msat: number | bigint; fee_base_msat: number; fee_proportional_millionths: number; cltv_expiry_delta: number }[] }[] };

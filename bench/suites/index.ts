@@ -12,4 +12,3 @@ import { daemonSuite } from './daemon.js'; suites.push(daemonSuite);
 import { onionSuite } from './onion.js'; suites.push(onionSuite);
 import { sendpaySuite } from './sendpay.js'; suites.push(sendpaySuite);
 import { blindingSuite } from './blinding.js'; suites.push(blindingSuite);
-import { blindingDeviceSuite } from './blinding-device.js'; suites.push(blindingDeviceSuite);

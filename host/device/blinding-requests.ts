@@ -1,9 +1,14 @@
 // Payloads of blinded_path, onion_message and onion_message_read
 // (shared/protocol.ts BLIND_* / OMSG_*, docs/protocol.md).
+// The blinded_path type and its wire codec are host/bolt12's (one definition,
+// BOLT 1 rules): the device's reply is decoded with decodeBlindedPath.
+import { concatBytes } from '@noble/hashes/utils.js';
 import * as P from '../../shared/protocol.js';
+import { encodeBlindedPath } from '../blinding/path.js';
+import type { BlindedPath } from '../bolt12/subtypes.js';
 
 /** One hop of a path to blind: its node id and its encrypted_data_tlv plaintext. */
-export interface BlindedPathHop {
+export interface DevicePathHop {
   nodeId: Uint8Array;
   /** encrypted_data_tlv records (BOLT 4): the device checks and encrypts them. */
   tlv: Uint8Array;
@@ -11,29 +16,14 @@ export interface BlindedPathHop {
 
 export interface BlindedPathRequest {
   /** 1..BLIND_MAX_HOPS hops, introduction node first, recipient last. */
-  hops: BlindedPathHop[];
+  hops: DevicePathHop[];
   /** Pad every plaintext with a padding record to one length. */
   pad?: boolean;
   /** Path secret e_0 (tests); by default the device derives a fresh one. */
   pathSecret?: Uint8Array;
 }
 
-/** A blinded_path (BOLT 4/12), first_node_id in the point form. */
-export interface BlindedPath {
-  firstNodeId: Uint8Array;
-  firstPathKey: Uint8Array;
-  hops: { blindedNodeId: Uint8Array; encryptedData: Uint8Array }[];
-}
-
 const u16le = (n: number) => Uint8Array.of(n & 0xff, n >> 8);
-const u16be = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
 
 export function encodeBlindedPathRequest(r: BlindedPathRequest): Uint8Array {
   if (r.hops.length < 1 || r.hops.length > P.BLIND_MAX_HOPS) throw new Error(`blinded_path needs 1..${P.BLIND_MAX_HOPS} hops`);
@@ -46,38 +36,15 @@ export function encodeBlindedPathRequest(r: BlindedPathRequest): Uint8Array {
     if (h.tlv.length > 0xffff) throw new Error('plaintext too long');
     parts.push(h.nodeId, u16le(h.tlv.length), h.tlv);
   }
-  return concat(parts);
-}
-
-/** blinded_path wire encoding (point form of first_node_id). */
-export function encodeBlindedPathWire(p: BlindedPath): Uint8Array {
-  const parts: Uint8Array[] = [p.firstNodeId, p.firstPathKey, Uint8Array.of(p.hops.length)];
-  for (const h of p.hops) parts.push(h.blindedNodeId, u16be(h.encryptedData.length), h.encryptedData);
-  return concat(parts);
-}
-
-/** Reads a blinded_path in wire form (point form of first_node_id). */
-export function decodeBlindedPathWire(b: Uint8Array): BlindedPath {
-  if (b.length < 67) throw new Error('blinded_path too short');
-  const n = b[66];
-  const hops: BlindedPath['hops'] = [];
-  let o = 67;
-  for (let i = 0; i < n; i++) {
-    if (b.length < o + 35) throw new Error('blinded_path hop cut short');
-    const len = (b[o + 33] << 8) | b[o + 34];
-    if (b.length < o + 35 + len) throw new Error('blinded_path data cut short');
-    hops.push({ blindedNodeId: b.slice(o, o + 33), encryptedData: b.slice(o + 35, o + 35 + len) });
-    o += 35 + len;
-  }
-  if (o !== b.length) throw new Error('blinded_path: trailing bytes');
-  return { firstNodeId: b.slice(0, 33), firstPathKey: b.slice(33, 66), hops };
+  return concatBytes(...parts);
 }
 
 export interface OnionMessageRequest {
   /** Our route N_0 (this node) .. N_{m-1}, before their path; may be empty
    *  when this node is their introduction node. */
   ourRoute: Uint8Array[];
-  /** Their blinded path (first_node_id as a point). */
+  /** Their blinded path (the device refuses first_node_id in the scid form:
+   *  resolve it to the node id first, as CLN does). */
   path: BlindedPath;
   /** The final hop's onionmsg_tlv records except encrypted_recipient_data (4). */
   finalPayload: Uint8Array;
@@ -98,8 +65,8 @@ export function encodeOnionMessageRequest(r: OnionMessageRequest): Uint8Array {
     if (id.length !== 33) throw new Error('node id must be 33 bytes');
     parts.push(id);
   }
-  parts.push(encodeBlindedPathWire(r.path), r.finalPayload);
-  return concat(parts);
+  parts.push(encodeBlindedPath(r.path), r.finalPayload);
+  return concatBytes(...parts);
 }
 
 /** The onion_message reply: path_key, total packet length, the first chunk. */

@@ -19,10 +19,13 @@ export { SignatureVerificationError } from './requests.js';
 export type { CreateOnionRequest } from './requests.js';
 export type { BuildOnionHop, BuildOnionRequest, BuiltOnion, DevicePolicy, SpendingLimits } from './requests.js';
 import {
-  decodeBlindedPathWire, decodeOnionMessageReply, encodeBlindedPathRequest, encodeOnionMessageRead,
-  encodeOnionMessageRequest, type BlindedPath, type BlindedPathRequest, type OnionMessageRequest,
+  decodeOnionMessageReply, encodeBlindedPathRequest, encodeOnionMessageRead,
+  encodeOnionMessageRequest, type BlindedPathRequest, type OnionMessageRequest,
 } from './blinding-requests.js';
-export type { BlindedPath, BlindedPathHop, BlindedPathRequest, OnionMessageRequest } from './blinding-requests.js';
+import { decodeBlindedPath } from '../blinding/path.js';
+import type { BlindedPath } from '../bolt12/subtypes.js';
+export type { DevicePathHop, BlindedPathRequest, OnionMessageRequest } from './blinding-requests.js';
+export type { BlindedPath } from '../bolt12/subtypes.js';
 
 /** An onion message built by the device: the onion_message's path_key and packet. */
 export interface DeviceOnionMessage {
@@ -206,13 +209,14 @@ export class DeviceClient {
    *  reason | hop << 8 | offset << 16), ERR_ONION_ROUTE. */
   async blindedPath(req: BlindedPathRequest): Promise<BlindedPath & { encoded: Uint8Array }> {
     const r = await this.transport.request(P.MSG_BLINDED_PATH, encodeBlindedPathRequest(req));
-    const path = decodeBlindedPathWire(r);
+    const path = decodeBlindedPath(r);
     // The reply must be the path asked for: same first node, one hop per
     // node, each ciphertext 16 bytes (the tag) longer than its plaintext, or
     // all equal when padded.
     const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
-    const lens = path.hops.map((hp) => hp.encryptedData.length);
-    if (path.hops.length !== req.hops.length || !same(path.firstNodeId, req.hops[0].nodeId)
+    const lens = path.hops.map((hp) => hp.encryptedRecipientData.length);
+    const first = 'pubkey' in path.firstNodeId ? path.firstNodeId.pubkey : undefined;
+    if (path.hops.length !== req.hops.length || !first || !same(first, req.hops[0].nodeId)
       || (req.pad ? new Set(lens).size !== 1 : lens.some((l, i) => l !== req.hops[i].tlv.length + 16))) {
       throw new Error('blinded_path reply does not match the request');
     }

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { BOOT_INFO_SIZE } from '../../shared/board.js';
 import { FIRMWARE_WASM } from '../../host/paths.js';
 import { autoPrompt, instantiateFirmware, type BoardPrompt, type Firmware } from '../../host/firmware/load.js';
-import type { FlashDevice } from '../../host/emulator/flash.js';
+import { MemoryFlash, type FlashDevice } from '../../host/emulator/flash.js';
+import * as P from '../../shared/protocol.js';
+import { encodeProvision, encodeSetPolicy } from '../../host/device/requests.js';
+import {
+  decodeOnionMessageReply, encodeOnionMessageRead, encodeOnionMessageRequest, type OnionMessageRequest,
+} from '../../host/device/blinding-requests.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
 
 const wasm = readFileSync(FIRMWARE_WASM);
@@ -50,4 +55,46 @@ export function powerUp(flash: FlashDevice, prompt: BoardPrompt = autoPrompt(), 
     return f;
   };
   return { fw, request, send };
+}
+
+/** A device refusal (MSG_ERROR): its status code and detail word. */
+export class ChipRefusal extends Error {
+  constructor(readonly code: number, readonly detail: number) {
+    super(`refused 0x${code.toString(16)} detail 0x${detail.toString(16)}`);
+  }
+}
+
+/**
+ * A chip on an in-RAM flash, provisioned with `hsmSecret` and without
+ * spending limits (its board approves the prompts). call() returns a reply's
+ * payload or throws ChipRefusal.
+ */
+export function provisionedChip(hsmSecret: Uint8Array): { chip: Chip; nodeId: Uint8Array; call(type: number, payload: Uint8Array): Uint8Array } {
+  const chip = powerUp(new MemoryFlash());
+  const call = (type: number, payload: Uint8Array): Uint8Array => {
+    const f = chip.request(type, payload);
+    if (f.type === P.MSG_ERROR) {
+      const dv = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+      throw new ChipRefusal(f.payload[P.ERROR_OFF_CODE], dv.getUint32(P.ERROR_OFF_DETAIL, true));
+    }
+    if (f.type !== (type | P.MSG_REPLY)) throw new Error(`reply type 0x${f.type.toString(16)} to 0x${type.toString(16)}`);
+    return f.payload;
+  };
+  const nodeId = call(P.MSG_PROVISION, encodeProvision({ hsmSecret })).slice(0, 33);
+  call(P.MSG_SET_POLICY, encodeSetPolicy({ maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null }));
+  return { chip, nodeId, call };
+}
+
+/** onion_message, then onion_message_read for the rest of a 32834-byte packet (as DeviceClient.onionMessage does). */
+export function onionMessageOf(call: (type: number, payload: Uint8Array) => Uint8Array, req: OnionMessageRequest): { pathKey: Uint8Array; packet: Uint8Array } {
+  const r = decodeOnionMessageReply(call(P.MSG_ONION_MESSAGE, encodeOnionMessageRequest(req)));
+  const packet = new Uint8Array(r.total);
+  packet.set(r.chunk);
+  for (let off = r.chunk.length; off < r.total;) {
+    const c = call(P.MSG_ONION_MESSAGE_READ, encodeOnionMessageRead(off));
+    if (c.length === 0) throw new Error('onion_message_read: empty chunk');
+    packet.set(c, off);
+    off += c.length;
+  }
+  return { pathKey: r.pathKey, packet };
 }

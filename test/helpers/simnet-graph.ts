@@ -1,6 +1,6 @@
-// Shared by the simnet blinding tests: the channel graph as dev-simnet-channels
-// shows it, shortest routes over it, and random walks along it.
-import type { LightningRpcClient } from '../../host/node/client.js';
+// Shared by the simnet tests: the channel graph as dev-simnet-channels shows
+// it, shortest routes over it, random walks along it, and an RPC failure.
+import { LightningRpcError, type LightningRpcClient } from '../../host/node/client.js';
 
 export interface SideJson {
   direction: number;
@@ -62,4 +62,15 @@ export class Graph {
     }
     return out;
   }
+}
+
+/** The LightningRpcError a call rejects with (waitsendpay's failure, a refused method). */
+export async function failure(p: Promise<unknown>): Promise<LightningRpcError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof LightningRpcError) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
 }
