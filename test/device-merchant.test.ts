@@ -23,7 +23,7 @@ import { secp } from '../host/crypto/noble.js';
 import { powerUp, type Chip } from './helpers/chip.js';
 import { ascii, cat, x } from './helpers/bytes.js';
 import {
-  HSM_SECRET, NODE_ID, NODE_PRIV, PEER, PEER2, buildInvoice, e0, getRec, invoiceRequest, issuerId, issuerPriv, offerMacRef,
+  HSM_SECRET, MAC_KEY, NODE_ID, NODE_PRIV, OFFER_ROOT, PATH_ID_KEY, PREIMAGE_KEY, PEER, PEER2, buildInvoice, e0, getRec, invoiceRequest, issuerId, issuerPriv, offerMacRef,
   pathIdOf, preimageOf, rec, records, setRec, stream, tu, type BuiltInvoice, type InvoiceSpec,
 } from './helpers/merchant.js';
 
@@ -352,6 +352,26 @@ describe('robustness', () => {
       // Any change to a signed invoice breaks its signature (or its parse).
       expect(r.type).toBe(P.MSG_ERROR);
     }), { numRuns: 120 });
+  });
+  it('no key stays in RAM: node key, offer root, MAC / preimage / path_id keys, issuer key, an unreleased preimage', () => {
+    const windows = (mem: Uint8Array, secret: Uint8Array) => {
+      const hay = Buffer.from(mem.buffer, mem.byteOffset, mem.length);
+      let hits = 0;
+      for (let i = 0; i + 16 <= secret.length; i++) if (hay.indexOf(Buffer.from(secret.subarray(i, i + 16))) >= 0) hits++;
+      return hits;
+    };
+    const offer = offerFixed(true);
+    const nonce = getRec(offer, 4)!.slice(0, 16);
+    const b = buildInvoice(spec(offer));
+    const signed = signInvoice(b).signedInvoice;
+    refusal(() => signInvoice(buildInvoice(spec(offer, { amount: 1n }))));
+    signInvoice(buildInvoice(spec(offerFixed(false))));
+    const secrets = [NODE_PRIV, OFFER_ROOT, MAC_KEY, PREIMAGE_KEY, PATH_ID_KEY, issuerPriv(nonce), b.preimage];
+    for (const k of secrets) expect(windows(chip.fw.bytes(), k)).toBe(0);
+    call(P.MSG_RELEASE_PREIMAGE, encodeReleasePreimage({ amountMsat: 5000n, invoiceTlv: signed }));
+    for (const k of secrets.slice(0, 6)) expect(windows(chip.fw.bytes(), k)).toBe(0);
+    // Not vacuous: the released preimage is in the reply buffer now.
+    expect(windows(chip.fw.bytes(), b.preimage)).toBeGreaterThan(0);
   });
   it('after all that the device still signs and releases', () => {
     const b = buildInvoice(spec(offerFixed(true)));
