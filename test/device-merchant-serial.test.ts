@@ -1,4 +1,4 @@
-// offer_create, sign_invoice and release_preimage over the PTY with the real
+// offer_create, payment_hash, sign_invoice and release_preimage over the PTY with the real
 // serialport binding, against the emulator CLI and DeviceClient (the @noble
 // re-checks of every reply included): one of each, plus a refusal that names
 // its rule, after which the device keeps serving. In-process detail:
@@ -12,7 +12,7 @@ import { encodeTlvStream } from '../host/bolt12/tlv.js';
 import { ascii, x } from './helpers/bytes.js';
 import { tmp } from './helpers/device-requests.js';
 import {
-  HSM_SECRET, NODE_ID, PEER, buildInvoice, e0, getRec, issuerId, offerMacRef, rec, tu,
+  HSM_SECRET, NODE_ID, PEER, buildInvoice, e0, getRec, invoiceRequest, issuerId, offerMacRef, pathIdOf, rec, setRec, tu,
 } from './helpers/merchant.js';
 
 let emu: SpawnedEmulator;
@@ -40,8 +40,13 @@ describe('merchant requests over the serial line', () => {
     offer = o.offerTlv;
   });
 
-  it('sign_invoice: a 2-hop payment path to our node, signed by the issuer key and verified by the client', async () => {
+  it('payment_hash, then sign_invoice: a 2-hop payment path to our node, signed by the issuer key and verified by the client', async () => {
     const b = buildInvoice({ offer, amount: 21000n, createdAt: now(), paths: [{ nodes: [PEER, NODE_ID], e0: e0('serial') }] });
+    // What the host asks before building the invoice: the hash and the final hop's path_id.
+    const r = invoiceRequest(offer);
+    const hashes = await c.paymentHash(setRec(r.invreq, 240, r.signature));
+    expect(x(hashes.paymentHash)).toBe(x(b.paymentHash));
+    expect(x(hashes.pathId)).toBe(x(pathIdOf(b.paymentHash)));
     const s = await c.signInvoice({ invreqSignature: b.invreqSignature, proofs: b.proofs, invoiceTlv: b.invoice });
     expect(s.keyKind).toBe('issuer');
     expect(x(s.publicKey)).toBe(x(getRec(offer, 22)!));

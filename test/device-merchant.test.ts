@@ -279,6 +279,30 @@ describe('sign_invoice: refusals, one per rule (ERR_INVOICE_RULE, detail rule | 
   });
 });
 
+describe('payment_hash (what the host needs to build the invoice and its paths)', () => {
+  it('a signed invoice_request for our offer: payment_hash = SHA256(preimage(invreq root)), path_id = HMAC(path_id_key, hash)', () => {
+    for (const deviceKey of [true, false]) {
+      const offer = offerFixed(deviceKey);
+      const r = invoiceRequest(offer, [rec(89, ascii('hi'))]);
+      const reply = call(P.MSG_PAYMENT_HASH, setRec(r.invreq, 240, r.signature));
+      const hash = sha256(preimageOf(r.root));
+      expect(x(reply)).toBe(x(cat(hash, pathIdOf(hash))));
+    }
+  });
+  it('refused: unsigned or tampered request (rule 2), an offer not ours (rule 3), a non-invoice type (rule 1)', () => {
+    const offer = offerFixed(true);
+    const r = invoiceRequest(offer);
+    const signedReq = setRec(r.invreq, 240, r.signature);
+    const rule = (payload: Uint8Array) => { const e = refusal(() => call(P.MSG_PAYMENT_HASH, payload)); expect(e.code).toBe(P.ERR_INVOICE_RULE); return e.detail; };
+    expect(rule(r.invreq)).toBe(ruleOf(2, 240));
+    expect(rule(setRec(signedReq, 89, ascii('changed')))).toBe(ruleOf(2, 240));
+    const foreign = invoiceRequest(setRec(offer, 4, new Uint8Array(48)));
+    expect(rule(setRec(foreign.invreq, 240, foreign.signature))).toBe(ruleOf(3, 4));
+    expect(rule(setRec(signedReq, 4000000001, new Uint8Array(0)))).toBe(1);
+    expect(rule(new Uint8Array(0))).toBe(ruleOf(2, 240));
+  });
+});
+
 describe('release_preimage', () => {
   let signed: Uint8Array;
   let b: BuiltInvoice;
@@ -326,9 +350,9 @@ describe('release_preimage', () => {
 });
 
 describe('robustness', () => {
-  it('random payloads to offer_create, sign_invoice and release_preimage never trap', () => {
-    const types = [P.MSG_OFFER_CREATE, P.MSG_SIGN_INVOICE, P.MSG_RELEASE_PREIMAGE];
-    fc.assert(fc.property(fc.nat(2), fc.uint8Array({ maxLength: 600 }), (i, payload) => {
+  it('random payloads to offer_create, sign_invoice, release_preimage and payment_hash never trap', () => {
+    const types = [P.MSG_OFFER_CREATE, P.MSG_SIGN_INVOICE, P.MSG_RELEASE_PREIMAGE, P.MSG_PAYMENT_HASH];
+    fc.assert(fc.property(fc.nat(3), fc.uint8Array({ maxLength: 600 }), (i, payload) => {
       const f = chip.request(types[i], payload);
       expect([types[i] | P.MSG_REPLY, P.MSG_ERROR]).toContain(f.type);
     }), { numRuns: 150 });

@@ -24,12 +24,13 @@ import {
 } from './blinding-requests.js';
 export type { BlindedPath, BlindedPathHop, BlindedPathRequest, OnionMessageRequest } from './blinding-requests.js';
 import {
+  decodePaymentHashReply, type InvoiceHashes,
   encodeOfferCreate, encodeReleasePreimage, encodeSignInvoice, verifyOfferCreateReply, verifyPreimage, verifySignInvoiceReply,
   type CreatedOffer, type InvoiceSignature, type OfferCreateRequest, type ReleasePreimageRequest, type SignInvoiceRequest,
 } from './merchant-requests.js';
 import { withRuleSentence } from './merchant-rules.js';
 export type {
-  CreatedOffer, InvoiceSignature, OfferCreateRequest, PathProof, ReleasePreimageRequest, SignInvoiceRequest,
+  CreatedOffer, InvoiceHashes, InvoiceSignature, OfferCreateRequest, PathProof, ReleasePreimageRequest, SignInvoiceRequest,
 } from './merchant-requests.js';
 export { InvoiceRuleError, ruleSentence } from './merchant-rules.js';
 
@@ -255,6 +256,16 @@ export class DeviceClient {
   async offerCreate(req: OfferCreateRequest, nodeId?: Uint8Array): Promise<CreatedOffer> {
     const r = await this.transport.request(P.MSG_OFFER_CREATE, encodeOfferCreate(req));
     return verifyOfferCreateReply(req, r, nodeId);
+  }
+
+  /** The payment hash and path_id of the invoice answering `invreqTlv` (the
+   *  payer's invoice_request stream with its signature 240) for one of the
+   *  device's offers: what the host puts in invoice_payment_hash and in the
+   *  final hop of every payment path before signInvoice. InvoiceRuleError
+   *  (rules 1-3) otherwise. */
+  async paymentHash(invreqTlv: Uint8Array): Promise<InvoiceHashes> {
+    const r = await this.transport.request(P.MSG_PAYMENT_HASH, invreqTlv).catch(withRuleSentence);
+    return decodePaymentHashReply(r);
   }
 
   /** Has the device sign an invoice for one of its offers; it checks the

@@ -174,3 +174,18 @@ export function verifyPreimage(invoiceTlv: Uint8Array, reply: Uint8Array): Uint8
   if (!hash || !eq(sha256(preimage), hash)) throw new SignatureVerificationError('the device\'s preimage does not hash to invoice_payment_hash');
   return preimage;
 }
+
+// ---- payment_hash ---------------------------------------------------------------------
+
+export interface InvoiceHashes {
+  /** invoice_payment_hash (168) of the invoice answering this request. */
+  paymentHash: Uint8Array;
+  /** The path_id the final hop of each of its payment paths must carry. */
+  pathId: Uint8Array;
+}
+
+/** Decodes a payment_hash reply (payment_hash[32] ‖ path_id[32]). */
+export function decodePaymentHashReply(reply: Uint8Array): InvoiceHashes {
+  if (reply.length < P.PAYMENT_HASH_REPLY_SIZE) throw new SignatureVerificationError(`payment_hash reply of ${reply.length} bytes`);
+  return { paymentHash: reply.slice(0, 32), pathId: reply.slice(32, 64) };
+}
