@@ -267,6 +267,11 @@ describe('sign_invoice: refusals, one per rule (ERR_INVOICE_RULE, detail rule | 
     // Two paths but three payinfos.
     const two = buildInvoice(spec(offer, { paths: [{ nodes: [NODE_ID], e0: e0('1') }, { nodes: [PEER, NODE_ID], e0: e0('2') }] }));
     expect(invoiceRule(two, { invoiceTlv: setRec(two.invoice, 162, new Uint8Array(28 * 3)) })).toBe(ruleOf(9, 162));
+    // A hop that sends the payment elsewhere than the next proven node, or by scid.
+    const relay = { cltvExpiryDelta: 40, feeProportionalMillionths: 100, feeBaseMsat: 1000 };
+    expect(invoiceRule(buildInvoice(spec(offer, { paths: [{ nodes: [PEER, NODE_ID], e0: e0('z'), firstHopData: { nextNodeId: PEER2, paymentRelay: relay } }] })))).toBe(ruleOf(9, 160));
+    expect(invoiceRule(buildInvoice(spec(offer, { paths: [{ nodes: [PEER, NODE_ID], e0: e0('z'), firstHopData: { shortChannelId: { block: 1, txIndex: 2, outputIndex: 3 }, paymentRelay: relay } }] })))).toBe(ruleOf(9, 160));
+    signInvoice(buildInvoice(spec(offer, { paths: [{ nodes: [PEER, NODE_ID], e0: e0('z'), firstHopData: { nextNodeId: NODE_ID, paymentRelay: relay } }] })));
     // A path whose last hop names a next node (not the end).
     expect(invoiceRule(buildInvoice(spec(offer, { paths: [{ nodes: [NODE_ID, PEER], e0: e0('y') }] })))).toBe(ruleOf(9, 160));
     // The untouched invoice still signs.

@@ -5,8 +5,10 @@
 // paths (device/onion/blinded-path.ts: E_i, ss_i, B_i, rho_i, e_{i+1}),
 //   first_node_id = N_0, first_path_key = e0·G, blinded_node_id_i = B_i,
 // opens every hop's encrypted_recipient_data with rho_i (ChaCha20-Poly1305,
-// tag checked), and requires the last clear node id to be our node id and
-// the last hop's data to hold path_id(payment_hash) and no next hop. So the
+// tag checked), requires every other hop's data to name the next clear node
+// as next_node_id (no short_channel_id), the last clear node id to be our
+// node id and the last hop's data to hold path_id(payment_hash) and no next
+// hop. So the
 // payer's money can only be routed to this node, under a path_id only the
 // device can compute.
 import { BOLT12_OK } from "../../shared/bolt12-limits";
@@ -60,6 +62,26 @@ function finalDataOk(p: usize, len: usize): bool {
   return pathId;
 }
 
+/** A non-final hop's plaintext names the next clear node of the proof as
+ *  next_node_id (4), and has no short_channel_id (2): a path the device can
+ *  follow node by node to its end (an scid could point anywhere). */
+function nextHopOk(p: usize, len: usize, next: usize): bool {
+  tlvBegin(CUR, p, len);
+  let named = false;
+  for (;;) {
+    const r = tlvNext(CUR);
+    if (r == TLV_END) break;
+    if (r != BOLT12_OK) return false;
+    const t = tlvType(CUR);
+    if (t == 2) return false;
+    if (t == 4) {
+      if (tlvValueLen(CUR) != <usize>NODE_ID_SIZE || !ctEqual(tlvValue(CUR), next, NODE_ID_SIZE)) return false;
+      named = true;
+    }
+  }
+  return named;
+}
+
 let proofAt: usize = 0;
 
 /**
@@ -101,7 +123,7 @@ function checkPath(p: usize, avail: usize, proofEnd: usize, ourId: usize, scratc
       // The last clear node is this node, and its data holds our path_id.
       if (!ctEqual(ids + j * 33, ourId, NODE_ID_SIZE)) return 0;
       if (!finalDataOk(scratch, encLen - 16)) return 0;
-    } else if (blindNext() != BLIND_OK) {
+    } else if (!nextHopOk(scratch, encLen - 16, ids + (j + 1) * 33) || blindNext() != BLIND_OK) {
       return 0;
     }
     at += 35 + encLen;

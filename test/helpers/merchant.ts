@@ -76,6 +76,8 @@ export interface PathSpec {
   e0: Uint8Array;
   /** Override the final hop's path_id (default: the device's path_id of the payment hash). */
   pathId?: Uint8Array;
+  /** Override the first hop's data (a non-final hop). */
+  firstHopData?: EncryptedData;
 }
 
 const relay = { cltvExpiryDelta: 40, feeProportionalMillionths: 100, feeBaseMsat: 1000 };
@@ -84,7 +86,7 @@ const constraints = { maxCltvExpiry: 900000, htlcMinimumMsat: 1n };
 /** One blinded payment path (encoded) and its proof. */
 export function paymentPath(spec: PathSpec, paymentHash: Uint8Array): { encoded: Uint8Array; proof: PathProof } {
   const hops = spec.nodes.map((nodeId, i): { nodeId: Uint8Array; data: EncryptedData } => (i + 1 < spec.nodes.length
-    ? { nodeId, data: { nextNodeId: spec.nodes[i + 1], paymentRelay: relay, paymentConstraints: constraints } }
+    ? { nodeId, data: (i === 0 ? spec.firstHopData : undefined) ?? { nextNodeId: spec.nodes[i + 1], paymentRelay: relay, paymentConstraints: constraints } }
     : { nodeId, data: { pathId: spec.pathId ?? pathIdOf(paymentHash) } }));
   const built = buildBlindedPath(hops, { sessionKey: spec.e0 });
   return { encoded: encodeBlindedPath(built.path), proof: { e0: spec.e0, nodeIds: spec.nodes } };
