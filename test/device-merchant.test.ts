@@ -18,6 +18,7 @@ import {
   type SignInvoiceRequest,
 } from '../host/device/merchant-requests.js';
 import { ruleSentence } from '../host/device/merchant-rules.js';
+import { SignatureVerificationError } from '../host/device/requests.js';
 import { merkleRoot, signatureMessage } from '../host/bolt12/merkle.js';
 import { secp } from '../host/crypto/noble.js';
 import { powerUp, type Chip } from './helpers/chip.js';
@@ -351,6 +352,31 @@ describe('release_preimage', () => {
     expect(ruleRefusal(5000n, setRec(signed, 4, new Uint8Array(48)))).toBe(ruleOf(3, 4));
     expect(ruleRefusal(5000n, b.invoice)).toBe(ruleOf(4, 240));
     expect(ruleRefusal(5000n, setRec(signed, 241, new Uint8Array(1)))).toBe(ruleOf(1, 241));
+  });
+});
+
+describe('the host re-checks every reply before using it', () => {
+  it('a sign_invoice reply with a flipped signature, root or key, an offer reply with a changed record, a wrong preimage: SignatureVerificationError', () => {
+    const offerTlv = stream([rec(8, tu(5000)), desc]);
+    const oreply = call(P.MSG_OFFER_CREATE, encodeOfferCreate({ deviceKey: true, offerTlv }));
+    const offer = verifyOfferCreateReply({ deviceKey: true, offerTlv }, oreply, NODE_ID).offerTlv;
+    expect(() => verifyOfferCreateReply({ deviceKey: true, offerTlv }, setRec(oreply, 10, ascii('tea')), NODE_ID)).toThrow(SignatureVerificationError);
+    expect(() => verifyOfferCreateReply({ deviceKey: false, offerTlv }, oreply, NODE_ID)).toThrow(SignatureVerificationError);
+    const b = buildInvoice(spec(offer));
+    const reply = call(P.MSG_SIGN_INVOICE, encodeSignInvoice({ invreqSignature: b.invreqSignature, proofs: b.proofs, invoiceTlv: b.invoice }));
+    expect(verifySignInvoiceReply(b.invoice, reply).keyKind).toBe('issuer');
+    for (const at of [P.SIGN_REPLY_OFF_SIG + 3, P.SIGN_REPLY_OFF_ROOT + 1, P.SIGN_REPLY_OFF_KEY + 7, P.SIGN_REPLY_OFF_KEY_KIND]) {
+      const bad = reply.slice();
+      bad[at] ^= 4;
+      expect(() => verifySignInvoiceReply(b.invoice, bad)).toThrow(SignatureVerificationError);
+    }
+    expect(() => verifySignInvoiceReply(setRec(b.invoice, 174, Uint8Array.of(1)), reply)).toThrow(SignatureVerificationError);
+    const signed = verifySignInvoiceReply(b.invoice, reply).signedInvoice;
+    const pre = call(P.MSG_RELEASE_PREIMAGE, encodeReleasePreimage({ amountMsat: 5000n, invoiceTlv: signed }));
+    expect(x(verifyPreimage(signed, pre))).toBe(x(b.preimage));
+    const badPre = pre.slice();
+    badPre[0] ^= 1;
+    expect(() => verifyPreimage(signed, badPre)).toThrow(SignatureVerificationError);
   });
 });
 
