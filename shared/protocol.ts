@@ -125,6 +125,12 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_BLINDED_PATH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_ONION_MESSAGE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_ONION_MESSAGE_READ) return REQ_KNOWN | REQ_IDEMPOTENT;
+  // Merchant requests (issue 11): pure functions of the payload and the
+  // device's keys (offer_create draws a fresh nonce: a new offer each time).
+  if (type == MSG_OFFER_CREATE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_SIGN_INVOICE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_RELEASE_PREIMAGE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_PAYMENT_HASH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   // Chunks carry their offset, so resending one rewrites the same bytes.
   if (type == MSG_FW_BEGIN) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_CHUNK) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_SLOW;
@@ -515,3 +521,75 @@ export const ONION_AMT_BLINDED = 5;
 /** ERR_ONION_ROUTE status 5 (build_onion, blinded_path, onion_message): the
  *  payloads (or the reply) do not fit; detail = 5 | bytes over << 8. */
 export const ONION_ROUTE_TOO_BIG = 5;
+
+// ---- Merchant: offers, invoices, preimages (issue 11) -----------------------------
+// docs/protocol.md "offer_create", "sign_invoice", "release_preimage";
+// docs/firmware/merchant.md (keys, MAC, rules).
+/** offer_create: flags u8 (OFFER_FLAG_*) | offer TLV stream without types 4
+ *  and 22; reply: the complete offer TLV stream, offer_metadata (4) = nonce ‖
+ *  MAC and offer_issuer_id (22) inserted in type order. */
+export const MSG_OFFER_CREATE = 0x22;
+/** sign_invoice: invreq signature[64] | path proof count u8 | per path: e0[32]
+ *  | hop count u8 | node ids[33 × hops] | the unsigned invoice TLV stream
+ *  (rest); reply as sign_bolt12: signature[64] | merkle root[32] | key kind u8
+ *  (SIGN_KEY_NODE or SIGN_KEY_ISSUER) | public key[33]. */
+export const MSG_SIGN_INVOICE = 0x23;
+/** release_preimage: amount received msat u64le | the signed invoice TLV
+ *  stream (with its signature 240); reply: preimage[32]. */
+export const MSG_RELEASE_PREIMAGE = 0x24;
+
+/** offer_create flag: the offer's issuer id is a key derived on the device
+ *  from the nonce (device-key mode); clear: the node id (node-key mode). */
+export const OFFER_FLAG_DEVICE_KEY = 1;
+/** offer_metadata = nonce[OFFER_NONCE_SIZE] ‖ HMAC-SHA256 MAC[32]. */
+export const OFFER_NONCE_SIZE = 16;
+export const OFFER_METADATA_SIZE = 48;
+/** Key kind of a sign_invoice reply: the offer issuer key issuer_key(nonce). */
+export const SIGN_KEY_ISSUER = 2;
+/** sign_invoice payload offsets. */
+export const SIGNINV_OFF_SIG = 0;
+export const SIGNINV_OFF_PROOFS = 64;
+/** release_preimage payload offsets; reply size. */
+export const RELEASE_OFF_AMOUNT = 0;
+export const RELEASE_OFF_STREAM = 8;
+export const RELEASE_REPLY_SIZE = 32;
+/** payment_hash: the payer's signed invoice_request TLV stream (with its
+ *  signature 240), for one of the device's offers; reply: payment_hash[32] ‖
+ *  path_id[32], what the host needs to build the invoice and its payment
+ *  paths (it cannot derive them: both come from device keys). Added beyond
+ *  the issue 11 design, which left the host no way to learn them. */
+export const MSG_PAYMENT_HASH = 0x25;
+export const PAYMENT_HASH_REPLY_SIZE = 64;
+
+/** offer_create: the stream holds a type the device sets (4, 22) or a type
+ *  outside the offer ranges [the type]. */
+export const ERR_OFFER_FIELD = 0x60;
+/** sign_invoice / release_preimage: the invoice breaks a rule [rule number
+ *  (INVOICE_RULE_*) | offending TLV type << 8 where one is known]. */
+export const ERR_INVOICE_RULE = 0x61;
+
+// Rule numbers (ERR_INVOICE_RULE detail & 0xff); docs/firmware/merchant.md.
+/** The stream is a strictly parsed invoice (framing, invoice ranges, no
+ *  signature record in sign_invoice, no unknown even type). */
+export const INVOICE_RULE_PARSE = 1;
+/** The invoice_request part (0..159, 1e9..2999999999) carries a valid payer signature. */
+export const INVOICE_RULE_INVREQ = 2;
+/** offer_metadata is 48 bytes and its MAC verifies: the offer is ours. */
+export const INVOICE_RULE_OFFER_MAC = 3;
+/** offer_issuer_id is ours (derived key or node id) and invoice_node_id equals it
+ *  (release_preimage: and the invoice's signature verifies under it). */
+export const INVOICE_RULE_KEY = 4;
+/** invoice_payment_hash = SHA256 of the preimage the device derives. */
+export const INVOICE_RULE_PAYMENT_HASH = 5;
+/** The amount obeys the offer (amount × quantity, invreq_amount, quantity rules). */
+export const INVOICE_RULE_AMOUNT = 6;
+/** Recurrence fields match the offer (counter, period index ≤ limit). */
+export const INVOICE_RULE_RECURRENCE = 7;
+/** created_at near the board clock, relative expiry ≤ 7 days, offer not expired. */
+export const INVOICE_RULE_TIME = 8;
+/** The blinded payment paths are the proven ones and end at this node with its path_id. */
+export const INVOICE_RULE_PATHS = 9;
+/** release_preimage: the amount received is below the invoice amount or above twice it. */
+export const INVOICE_RULE_RECEIVED = 10;
+/** release_preimage: the invoice has expired by the board clock. */
+export const INVOICE_RULE_EXPIRED = 11;

@@ -14,7 +14,7 @@ import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
 import { DeviceClient } from '../host/device/client.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, cat, h, x } from './helpers/bytes.js';
-import { INVOICE, INVREQ, keyCases, payerKeyRef, refused, sv, tmp, unsigned, withRecord } from './helpers/device-requests.js';
+import { INVREQ, keyCases, payerKeyRef, refused, sv, tmp, unsigned, withRecord } from './helpers/device-requests.js';
 
 const running: SpawnedEmulator[] = [];
 const clients: DeviceClient[] = [];
@@ -58,15 +58,17 @@ describe('provision from every key case, then wipe (one device)', () => {
         expect(s.keyKind).toBe('payer');
         expect(x(s.publicKey)).toBe(p.payerId);
       }
-      // Invoices as this node: invoice_node_id = its node id.
-      const s = await c.signBolt12('invoice', withRecord(unsigned(INVOICE), 176n, h(k.nodeId)));
+      // The node key itself: an invoice_request whose payer id is the node id
+      // (invoices are signed only by sign_invoice, test/device-merchant.test.ts).
+      const s = await c.signBolt12('invoice_request', withRecord(unsigned(INVREQ), 88n, h(k.nodeId)));
       expect(s.keyKind).toBe('node');
+      expect(x(s.publicKey)).toBe(k.nodeId);
       // Rule: wipe names the node id (and the board approves); afterwards nothing needs a secret.
       await c.wipe(nodeId);
       const after = await c.getInfo();
       expect(after.provisioned).toBe(false);
       expect(after.nodeId).toBe(null);
-      await refused(c.signBolt12('invoice', unsigned(INVOICE)), P.ERR_NOT_PROVISIONED);
+      await refused(c.signBolt12('invoice_request', unsigned(INVREQ)), P.ERR_NOT_PROVISIONED);
     });
   }
 });
@@ -156,7 +158,7 @@ describe('provisioning state, refusals and ecdh', () => {
     const a = (await c.provision({ generate: true, network: 'signet' })).nodeId;
     expect(() => secp.Point.fromBytes(a)).not.toThrow();
     expect(await c.getInfo()).toMatchObject({ provisioned: true, nodeId: x(a), network: 'signet' });
-    const s = await c.signBolt12('invoice', withRecord(unsigned(INVOICE), 176n, a));
+    const s = await c.signBolt12('invoice_request', withRecord(unsigned(INVREQ), 88n, a));
     expect(x(s.publicKey)).toBe(x(a));
     await c.wipe(a);
     const b = (await c.provision({ generate: true })).nodeId;

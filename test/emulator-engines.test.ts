@@ -66,8 +66,9 @@ for (const engine of ['v8', 'native'] as const) {
     });
 
     it('sign_bolt12: Core Lightning signatures byte for byte, node and payer keys', async () => {
-      for (const v of sv) {
-        const s = await c.signBolt12(v.messagename as 'invoice_request' | 'invoice', unsigned(streamOf(v.bolt12)));
+      // Invoices are signed only by sign_invoice (issue 11): the invoice_request vectors here.
+      for (const v of sv.filter((v) => v.messagename === 'invoice_request')) {
+        const s = await c.signBolt12('invoice_request', unsigned(streamOf(v.bolt12)));
         expect(x(s.merkleRoot)).toBe(v.merkle_root_hex);
         expect(x(s.signature)).toBe(v['signature_hex (BIP340, aux_rand = 32 zero bytes)']);
       }

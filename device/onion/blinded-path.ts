@@ -54,12 +54,14 @@ export function blindBegin(session: usize, firstPathKey: usize): bool {
 }
 
 /**
- * Blinds the next hop: node id N_i (33 bytes at `node`), its plaintext
- * encrypted_data_tlv at `data` (len bytes), encrypted in place with the
- * 16-byte tag appended at data + len; the blinded node id goes to
- * `blindedId` (33 bytes). Returns BLIND_OK or BLIND_ERR_*.
+ * The per-hop derivation shared by the creator (blindHop) and the merchant's
+ * path proof (device/merchant/path-proof.ts): for node id N_i (33 bytes at
+ * `node`) and the running e_i, computes ss_i = SHA256(compressed(e_i·N_i)),
+ * writes B_i = HMAC("blinded_node_id", ss_i)·N_i to `blindedId` (33 bytes) and
+ * leaves rho_i = HMAC("rho", ss_i) at blindRho(). Returns BLIND_OK or
+ * BLIND_ERR_*. Follow with blindNext() to step to e_{i+1}.
  */
-export function blindHop(node: usize, data: usize, len: usize, blindedId: usize): i32 {
+export function blindHopKeys(node: usize, blindedId: usize): i32 {
   if (!gePubkeyParseVar(NP, node)) return BLIND_ERR_PUBKEY;
   // E_i (for H(E_i ‖ ss_i); the first one was written by blindBegin).
   pubkeyPoint(EPK, EK);
@@ -73,16 +75,43 @@ export function blindHop(node: usize, data: usize, len: usize, blindedId: usize)
   if (!seckeyLoad(TW, KEY)) return BLIND_ERR_BLIND;
   if (!pointMul(TP, NP, TW)) return BLIND_ERR_BLIND;
   gePubkeySerialize(blindedId, TP);
-  // encrypted_recipient_data = ChaCha20-Poly1305(rho_i, zero nonce, no AAD).
+  // rho_i = HMAC("rho", ss_i): the key of encrypted_recipient_data.
   hmacSha256(NAME_RHO, 3, SS, 32, KEY);
-  aeadSeal(KEY, NONCE0, 0, 0, data, len, data);
-  // e_{i+1} = SHA256(E_i ‖ ss_i)·e_i.
+  return BLIND_OK;
+}
+
+/** rho_i of the last blindHopKeys (32 bytes; wiped by blindEnd). */
+export function blindRho(): usize {
+  return KEY;
+}
+
+/** The 12 zero nonce bytes route blinding encrypts with. */
+export function blindNonce(): usize {
+  return NONCE0;
+}
+
+/** e_{i+1} = SHA256(E_i ‖ ss_i)·e_i, after blindHopKeys. BLIND_OK or BLIND_ERR_BLIND. */
+export function blindNext(): i32 {
   for (let j: usize = 0; j < 32; j++) store<u8>(SER + 33 + j, load<u8>(SS + j));
   sha256(SER, 65, SER);
   const over = scSetB32(TW, SER);
   scMul(EK, EK, TW);
   if (over != 0 || scIsZero(EK) != 0) return BLIND_ERR_BLIND;
   return BLIND_OK;
+}
+
+/**
+ * Blinds the next hop: node id N_i (33 bytes at `node`), its plaintext
+ * encrypted_data_tlv at `data` (len bytes), encrypted in place with the
+ * 16-byte tag appended at data + len; the blinded node id goes to
+ * `blindedId` (33 bytes). Returns BLIND_OK or BLIND_ERR_*.
+ */
+export function blindHop(node: usize, data: usize, len: usize, blindedId: usize): i32 {
+  const r = blindHopKeys(node, blindedId);
+  if (r != BLIND_OK) return r;
+  // encrypted_recipient_data = ChaCha20-Poly1305(rho_i, zero nonce, no AAD).
+  aeadSeal(KEY, NONCE0, 0, 0, data, len, data);
+  return blindNext();
 }
 
 /** Wipes every secret of the blinder (call after the last hop or on error). */

@@ -31,6 +31,12 @@ import { handleGetPolicy, handleSetPolicy } from "./handlers/policy";
 import { MSG_BLINDED_PATH, MSG_ONION_MESSAGE, MSG_ONION_MESSAGE_READ } from "../../shared/protocol";
 import { handleBlindedPath } from "./handlers/blinded-path";
 import { handleOnionMessage, handleOnionMessageRead } from "./handlers/onion-message";
+import { MSG_OFFER_CREATE, MSG_RELEASE_PREIMAGE, MSG_SIGN_INVOICE } from "../../shared/protocol";
+import { handleOfferCreate } from "./handlers/offer-create";
+import { handleSignInvoice } from "./handlers/sign-invoice";
+import { handleReleasePreimage } from "./handlers/release-preimage";
+import { MSG_PAYMENT_HASH } from "../../shared/protocol";
+import { handlePaymentHash } from "./handlers/payment-hash";
 
 /** Detail word of the next ERROR reply (see ERROR_OFF_DETAIL); handlers set it. */
 export let errorDetail: u32 = 0;
@@ -53,6 +59,10 @@ function run(type: i32, req: usize, len: i32, out: usize): i32 {
     case MSG_BLINDED_PATH: return handleBlindedPath(req, len, out);
     case MSG_ONION_MESSAGE: return handleOnionMessage(req, len, out);
     case MSG_ONION_MESSAGE_READ: return handleOnionMessageRead(req, len, out);
+    case MSG_OFFER_CREATE: return handleOfferCreate(req, len, out);
+    case MSG_SIGN_INVOICE: return handleSignInvoice(req, len, out);
+    case MSG_RELEASE_PREIMAGE: return handleReleasePreimage(req, len, out);
+    case MSG_PAYMENT_HASH: return handlePaymentHash(req, len, out);
     case MSG_FW_BEGIN: return handleFwBegin(req, len, out);
     case MSG_FW_CHUNK: return handleFwChunk(req, len, out);
     case MSG_FW_COMMIT: return handleFwCommit(req, len, out);

@@ -26,6 +26,16 @@ import { decodeBlindedPath } from '../blinding/path.js';
 import type { BlindedPath } from '../bolt12/subtypes.js';
 export type { DevicePathHop, BlindedPathRequest, OnionMessageRequest } from './blinding-requests.js';
 export type { BlindedPath } from '../bolt12/subtypes.js';
+import {
+  decodePaymentHashReply, type InvoiceHashes,
+  encodeOfferCreate, encodeReleasePreimage, encodeSignInvoice, verifyOfferCreateReply, verifyPreimage, verifySignInvoiceReply,
+  type CreatedOffer, type InvoiceSignature, type OfferCreateRequest, type ReleasePreimageRequest, type SignInvoiceRequest,
+} from './merchant-requests.js';
+import { withRuleSentence } from './merchant-rules.js';
+export type {
+  CreatedOffer, InvoiceHashes, InvoiceSignature, OfferCreateRequest, PathProof, ReleasePreimageRequest, SignInvoiceRequest,
+} from './merchant-requests.js';
+export { InvoiceRuleError, ruleSentence } from './merchant-rules.js';
 
 /** An onion message built by the device: the onion_message's path_key and packet. */
 export interface DeviceOnionMessage {
@@ -240,6 +250,43 @@ export class DeviceClient {
       off += c.length;
     }
     return { pathKey: first.pathKey, packet };
+  }
+
+  /** Completes an offer on the device: offer_metadata (nonce ‖ MAC) and
+   *  offer_issuer_id (the node id, or with deviceKey a key derived from the
+   *  nonce) inserted. The reply is checked (host records unchanged, fields
+   *  well formed; with `nodeId`, the issuer id against the mode).
+   *  Refusals: ERR_SIGN_STREAM, ERR_OFFER_FIELD (detail: the type). */
+  async offerCreate(req: OfferCreateRequest, nodeId?: Uint8Array): Promise<CreatedOffer> {
+    const r = await this.transport.request(P.MSG_OFFER_CREATE, encodeOfferCreate(req));
+    return verifyOfferCreateReply(req, r, nodeId);
+  }
+
+  /** The payment hash and path_id of the invoice answering `invreqTlv` (the
+   *  payer's invoice_request stream with its signature 240) for one of the
+   *  device's offers: what the host puts in invoice_payment_hash and in the
+   *  final hop of every payment path before signInvoice. InvoiceRuleError
+   *  (rules 1-3) otherwise. */
+  async paymentHash(invreqTlv: Uint8Array): Promise<InvoiceHashes> {
+    const r = await this.transport.request(P.MSG_PAYMENT_HASH, invreqTlv).catch(withRuleSentence);
+    return decodePaymentHashReply(r);
+  }
+
+  /** Has the device sign an invoice for one of its offers; it checks the
+   *  merchant rules first (InvoiceRuleError naming the rule otherwise). The
+   *  signature is verified here (host merkle root, BIP-340 under
+   *  invoice_node_id) before it is returned. */
+  async signInvoice(req: SignInvoiceRequest): Promise<InvoiceSignature> {
+    const r = await this.transport.request(P.MSG_SIGN_INVOICE, encodeSignInvoice(req)).catch(withRuleSentence);
+    return verifySignInvoiceReply(req.invoiceTlv, r);
+  }
+
+  /** The preimage of a payment to one of the device's signed invoices, when
+   *  the amount received is right and the invoice has not expired
+   *  (InvoiceRuleError otherwise); checked: SHA256(preimage) = payment hash. */
+  async releasePreimage(req: ReleasePreimageRequest): Promise<Uint8Array> {
+    const r = await this.transport.request(P.MSG_RELEASE_PREIMAGE, encodeReleasePreimage(req)).catch(withRuleSentence);
+    return verifyPreimage(req.invoiceTlv, r);
   }
 
   close(): Promise<void> {

@@ -1,8 +1,8 @@
-// sign_bolt12: signs an invoice_request or an invoice (docs/protocol.md
-// "sign_bolt12"). The device trusts nothing the host says beyond which
-// message it is: it walks the whole TLV stream (strict BOLT 1 framing and the
-// BOLT 12 type ranges of that message), computes the merkle root and the
-// signature message itself, and picks the key from its own policy:
+// sign_bolt12: signs an invoice_request (docs/protocol.md "sign_bolt12"). The
+// device trusts nothing the host says beyond which message it is: it walks the
+// whole TLV stream (strict BOLT 1 framing and the BOLT 12 invoice_request
+// ranges), computes the merkle root and the signature message itself, and
+// picks the key from its own policy:
 //
 //   invoice_request  invreq_payer_id must be present (33 bytes) and
 //                    invreq_metadata present (non-empty). If invreq_payer_id is
@@ -10,13 +10,15 @@
 //                    otherwise the payer key node_key + SHA256(makesecret(
 //                    "node-alias-base") ‖ invreq_metadata) (`fetchinvoice`),
 //                    and its public key must equal invreq_payer_id.
-//   invoice          invoice_node_id must be present and equal the node id;
-//                    the node key. (Invoices signed for a blinded-path key are
-//                    not supported: refused with ERR_SIGN_KEY.)
 //
-// Only the names "invoice_request"/"invoice" and "signature" are signed
-// (CLN RPC digest §3.7). The reply is signature ‖ root ‖ key kind ‖ public
-// key; the keys are loaded for this request only and wiped before it returns.
+// Invoices are no longer signed here (issue 11: a host could have any payment
+// hash signed as the node): the message name "invoice" is refused with
+// ERR_SIGN_NAME detail 1, like any other; invoices are signed only by
+// sign_invoice (handlers/sign-invoice.ts), after the merchant rules.
+//
+// Only the names "invoice_request" and "signature" are signed (CLN RPC digest
+// §3.7). The reply is signature ‖ root ‖ key kind ‖ public key; the keys are
+// loaded for this request only and wiped before it returns.
 import {
   ERR_BAD_PAYLOAD, ERR_INTERNAL, ERR_NOT_PROVISIONED, ERR_SIGN_FIELD, ERR_SIGN_KEY, ERR_SIGN_NAME,
   ERR_SIGN_STREAM, NODE_ID_SIZE, SIGN_KEY_NODE, SIGN_KEY_PAYER, SIGN_REPLY_OFF_KEY, SIGN_REPLY_OFF_KEY_KIND,
@@ -24,7 +26,7 @@ import {
 } from "../../../shared/protocol";
 import { PROV_OFF_ALIAS_BASE, PROV_OFF_NODE_ID, PROV_OFF_NODE_KEY } from "../../../shared/board";
 import {
-  BOLT12_ERR_TOO_LONG, BOLT12_ERR_TYPE_RANGE, BOLT12_KIND_INVOICE, BOLT12_KIND_INVOICE_REQUEST, BOLT12_MAX_MESSAGE, BOLT12_OK,
+  BOLT12_ERR_TOO_LONG, BOLT12_ERR_TYPE_RANGE, BOLT12_KIND_INVOICE_REQUEST, BOLT12_MAX_MESSAGE, BOLT12_OK,
 } from "../../../shared/bolt12-limits";
 import { SECP_OK } from "../../../shared/crypto-status";
 import { KEYS_OK } from "../../../shared/keys-status";
@@ -39,7 +41,7 @@ import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import { copyBytes, fillBytes } from "../bytes";
 import { setErrorDetail } from "../dispatch";
 
-// "invoice_request" (its first 7 bytes are "invoice") and "signature".
+// "invoice_request" and "signature".
 const NAME_INVREQ: usize = memory.data<u8>([
   0x69, 0x6e, 0x76, 0x6f, 0x69, 0x63, 0x65, 0x5f, 0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74,
 ]);
@@ -47,7 +49,6 @@ const NAME_SIGNATURE: usize = memory.data<u8>([0x73, 0x69, 0x67, 0x6e, 0x61, 0x7
 
 const T_INVREQ_METADATA: u64 = 0;
 const T_INVREQ_PAYER_ID: u64 = 88;
-const T_INVOICE_NODE_ID: u64 = 176;
 
 const CURSOR: usize = memory.data(<i32>TLV_CURSOR_SIZE, 8);
 const SIGHASH: usize = memory.data(32, 8);
@@ -80,11 +81,10 @@ export function handleSignBolt12(req: usize, len: i32, out: usize): i32 {
   const stream = fname + <usize>flen;
   const slen = <usize>(len - 2 - mlen - flen);
 
-  // Rule: only the names the device signs (CLN RPC digest §3.7).
-  let kind: i32 = 0;
-  if (mlen == 15 && bytesEqual(mname, NAME_INVREQ, 15)) kind = BOLT12_KIND_INVOICE_REQUEST;
-  else if (mlen == 7 && bytesEqual(mname, NAME_INVREQ, 7)) kind = BOLT12_KIND_INVOICE;
-  else { setErrorDetail(1); return -ERR_SIGN_NAME; }
+  // Rule: only the names the device signs (CLN RPC digest §3.7); since issue
+  // 11 that is invoice_request alone: invoices go through sign_invoice.
+  const kind: i32 = BOLT12_KIND_INVOICE_REQUEST;
+  if (!(mlen == 15 && bytesEqual(mname, NAME_INVREQ, 15))) { setErrorDetail(1); return -ERR_SIGN_NAME; }
   if (!(flen == 9 && bytesEqual(fname, NAME_SIGNATURE, 9))) { setErrorDetail(2); return -ERR_SIGN_NAME; }
 
   // Rule: the whole stream is strictly framed and in the message's ranges
@@ -92,7 +92,6 @@ export function handleSignBolt12(req: usize, len: i32, out: usize): i32 {
   if (slen > <usize>BOLT12_MAX_MESSAGE) { setErrorDetail(<u32>BOLT12_ERR_TOO_LONG); return -ERR_SIGN_STREAM; }
   let meta: usize = 0, metaLen: usize = 0, haveMeta = false;
   let payerId: usize = 0, payerIdLen: usize = 0, havePayerId = false;
-  let nodeId: usize = 0, nodeIdLen: usize = 0, haveNodeId = false;
   tlvBegin(CURSOR, stream, slen);
   for (;;) {
     const at = <usize>load<u32>(CURSOR) - stream; // the cursor's next-record pointer
@@ -103,7 +102,6 @@ export function handleSignBolt12(req: usize, len: i32, out: usize): i32 {
     if (!typeAllowed(kind, t)) { setErrorDetail(<u32>BOLT12_ERR_TYPE_RANGE | (<u32>at << 8)); return -ERR_SIGN_STREAM; }
     if (t == T_INVREQ_METADATA) { meta = tlvValue(CURSOR); metaLen = tlvValueLen(CURSOR); haveMeta = true; }
     else if (t == T_INVREQ_PAYER_ID) { payerId = tlvValue(CURSOR); payerIdLen = tlvValueLen(CURSOR); havePayerId = true; }
-    else if (t == T_INVOICE_NODE_ID) { nodeId = tlvValue(CURSOR); nodeIdLen = tlvValueLen(CURSOR); haveNodeId = true; }
   }
   // The root over the same bytes (the codec re-checks framing and ranges;
   // NO_RECORDS when only signature records are present).
@@ -113,22 +111,15 @@ export function handleSignBolt12(req: usize, len: i32, out: usize): i32 {
   signatureMessage(mname, <usize>mlen, fname, <usize>flen, root, SIGHASH);
 
   // Rule: the fields the key choice reads are present and well formed.
-  if (kind == BOLT12_KIND_INVOICE_REQUEST) {
-    if (!haveMeta || metaLen == 0) { setErrorDetail(<u32>T_INVREQ_METADATA); return -ERR_SIGN_FIELD; }
-    if (!havePayerId || payerIdLen != <usize>NODE_ID_SIZE) { setErrorDetail(<u32>T_INVREQ_PAYER_ID); return -ERR_SIGN_FIELD; }
-  } else {
-    if (!haveNodeId || nodeIdLen != <usize>NODE_ID_SIZE) { setErrorDetail(<u32>T_INVOICE_NODE_ID); return -ERR_SIGN_FIELD; }
-  }
+  if (!haveMeta || metaLen == 0) { setErrorDetail(<u32>T_INVREQ_METADATA); return -ERR_SIGN_FIELD; }
+  if (!havePayerId || payerIdLen != <usize>NODE_ID_SIZE) { setErrorDetail(<u32>T_INVREQ_PAYER_ID); return -ERR_SIGN_FIELD; }
 
   if (!storeLoad()) return -ERR_NOT_PROVISIONED;
   const nodeKey = REC + PROV_OFF_NODE_KEY;
   const ourId = REC + PROV_OFF_NODE_ID;
   let key = nodeKey;
   let keyKind: u8 = <u8>SIGN_KEY_NODE;
-  if (kind == BOLT12_KIND_INVOICE) {
-    // Rule: an invoice is signed only as this node (invoice_node_id = node id).
-    if (!bytesEqual(nodeId, ourId, NODE_ID_SIZE)) return refuse(ERR_SIGN_KEY, <u32>T_INVOICE_NODE_ID);
-  } else if (!bytesEqual(payerId, ourId, NODE_ID_SIZE)) {
+  if (!bytesEqual(payerId, ourId, NODE_ID_SIZE)) {
     // Rule: invreq_payer_id must be the payer key derived from invreq_metadata.
     const k = payerKeyFromBase(nodeKey, REC + PROV_OFF_ALIAS_BASE, meta, metaLen, PAYER_KEY);
     if (k != KEYS_OK) return refuse(ERR_SIGN_KEY, <u32>T_INVREQ_PAYER_ID);

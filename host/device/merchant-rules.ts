@@ -1,0 +1,59 @@
+// The merchant rules the device enforces in sign_invoice and release_preimage
+// (ERR_INVOICE_RULE, detail = rule | offending TLV type << 8), as sentences a
+// person can read: the issue asks that every refusal names its rule. Rule
+// numbers and their meaning: docs/firmware/merchant.md, shared/protocol.ts
+// (INVOICE_RULE_*).
+import * as P from '../../shared/protocol.js';
+import { DeviceError } from '../transport/errors.js';
+import { fieldName } from '../bolt12/tlv-types.js';
+
+export const INVOICE_RULE_SENTENCES: Readonly<Record<number, string>> = {
+  [P.INVOICE_RULE_PARSE]: 'the invoice does not parse strictly as a BOLT 12 invoice',
+  [P.INVOICE_RULE_INVREQ]: 'the invoice_request part is not signed by its payer',
+  [P.INVOICE_RULE_OFFER_MAC]: 'the offer is not one of ours (offer_metadata MAC)',
+  [P.INVOICE_RULE_KEY]: 'the invoice is not for our key (offer_issuer_id / invoice_node_id / signature)',
+  [P.INVOICE_RULE_PAYMENT_HASH]: 'the payment hash is not the one the device derives',
+  [P.INVOICE_RULE_AMOUNT]: 'invoice amount does not obey the offer',
+  [P.INVOICE_RULE_RECURRENCE]: 'recurrence fields do not match the offer',
+  [P.INVOICE_RULE_TIME]: 'invoice time fields are not sane (created_at, expiry, offer expiry)',
+  [P.INVOICE_RULE_PATHS]: 'the blinded payment paths are not proven paths to our node',
+  [P.INVOICE_RULE_RECEIVED]: 'the amount received is below the invoice amount or above twice it',
+  [P.INVOICE_RULE_EXPIRED]: 'the invoice has expired',
+};
+
+/** The rule and offending type of an ERR_INVOICE_RULE detail word. */
+export function decodeRuleDetail(detail: number): { rule: number; type?: number } {
+  const rule = detail & 0xff;
+  const type = detail >>> 8;
+  return type ? { rule, type } : { rule };
+}
+
+/** "rule 6: invoice amount does not obey the offer (invoice_amount)". */
+export function ruleSentence(detail: number): string {
+  const { rule, type } = decodeRuleDetail(detail);
+  const text = INVOICE_RULE_SENTENCES[rule] ?? 'unknown rule';
+  const field = type === undefined ? '' : ` (${fieldName(BigInt(type)) ?? `type ${type}`})`;
+  return `rule ${rule}: ${text}${field}`;
+}
+
+/** A refusal of sign_invoice / release_preimage naming the rule it broke. */
+export class InvoiceRuleError extends DeviceError {
+  readonly rule: number;
+  readonly type?: number;
+  readonly sentence: string;
+  constructor(status: number, requestType: number, detail: number) {
+    super(status, requestType, detail);
+    const d = decodeRuleDetail(detail);
+    this.rule = d.rule;
+    this.type = d.type;
+    this.sentence = ruleSentence(detail);
+    this.message = `device refused the invoice: ${this.sentence}`;
+    this.name = 'InvoiceRuleError';
+  }
+}
+
+/** Rethrows an ERR_INVOICE_RULE DeviceError as InvoiceRuleError; anything else unchanged. */
+export function withRuleSentence(e: unknown): never {
+  if (e instanceof DeviceError && e.status === P.ERR_INVOICE_RULE) throw new InvoiceRuleError(e.status, e.requestType, e.detail);
+  throw e;
+}
