@@ -39,6 +39,7 @@ interface PartOutcome {
   sent: bigint;
   failcode?: number;
   erringIndex?: number;
+  rawMessage?: string;
   why?: string;
 }
 
@@ -84,13 +85,13 @@ async function sendPart(net: Network, ld: SimLightningd, payer: number, inv: Che
   if (r.kind === 'fulfill') return { ok: true, preimage: r.preimage, sent: built.firstAmountMsat };
   if (r.kind === 'malformed') return { ok: false, sent: 0n, failcode: r.code, erringIndex: 0 };
   const d = decodeFailureOnion(built.sharedSecrets, r.reason);
-  return d ? { ok: false, sent: 0n, failcode: failCodeOf(d.failuremsg), erringIndex: d.index + 1 } : { ok: false, sent: 0n, why: 'Malformed error reply' };
+  return d ? { ok: false, sent: 0n, failcode: failCodeOf(d.failuremsg), erringIndex: d.index + 1, rawMessage: toHex(d.failuremsg) } : { ok: false, sent: 0n, why: 'Malformed error reply' };
 }
 
 const failure = (o: PartOutcome, inv: CheckedInvoice) => {
   if (o.failcode === undefined) return new PayerError(205, `Could not find a route: ${o.why ?? 'no usable path'}`, { payment_hash: toHex(inv.paymentHash) });
   const name = failCodeName(o.failcode) ?? `unknown failcode ${o.failcode}`;
-  return new PayerError(204, `failed: ${name} (reply from remote)`, { payment_hash: toHex(inv.paymentHash), erring_index: o.erringIndex, failcode: o.failcode, failcodename: name });
+  return new PayerError(204, `failed: ${name} (reply from remote)`, { payment_hash: toHex(inv.paymentHash), erring_index: o.erringIndex, failcode: o.failcode, failcodename: name, raw_message: o.rawMessage });
 };
 
 /** dev-simnet-pay: pays a lni… through its blinded paths from a simulated node. */
