@@ -119,6 +119,18 @@ describe('fetch and pay through the stand-in merchant', () => {
     expect(e.message).toBe('amount_msat parameter required');
   });
 
+  it('recurring: recurrence_counter is required, sent, and the invoice must carry its basetime', async () => {
+    const lno = await offer({ amount_msat: 4_000, recurrence: true });
+    expect((await refusal(fetch({ offer: lno }))).message).toBe('needs recurrence_counter');
+    const inv = (await fetch({ offer: lno, recurrence_counter: 0 })) as Fetched & { recurrence_basetime?: number };
+    expect(inv.recurrence_basetime).toBeGreaterThan(1_700_000_000);
+    await mode({ invoice: 'no-basetime' });
+    expect((await refusal(fetch({ offer: lno, recurrence_counter: 1 }))).message).toMatch(/^Incorrect invoice_recurrence_basetime field in /);
+    await mode({ invoice: 'ok' });
+    const plain = await offer({ amount_msat: 4_000 });
+    expect((await refusal(fetch({ offer: plain, recurrence_counter: 0 }))).message).toBe('unnecessary recurrence_counter');
+  });
+
   it('offer without offer_issuer_id: the signer must be the final blinded node, so the issuer-key invoice is refused', async () => {
     const lno = await offer({ amount_msat: 2_000, issuer_id: false });
     const e = await refusal(fetch({ offer: lno }));

@@ -138,7 +138,9 @@ export function buildInvoiceRequest(offer: Offer, p: RequestParams): BuiltReques
   if (p.recurrenceStart !== undefined) recs.push(record(T.invreq_recurrence_start, u32(p.recurrenceStart)));
   recs.sort((a, b) => (a.type < b.type ? -1 : 1));
   const sig = signRecords('invoice_request', recs, payerSecret);
-  return { bytes: concatBytes(...recs.map((r) => r.raw), record(T.signature, sig).raw), recs, payerId };
+  // BOLT 1: records in increasing type order, so the signature (240) sits before the experimental ranges.
+  const all = [...recs, record(T.signature, sig)].sort((a, b) => (a.type < b.type ? -1 : 1));
+  return { bytes: concatBytes(...all.map((r) => r.raw)), recs, payerId };
 }
 
 /** Records 0..159 and 1000000000..2999999999: what an invoice copies from its request. */

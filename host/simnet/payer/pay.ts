@@ -7,7 +7,8 @@
 // the amount (payinfo htlc_maximum_msat, or `maxPartMsat`), the amount is
 // split across the paths (MPP, total_amount_msat = the invoice amount) and
 // every part must be fulfilled.
-import { bytesToHex as toHex } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex as toHex, hexToBytes } from '@noble/hashes/utils.js';
 import { secp } from '../../crypto/noble.js';
 import { decodeBolt12String } from '../../bolt12/bech32-string.js';
 import { decodeFailureOnion } from '../../onion/sphinx.js';
@@ -82,7 +83,11 @@ async function sendPart(net: Network, ld: SimLightningd, payer: number, inv: Che
   const chan: SimChannel | undefined = chans.find((c) => c.scid === route[0].channel && net.spendable(c, payer) >= built.firstAmountMsat) ?? chans.find((c) => net.spendable(c, payer) >= built.firstAmountMsat);
   if (!chan || !net.isOnline(peer)) return { ok: false, sent: 0n, why: 'first channel cannot carry it' };
   const r = await net.sendHtlc(payer, chan, built.firstAmountMsat, built.firstCltv, inv.paymentHash, built.onion);
-  if (r.kind === 'fulfill') return { ok: true, preimage: r.preimage, sent: built.firstAmountMsat };
+  // A fulfilment is only a payment proof if the preimage hashes to the payment hash.
+  if (r.kind === 'fulfill') {
+    if (toHex(sha256(hexToBytes(r.preimage))) !== toHex(inv.paymentHash)) return { ok: false, sent: 0n, why: `preimage ${r.preimage} does not match the payment hash` };
+    return { ok: true, preimage: r.preimage, sent: built.firstAmountMsat };
+  }
   if (r.kind === 'malformed') return { ok: false, sent: 0n, failcode: r.code, erringIndex: 0 };
   const d = decodeFailureOnion(built.sharedSecrets, r.reason);
   return d ? { ok: false, sent: 0n, failcode: failCodeOf(d.failuremsg), erringIndex: d.index + 1, rawMessage: toHex(d.failuremsg) } : { ok: false, sent: 0n, why: 'Malformed error reply' };
