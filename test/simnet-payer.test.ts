@@ -186,6 +186,13 @@ describe('htlc_accepted answers at the merchant node', () => {
     expect((e.data as { raw_message: string }).raw_message).toBe('400f' + '00'.repeat(12));
   });
 
+  it('fail with a failure_onion: lightningd adds its own obfuscation layer, the payer decodes the plugin\'s message', async () => {
+    const inv = await direct();
+    await mode({ htlc: 'fail-onion' });
+    const e = await refusal(pay(inv.invoice));
+    expect(e.data).toMatchObject({ failcodename: 'WIRE_TEMPORARY_NODE_FAILURE', raw_message: '2002' });
+  });
+
   it('continue: the node\'s own lookup finds no invoice (incorrect_or_unknown_payment_details with amount and height)', async () => {
     const inv = await direct();
     await mode({ htlc: 'continue' });
