@@ -99,6 +99,19 @@ describe('fetch and pay through the stand-in merchant', () => {
     await mode({ htlc: 'resolve' });
   });
 
+  it('the payer is the introduction node of the offer path and of the first payment path (it opens its own hop)', async () => {
+    await mode({ invoice: 'ok', htlc: 'resolve', paths: 'peers' });
+    const lno = await offer({ amount_msat: 9_000 });
+    const inv = await rpc.call('dev-simnet-fetchinvoice', { node: 'alice', offer: lno, timeout: 10 }) as Fetched;
+    const paid = await rpc.call('dev-simnet-pay', { node: 'alice', invoice: inv.invoice }) as Paid;
+    expect(toHex(sha256(fromHex(paid.preimage)))).toBe(inv.payment_hash);
+    const seen = (await htlcs()).filter((h) => h.htlc.payment_hash === inv.payment_hash);
+    expect(seen).toHaveLength(1);
+    // It came over alice's channel to node 0, not round through bob.
+    const chans = (await rpc.call('listpeerchannels', { id: sim.nodes[1].id })) as { channels: { short_channel_id: string }[] };
+    expect(seen[0].htlc.short_channel_id).toBe(chans.channels[0].short_channel_id);
+  });
+
   it('quantity: amount × quantity; quantity required by an offer with quantity_max', async () => {
     const lno = await offer({ amount_msat: 1_000, quantity_max: 5 });
     const inv = await fetch({ offer: lno, quantity: 3 });

@@ -17,6 +17,8 @@ import { failCodeName, failCodeOf } from '../wire.js';
 import { Network, type SimChannel } from '../network.js';
 import type { SimLightningd } from '../lightningd.js';
 import { introNode } from './fetch.js';
+import { unblindHop } from '../../blinding/unblind.js';
+import { formatScid } from '../../bolt12/subtypes.js';
 import { PayerError, readInvoice, type CheckedInvoice } from './invoice-request.js';
 
 export interface PayParams {
@@ -52,12 +54,30 @@ const point = (net: Network, n: number) => secp.Point.fromHex(net.nodes[n].id).t
 
 /** One part of `amount` through invoice path `i`. */
 async function sendPart(net: Network, ld: SimLightningd, payer: number, inv: CheckedInvoice, i: number, amount: bigint, total: bigint): Promise<PartOutcome> {
-  const path = inv.paths[i];
+  let path = inv.paths[i];
   const info = inv.payinfo[i];
-  const intro = introNode(net, path);
+  let intro = introNode(net, path);
   if (intro === undefined) return { ok: false, sent: 0n, why: 'unknown introduction node' };
-  // The payer as its own introduction node would have to peel its own hop: not supported (another path is tried).
-  if (intro === payer) return { ok: false, sent: 0n, why: 'the payer is the introduction node' };
+  // The payer is the path's introduction node: it opens its own hop (as xpay does with decryptencrypteddata)
+  // and starts the route at the next hop, whose path key is ours advanced (or the override); the fee and
+  // delta of our own hop stay in the payinfo and reach the recipient as a small overpayment.
+  if (intro === payer) {
+    if (path.hops.length < 2) return { ok: false, sent: 0n, why: 'the invoice is our own' };
+    let hop;
+    try {
+      hop = unblindHop(net.nodes[payer].secret, path.firstPathKey, path.hops[0].encryptedRecipientData);
+    } catch (e) {
+      return { ok: false, sent: 0n, why: `cannot open our own blinded hop: ${(e as Error).message}` };
+    }
+    const d = hop.data;
+    const next = d.nextNodeId ? net.node(toHex(d.nextNodeId))?.index : d.shortChannelId ? (() => {
+      const c = net.channel(formatScid(d.shortChannelId!));
+      return c && Network.dirFrom(c, payer) >= 0 ? c.sides[1 - Network.dirFrom(c, payer)].node : undefined;
+    })() : undefined;
+    if (next === undefined) return { ok: false, sent: 0n, why: 'our own blinded hop names no next node' };
+    path = { firstNodeId: { pubkey: point(net, next) }, firstPathKey: hop.nextPathKey, hops: path.hops.slice(1) };
+    intro = next;
+  }
   const height = net.heightAt(payer);
   const finalCltv = height + 1;
   const fees = { feeBaseMsat: BigInt(info.feeBaseMsat), feeProportionalMillionths: BigInt(info.feeProportionalMillionths) };
