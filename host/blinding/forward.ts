@@ -70,6 +70,8 @@ export type BlindedHtlcStep =
     amtToForward: bigint;
     outgoingCltv: number;
     totalAmountMsat: bigint;
+    /** The hop payload as peeled (no length prefix), for lightningd's htlc_accepted hook. */
+    rawPayload?: Uint8Array;
   }
   | BlindedFailure;
 
@@ -201,6 +203,7 @@ function readBlinded(
   return {
     kind: 'receive', role, sharedSecret: p.sharedSecret, data: d, pathId: d.pathId,
     amtToForward: payload.amtToForward, outgoingCltv: payload.outgoingCltv, totalAmountMsat: payload.totalAmountMsat,
+    rawPayload: p.payload,
   };
 }
 

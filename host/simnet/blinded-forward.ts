@@ -19,7 +19,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { bytesToHex as toHex, concatBytes as concat, hexToBytes as fromHex } from '@noble/hashes/utils.js';
-import { createFailureOnion } from '../onion/sphinx.js';
+import { createFailureOnion, wrapFailureOnion } from '../onion/sphinx.js';
+import { htlcAcceptedPayload, htlcHookAt, runHtlcHook } from './htlc-hook.js';
 import { formatScid, type BlindedPayinfo } from '../bolt12/subtypes.js';
 import { receiveBlindedHtlc, blindedFailure, type BlindedFailure, type BlindedRole } from '../blinding/forward.js';
 import { paymentPathData } from '../blinding/payinfo.js';
@@ -99,19 +100,45 @@ export function receiveBlinded(net: Network, at: number, h: Htlc): HtlcResult | 
       return role === 'introduction' ? { kind: 'fail', reason: createFailureOnion(ss, msg) } : asResult(blindedFailure('inner', 'final failure', h.onion));
     };
     const unknown = () => fail(failureDetails(h.amountMsat, height));
-    // digest §7: lightningd accepts a blinded payment only if path_id = H(invoice base ‖ payment_hash) (or one a test registered).
-    if (!pathIdFits(net, at, step.pathId, h.paymentHash)) return unknown();
-    const inv = net.invoices.get(toHex(h.paymentHash));
-    if (!inv || inv.node !== at) return unknown();
-    om.event({ node: at, from: h.from, kind: 'htlc_blinded_receive', reason: role });
-    // The path_id stands in for the payment secret (CLN stashes it in the payment-secret slot, digest §2.4).
-    return net.settleFinal(at, h, {
+    const own = (): HtlcResult | Promise<HtlcResult> => {
+      // digest §7: lightningd accepts a blinded payment only if path_id = H(invoice base ‖ payment_hash) (or one a test registered).
+      if (!pathIdFits(net, at, step.pathId, h.paymentHash)) return unknown();
+      const inv = net.invoices.get(toHex(h.paymentHash));
+      if (!inv || inv.node !== at) return unknown();
+      om.event({ node: at, from: h.from, kind: 'htlc_blinded_receive', reason: role });
+      // The path_id stands in for the payment secret (CLN stashes it in the payment-secret slot, digest §2.4).
+      return net.settleFinal(at, h, {
+        amtToForward: step.amtToForward,
+        outgoingCltv: step.outgoingCltv,
+        paymentSecret: fromHex(inv.paymentSecret),
+        totalMsat: step.totalAmountMsat,
+        types: [],
+      }, fail);
+    };
+    // digest §2.4: a node with plugins runs htlc_accepted first (host/simnet/htlc-hook.ts); `continue` = its own lookup.
+    if (!htlcHookAt(net, at)) return own();
+    const payload = htlcAcceptedPayload(net, h, {
+      payload: step.rawPayload ?? new Uint8Array(0),
       amtToForward: step.amtToForward,
       outgoingCltv: step.outgoingCltv,
-      paymentSecret: fromHex(inv.paymentSecret),
       totalMsat: step.totalAmountMsat,
-      types: [],
-    }, fail);
+      // CLN: a 32-byte path_id of the final blinded hop is kept as the payment secret.
+      paymentSecret: step.pathId?.length === 32 ? step.pathId : undefined,
+      sharedSecret: ss,
+    }, height);
+    return (async (): Promise<HtlcResult> => {
+      const v = await runHtlcHook(net, at, payload, h.paymentHash);
+      if (v.kind === 'continue') return own();
+      if (v.kind === 'resolve') {
+        om.event({ node: at, from: h.from, kind: 'htlc_blinded_receive', reason: `${role}: htlc_accepted resolve` });
+        return { kind: 'fulfill', preimage: v.preimage };
+      }
+      if (v.kind === 'fail') return fail(v.message);
+      // failure_onion: lightningd obfuscates it once more with its shared secret; inside a blinded route
+      // (a path_key came with the HTLC) every failure is invalid_onion_blinding.
+      om.event({ node: at, from: h.from, kind: 'htlc_blinded_fail', reason: `${role}: htlc_accepted failure_onion` });
+      return role === 'introduction' ? { kind: 'fail', reason: wrapFailureOnion(ss, v.onion) } : asResult(blindedFailure('inner', 'final failure', h.onion));
+    })();
   }
   // Forward.
   const { role, sharedSecret: ss } = step;

@@ -142,8 +142,9 @@ export class HostedPlugin {
   kill(reason: string): void {
     if (!this.alive) return;
     this.die(reason);
-    this.proc?.stdin?.destroy();
+    // SIGKILL before closing its stdin: on EOF a plugin may exit by itself first (exit code 0, not killed).
     this.proc?.kill('SIGKILL');
+    this.proc?.stdin?.destroy();
   }
 
   disable(reason: string): void {

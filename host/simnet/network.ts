@@ -14,6 +14,7 @@ import { createFailureOnion, peel, wrapFailureOnion } from '../onion/sphinx.js';
 import { decodePayload, PayloadError, type DecodedPayload } from '../onion/payload.js';
 import { failureMsg, FailCode } from './wire.js';
 import { receiveBlinded } from './blinded-forward.js';
+import { htlcAcceptedPayload, htlcHookAt, runHtlcHook } from './htlc-hook.js';
 
 export interface SimnetOptions {
   /** Number of nodes including the payer (node 0), 2..26. */
@@ -322,7 +323,20 @@ export class Network {
     // §4.5 reader, unblinded: amount and cltv are required.
     if (payload.amtToForward === undefined) return fail(failureMsg.invalidOnionPayload(2n, 0));
     if (payload.outgoingCltv === undefined) return fail(failureMsg.invalidOnionPayload(4n, 0));
-    if (p.final) return this.receiveFinal(at, h, payload, fail);
+    if (p.final) {
+      // digest §2.4: a node with plugins runs htlc_accepted first (host/simnet/htlc-hook.ts); `continue` = its own lookup.
+      if (!htlcHookAt(this, at)) return this.receiveFinal(at, h, payload, fail);
+      const hookPayload = htlcAcceptedPayload(this, h, {
+        payload: p.payload, amtToForward: payload.amtToForward, outgoingCltv: payload.outgoingCltv,
+        totalMsat: payload.totalMsat, paymentSecret: payload.paymentSecret, sharedSecret: ss,
+      }, this.heightAt(at));
+      const v = await runHtlcHook(this, at, hookPayload, h.paymentHash);
+      if (v.kind === 'continue') return this.receiveFinal(at, h, payload, fail);
+      if (v.kind === 'resolve') return { kind: 'fulfill', preimage: v.preimage };
+      if (v.kind === 'fail') return fail(v.message);
+      // failure_onion: lightningd obfuscates it once more with its own shared secret.
+      return { kind: 'fail', reason: wrapFailureOnion(ss, v.onion) };
+    }
 
     // Intermediate hop. §4.5: short_channel_id required.
     if (payload.shortChannelId === undefined) return fail(failureMsg.invalidOnionPayload(6n, 0));

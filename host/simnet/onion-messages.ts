@@ -210,6 +210,16 @@ export class OnionMessenger {
     return sha256(concat(enc.encode('lnsigner simnet/pathsecret/'), this.net.nodes[node].secret, Uint8Array.of(k >>> 24, k >>> 16, k >>> 8, k)));
   }
 
+  /** Replies awaited by the simulated payer: "node:pathsecret" → handler (cln-offers-flow-digest §4.4). */
+  private readonly waiters = new Map<string, (payload: Record<string, unknown>) => void>();
+
+  /** Hands onion messages reaching `node` with path_id `pathId` to `handler` (until the returned function is called). */
+  awaitReply(node: number, pathId: Uint8Array, handler: (payload: Record<string, unknown>) => void): () => void {
+    const key = `${node}:${toHex(pathId)}`;
+    this.waiters.set(key, handler);
+    return () => this.waiters.delete(key);
+  }
+
   /** Remembers that `node` made a path ending in `pathId` (hook records say so). */
   rememberPath(node: number, pathId: Uint8Array): void {
     this.madePaths.set(toHex(pathId), node);
@@ -363,8 +373,10 @@ export class OnionMessenger {
       this.deliveries.push({ seq: this.seq++, node: at, hook, payload, pathMadeHere: madeHere });
       if (this.deliveries.length > MAX_RECORDS) this.deliveries.splice(0, this.deliveries.length - MAX_RECORDS);
       this.event({ node: at, from, kind: 'onionmsg_deliver', reason: hook });
+      // A payer waiting on this node for a reply through a path it made (host/simnet/payer/) takes it instead of the hooks.
+      const waiter = secret ? this.waiters.get(`${at}:${toHex(secret)}`) : undefined;
       void Promise.resolve()
-        .then(() => this.sink.deliver(at, hook, payload))
+        .then(() => (waiter ? waiter(payload) : this.sink.deliver(at, hook, payload)))
         .catch((e) => this.log(`${node.alias}: ${hook} failed: ${String(e)}`));
       return undefined;
     }

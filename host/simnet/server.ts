@@ -16,7 +16,9 @@ import { SimLightningd, SIMNET_VERSION } from './lightningd.js';
 import { PluginHost, type PluginOptionArg } from './plugin-host.js';
 import { SimnetLog } from './log.js';
 import { ONION_METHODS } from './onion-methods.js';
+import { PAYER_METHODS } from './payer/methods.js';
 import { messengerOf } from './onion-messages.js';
+import { setHtlcHook } from './htlc-hook.js';
 
 export const SIMNET_RPC_FILE = 'lightning-rpc';
 
@@ -300,6 +302,8 @@ export const SIMNET_METHODS: M[] = [
 
 // Onion messages, connect and blinded paths (host/simnet/onion-methods.ts).
 SIMNET_METHODS.push(...ONION_METHODS);
+// The simulated BOLT 12 payer (host/simnet/payer/): dev-simnet-fetchinvoice, dev-simnet-pay.
+SIMNET_METHODS.push(...PAYER_METHODS);
 
 const faultsJson = (ctx: SimnetContext) =>
   ctx.net.listFaults().map((f) => ({ kind: f.kind, node: f.node === undefined ? undefined : ctx.net.nodes[f.node].id, channel: f.channel }));
@@ -373,6 +377,8 @@ export async function startSimnet(dataDir: string, opts: SimnetOptions, log: Rpc
     }
     // Onion messages that end at the plugins' node go through their hook
     // chain, as lightningd does (other nodes keep the recording sink).
+    // HTLCs that end at that node run its htlc_accepted chain first (host/simnet/htlc-hook.ts).
+    setHtlcHook(net, 0, (payload) => ld.callHook('htlc_accepted', payload), (level, line) => simlog.line(level, 'lightningd', line));
     const m = messengerOf(net);
     m.setHookSink({
       deliver: (node, hook, payload) =>

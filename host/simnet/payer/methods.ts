@@ -1,0 +1,75 @@
+// Test-only RPC methods of the simulated BOLT 12 payer (docs/host/simnet.md
+// "BOLT 12 payer"): dev-simnet-fetchinvoice and dev-simnet-pay, run by any
+// simulated node. Failures keep Core Lightning's fetchinvoice / pay codes
+// (1002 offer expired, 1003 cannot route, 1004 bad reply or invoice_error,
+// 1005 timeout; 204/205 payment failures).
+import { defineMethod, type RpcMethod } from '../../rpc/method.js';
+import { bad, opt, req, type ParamParser } from '../../rpc/params.js';
+import { pString, pU32, pU64 } from '../../rpc/param-types.js';
+import { rawText } from '../../rpc/json-scan.js';
+import { RpcError, ErrorCode } from '../../rpc/errors.js';
+import { parseAmountMsat } from '../../grammar/msat.js';
+import type { SimnetContext } from '../server.js';
+import { fetchInvoice, fetchResultJson } from './fetch.js';
+import { payInvoice } from './pay.js';
+import { PayerError } from './invoice-request.js';
+
+const pMsat: ParamParser<bigint> = (tok, name) => {
+  const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
+  const v = text === undefined ? undefined : parseAmountMsat(text);
+  return v ?? bad(name, 'should be a millisatoshi amount', tok);
+};
+
+type M = RpcMethod<any, SimnetContext>;
+
+const nodeOf = (ctx: SimnetContext, ref: string) => {
+  const n = ctx.net.node(ref);
+  if (!n) throw new RpcError(ErrorCode.INVALID_PARAMS, `node: unknown node ${ref}`);
+  return n.index;
+};
+
+const asRpc = (e: unknown): never => {
+  if (e instanceof PayerError) throw new RpcError(e.code, e.message, e.data);
+  throw e;
+};
+
+export const PAYER_METHODS: M[] = [
+  defineMethod({
+    name: 'dev-simnet-fetchinvoice',
+    summary: "A simulated node's fetchinvoice: invoice_request along the offer's paths, the invoice checked as a payer must",
+    params: {
+      node: req(pString()),
+      offer: req(pString(8192)),
+      amount_msat: opt(pMsat),
+      quantity: opt(pU64),
+      recurrence_counter: opt(pU32),
+      recurrence_start: opt(pU32),
+      payer_note: opt(pString(8192)),
+      timeout: opt(pU32),
+    },
+    run: async ({ values: v }, ctx: SimnetContext) => {
+      try {
+        const r = await fetchInvoice(ctx.net, {
+          node: nodeOf(ctx, v.node), offer: v.offer, amountMsat: v.amount_msat, quantity: v.quantity,
+          recurrenceCounter: v.recurrence_counter, recurrenceStart: v.recurrence_start, payerNote: v.payer_note, timeout: v.timeout,
+        });
+        return fetchResultJson(r);
+      } catch (e) {
+        return asRpc(e);
+      }
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-pay',
+    summary: 'A simulated node pays a BOLT 12 invoice through its blinded paths (one part, or MPP across paths)',
+    params: { node: req(pString()), invoice: req(pString(65536)), max_part_msat: opt(pMsat) },
+    run: async ({ values: v }, ctx: SimnetContext) => {
+      try {
+        const r = await payInvoice(ctx.net, ctx.ld, { node: nodeOf(ctx, v.node), invoice: v.invoice, maxPartMsat: v.max_part_msat });
+        return { payment_hash: r.paymentHash, preimage: r.preimage, amount_msat: r.amountMsat, amount_sent_msat: r.amountSentMsat, parts: r.parts, status: 'complete' };
+      } catch (e) {
+        return asRpc(e);
+      }
+    },
+  }),
+];
