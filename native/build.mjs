@@ -114,6 +114,7 @@ async function main() {
   await writeConsts();
   await writeBenchInputs();
   execFileSync(wasm2c, [wasmPath, '-o', join(gen, 'firmware.c')], { stdio: 'inherit' });
+  constantMemorySize(join(gen, 'firmware.c'), pages);
   const sha = createHash('sha256').update(wasm).digest('hex');
 
   const common = ['-O2', '-std=gnu11', '-Wall', '-Wno-unused-function', '-Wno-unused-variable', '-Wno-unused-but-set-variable', '-Wno-unused-value',
@@ -245,4 +246,19 @@ async function writeBenchInputs() {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
+}
+
+// The module's memory never grows (initial = maximum, no memory.grow:
+// test/firmware-build.test.ts), so its size is a compile-time constant. wasm2c
+// compares every access against mem->size, a load from the instance; compared
+// against the constant instead, gcc folds `(u64)addr + offset + len > size` into
+// one 32-bit compare of addr with an immediate. Same check, same trap
+// (docs/native.md, "Bounds checks"). NATIVE_MEMCHECK=runtime keeps wasm2c's own.
+function constantMemorySize(file, pages) {
+  if (process.env.NATIVE_MEMCHECK === 'runtime') return;
+  const c = readFileSync(file, 'utf8');
+  const from = '#define RANGE_CHECK(mem, offset, len)               \\\n  if (UNLIKELY(offset + (uint64_t)len > mem->size)) \\\n';
+  const to = `#define RANGE_CHECK(mem, offset, len)               \\\n  if (UNLIKELY(offset + (uint64_t)len > ${pages * 65536}u)) \\\n`;
+  if (!c.includes(from)) fail('wasm2c output: RANGE_CHECK not in the expected form (another wasm2c version?)');
+  writeFileSync(file, c.replace(from, to));
 }
