@@ -13,7 +13,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../../shared/protocol.js';
 import { BOOT_INFO_SIZE } from '../../shared/board.js';
 import { FIRMWARE_WASM } from '../../host/paths.js';
-import { instantiateFirmware } from '../../host/firmware/load.js';
+import { autoPrompt, instantiateFirmware } from '../../host/firmware/load.js';
 import { MemoryFlash } from '../../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
 import { encodeCreateOnion, encodeProvision } from '../../host/device/requests.js';
@@ -34,6 +34,7 @@ function chip() {
     entropy: (b) => { for (let i = 0; i < b.length; i++) b[i] = (i * 131 + n++) & 0xff; },
     serialWrite: (b) => dec.push(b),
     flash: new MemoryFlash(),
+    prompt: autoPrompt(), // a user who approves at once: provisioning asks (issue 9)
   });
   const e = fw.exports;
   fw.write(e.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
