@@ -128,6 +128,21 @@ describe('the reserve above the static area stays untouched on the deepest reque
     expect(used()).toBe(0);
   });
 
+  it('merkle root of the largest TLV stream (the most records: the deepest merkle stack)', () => {
+    const e = chip.fw.exports;
+    const max = Math.min((e.bolt12_max_message as () => number)() >>> 0, chip.fw.ioSize - 64);
+    const recs: number[] = [];
+    for (let t = 1; ; t++) { // records type t, one value byte, types strictly increasing
+      const r = t < 0xfd ? [t, 1, 7] : [0xfd, t >> 8, t & 0xff, 1, 7];
+      if (recs.length + r.length > max) break;
+      recs.push(...r);
+    }
+    chip.fw.write(chip.fw.io, Uint8Array.from(recs));
+    paint();
+    expect(e.bolt12_merkle_root(chip.fw.io, recs.length, chip.fw.io + chip.fw.ioSize - 32)).toBe(0);
+    expect(used()).toBe(0);
+  });
+
   it('onion_create of 27 hops (the most Sphinx allows) through the chip interface', () => {
     const e = chip.fw.exports;
     const io = chip.fw.io;
