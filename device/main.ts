@@ -10,3 +10,4 @@ export { selftest } from "./selftest";
 export * from "./boot/abi";
 export * from "./abi/onion";
 export * from "./abi/aead";
+export * from "./abi/memory";

@@ -114,6 +114,7 @@ async function main() {
   await writeConsts();
   await writeBenchInputs();
   execFileSync(wasm2c, [wasmPath, '-o', join(gen, 'firmware.c')], { stdio: 'inherit' });
+  constantMemorySize(join(gen, 'firmware.c'), pages);
   const sha = createHash('sha256').update(wasm).digest('hex');
 
   const common = ['-O2', '-std=gnu11', '-Wall', '-Wno-unused-function', '-Wno-unused-variable', '-Wno-unused-but-set-variable', '-Wno-unused-value',
@@ -224,6 +225,50 @@ async function writeBenchInputs() {
     const pkts = session.map((s) => call([hops, assoc, s], (H, A, S, o) => E.onion_create(H, hops.length, n, A, 32, S, 1300, o, o + 1366), 0, 1366));
     return { n, hops, pkts };
   });
+  // The deepest serial requests, as the board receives them (the M4 bench runs
+  // them and reports the C stack's high-water mark): provisioning, a 10-hop
+  // blinded path, an onion message of 3 own hops into it with the largest
+  // packet (32834 bytes) and its three reads.
+  const P = await imp('shared/protocol.js');
+  const { encodeFrame } = await imp('host/transport/codec.js');
+  const { encodeProvision } = await imp('host/device/requests.js');
+  const B = await imp('host/device/blinding-requests.js');
+  const rec = (t, v) => Uint8Array.from([t, ...(v.length < 0xfd ? [v.length] : [0xfd, v.length >> 8, v.length & 0xff]), ...v]);
+  const ids = Array.from({ length: 10 }, (_, i) => secp.getPublicKey(h(9, i), true));
+  const bpReq = B.encodeBlindedPathRequest({ hops: ids.map((id, i) => ({ nodeId: id, tlv: i < ids.length - 1 ? rec(4, ids[i + 1]) : rec(6, h(10)) })) });
+  // The path as the device builds it: its size does not depend on the keys, so
+  // the V8 build's path stands in for the M4's in the onion_message request.
+  const { MemoryFlash } = await imp('host/emulator/flash.js');
+  const { FrameDecoder } = await imp('host/transport/codec.js');
+  const { autoPrompt, instantiateFirmware } = await imp('host/firmware/load.js');
+  const { BOOT_INFO_SIZE } = await imp('shared/board.js');
+  const got = [];
+  const dec = new FrameDecoder((f) => got.push(f), () => undefined);
+  const chip = instantiateFirmware(readFileSync(wasmPath), { entropy: (b) => b.fill(7), serialWrite: (b) => dec.push(b), flash: new MemoryFlash(), prompt: autoPrompt() });
+  chip.write(chip.exports.fw_boot_info_ptr() >>> 0, new Uint8Array(BOOT_INFO_SIZE));
+  chip.exports.fw_boot();
+  const frames = [];
+  const send = (type, payload) => {
+    const wire = encodeFrame(type, frames.length + 1, payload);
+    got.length = 0;
+    const ptr = chip.exports.serial_rx_ptr() >>> 0, cap = chip.exports.serial_rx_cap() >>> 0;
+    for (let i = 0; i < wire.length; i += cap) {
+      const n = Math.min(cap, wire.length - i);
+      chip.write(ptr, wire.subarray(i, i + n));
+      chip.exports.serial_rx(n);
+    }
+    const f = got.find((fr) => fr.id === frames.length + 1);
+    if (!f || f.type !== (type | P.MSG_REPLY)) fail(`serial bench input: request 0x${type.toString(16)} refused by the V8 build`);
+    frames.push(wire);
+    return f.payload;
+  };
+  send(P.MSG_PROVISION, encodeProvision({ hsmSecret: h(11) }));
+  const path = B.decodeBlindedPathWire(send(P.MSG_BLINDED_PATH, bpReq));
+  const om = B.decodeOnionMessageReply(send(P.MSG_ONION_MESSAGE, B.encodeOnionMessageRequest({
+    ourRoute: ids.slice(0, 3), path, finalPayload: rec(64, new Uint8Array(6000).fill(3)) })));
+  if (om.total !== 32834) fail('serial bench input: not the largest packet');
+  for (let off = om.chunk.length; off < om.total; off += om.chunk.length) send(P.MSG_ONION_MESSAGE_READ, B.encodeOnionMessageRead(off));
+  const serial = { bytes: Buffer.concat(frames), replies: frames.length };
   const c = (b) => `{${Array.from(b, (x) => `0x${x.toString(16).padStart(2, '0')}`).join(',')}}`;
   const arr = (name, list, len) => `static const uint8_t ${name}[${list.length}][${len}] = {${list.map(c).join(',\n  ')}};`;
   const L = [
@@ -238,6 +283,9 @@ async function writeBenchInputs() {
     'struct bench_onion { int32_t n; uint32_t hops_len; const uint8_t *hops; const uint8_t *assoc; const uint8_t (*onion)[1366]; };',
     `static const uint8_t bench_assoc[32] = ${c(assoc)};`,
     `#define BENCH_ONIONS ${onions.length}`,
+    `#define BENCH_MSG_REPLY ${P.MSG_REPLY}`, `#define BENCH_MSG_ERROR ${P.MSG_ERROR}`,
+    `#define BENCH_SERIAL_REPLIES ${serial.replies}`, `#define BENCH_SERIAL_LEN ${serial.bytes.length}`,
+    `static const uint8_t bench_serial[] = ${c(serial.bytes)};`,
     `static const struct bench_onion bench_onions[] = {${onions.map((o, k) => `{${o.n}, ${o.hops.length}, bench_hops_${k}, bench_assoc, bench_onion_${k}}`).join(', ')}};`,
   ];
   writeFileSync(join(gen, 'bench-inputs.h'), L.join('\n') + '\n');
@@ -245,4 +293,19 @@ async function writeBenchInputs() {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
+}
+
+// The module's memory never grows (initial = maximum, no memory.grow:
+// test/firmware-build.test.ts), so its size is a compile-time constant. wasm2c
+// compares every access against mem->size, a load from the instance; compared
+// against the constant instead, gcc folds `(u64)addr + offset + len > size` into
+// one 32-bit compare of addr with an immediate. Same check, same trap
+// (docs/native.md, "Bounds checks"). NATIVE_MEMCHECK=runtime keeps wasm2c's own.
+function constantMemorySize(file, pages) {
+  if (process.env.NATIVE_MEMCHECK === 'runtime') return;
+  const c = readFileSync(file, 'utf8');
+  const from = '#define RANGE_CHECK(mem, offset, len)               \\\n  if (UNLIKELY(offset + (uint64_t)len > mem->size)) \\\n';
+  const to = `#define RANGE_CHECK(mem, offset, len)               \\\n  if (UNLIKELY(offset + (uint64_t)len > ${pages * 65536}u)) \\\n`;
+  if (!c.includes(from)) fail('wasm2c output: RANGE_CHECK not in the expected form (another wasm2c version?)');
+  writeFileSync(file, c.replace(from, to));
 }

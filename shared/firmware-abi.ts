@@ -19,5 +19,15 @@ export const FIRMWARE_IMPORTS: readonly string[] = [
 /** Budget for the firmware binary, in bytes. */
 export const FIRMWARE_MAX_BYTES = 128 * 1024;
 
-/** Budget for declared linear memory, in 64 KiB pages (initial = maximum). */
-export const FIRMWARE_MAX_PAGES = 4;
+/** Budget for declared linear memory, in 64 KiB pages (initial = maximum):
+ *  2 pages = 128 KiB, static area, fixed-base table and buffers included
+ *  (docs/firmware.md "Memory map"). */
+export const FIRMWARE_MAX_PAGES = 2;
+
+/** Linear memory kept free above the static area (`fw_static_end()`, i.e.
+ *  AssemblyScript's __heap_base), in bytes. Nothing is placed there: the stub
+ *  runtime keeps no shadow stack (every local is a wasm local, on the engine's
+ *  own stack), and test/firmware-memory.test.ts paints it before the deepest
+ *  requests and finds it untouched after. It is the room a shadow stack would
+ *  need if the firmware ever used one. */
+export const FIRMWARE_STACK_RESERVE = 4096;

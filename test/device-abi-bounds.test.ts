@@ -63,7 +63,7 @@ const NO_POINTER = new Set([
   'io_ptr', 'io_size', 'selftest', 'crypto_sha256_ctx_size', 'secp_abi_version', 'bolt12_abi_version',
   'bolt12_max_message', 'keys_abi_version', 'onion_abi_version', 'onion_err_hop', 'fw_boot_info_ptr',
   'fw_boot', 'serial_rx_ptr', 'serial_rx_cap', 'serial_rx', 'boot_select', 'boot_trial_result',
-  'fw_reset_pending',
+  'fw_reset_pending', 'fw_static_end',
 ]);
 
 describe('exported functions check their pointer arguments', () => {

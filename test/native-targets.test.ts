@@ -41,5 +41,12 @@ describe.skipIf(m4Problem !== undefined)(`Cortex-M4 under QEMU${m4Problem ? ` (s
     expect(r.stdout).toMatch(/calibration: 2000000-instruction loop measures 2000000 instructions/);
     expect(r.stdout).toMatch(/^bip340-sign \d+ instructions$/m);
     expect(r.stdout).toMatch(/^mismatches 0$/m);
+    // The deepest serial requests ran and were all answered; the C stack's
+    // high-water mark (every phase) stays within a quarter of the 8 KiB the
+    // linker script reserves (docs/native.md "Stack").
+    expect(r.stdout).toMatch(/^serial refusals or traps 0$/m);
+    const marks = [...r.stdout.matchAll(/^C stack high-water mark.* (\d+) bytes$/gm)].map((m) => Number(m[1]));
+    expect(marks.length).toBe(2);
+    for (const m of marks) { expect(m).toBeGreaterThan(256); expect(m).toBeLessThanOrEqual(2048); }
   });
 });

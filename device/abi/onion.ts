@@ -7,12 +7,16 @@ import {
   ONION_ERR_HOPS, ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionPacketSize, onionParseHops,
 } from "../onion/sphinx";
 import { inMemory } from "./bounds";
+import { PKT_ONION_OUT, PKT_ONION_SS } from "../onion/onion-message";
 
 /** A (pointer, length) argument reaches outside linear memory. */
 export const ONION_ERR_ARG: i32 = 8;
 
-const OUT: usize = memory.data(<i32>(1 + 33 + ONION_MAX_ROUTING + 32), 8);
-const SS: usize = memory.data(<i32>ONION_MAX_HOPS * 32, 8);
+// Work areas in the packet store beyond the io area (chip interface only;
+// device/onion/onion-message.ts): 1 + 33 + ONION_MAX_ROUTING + 32 and
+// ONION_MAX_HOPS * 32 bytes.
+const OUT: usize = PKT_ONION_OUT;
+const SS: usize = PKT_ONION_SS;
 let lastErrHop: i32 = 0;
 
 export function onion_abi_version(): u32 {

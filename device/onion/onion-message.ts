@@ -11,6 +11,15 @@ import { OMSG_ROUTING_LARGE, ONION_MAX_HOPS } from "../../shared/protocol";
 /** The largest packet: version ‖ key[33] ‖ 32768 ‖ hmac[32]. */
 export const PKT_CAP: usize = 1 + 33 + <usize>OMSG_ROUTING_LARGE + 32;
 export const PKT: usize = memory.data(<i32>PKT_CAP, 8);
+/** Chip-interface scratch inside PKT, beyond the io area (its first 16 KiB,
+ *  device/abi/io.ts IO_SIZE): the onion_create output and shared secrets
+ *  (device/abi/onion.ts) and the self-test's packet (device/onion/kat.ts).
+ *  The chip interface and the serial protocol are never used together, like
+ *  the io area itself (docs/firmware.md "Memory map"). */
+export const PKT_IO_END: usize = PKT + 16384;
+export const PKT_ONION_OUT: usize = PKT_IO_END;          // 1366 bytes
+export const PKT_ONION_SS: usize = PKT_IO_END + 1368;    // 27 * 32 = 864 bytes
+export const PKT_KAT_PACKET: usize = PKT_IO_END + 2232;  // 1366 bytes, ends at +3598 < 16450
 /** Length of the packet in PKT (0 = none). */
 export let pktLen: usize = 0;
 export function pktSet(len: usize): void { pktLen = len; }

@@ -1,0 +1,1 @@
+export function fw_static_end(): usize { return __heap_base; }
