@@ -117,6 +117,8 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       developer: cfg.developer ?? false,
       currency,
       offerEncoder: plugins.offerEncoder ?? bolt12OfferEncoder,
+      keyMode: cfg.keyMode ?? 'device',
+      lightning: node instanceof LightningRpcClient ? node : undefined,
     };
     if (cfg.device && plugins.connectDevice) {
       const l = new DeviceLink({
