@@ -116,7 +116,7 @@ export class Settlement {
       // Committed before any part is answered: a crash after this resolves the
       // replayed HTLCs from the store; a crash before it leaves them unanswered,
       // and lightningd replays them.
-      const r = this.m.store.invoices.markPaid(inv.paymentHash, sum, bytesToHex(preimage));
+      const r = this.m.store.invoices.markPaid(inv.paymentHash, sum, bytesToHex(preimage), this.m.now());
       if (!r.ok) throw new Error(`invoice ${inv.label}: ${r.why}`);
       this.env.log('info', `invoice ${inv.label} paid: ${sum} msat in ${set.parts.length} part(s)`);
       this.sets.delete(inv.paymentHash);

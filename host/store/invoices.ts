@@ -104,8 +104,13 @@ export class InvoiceStore {
   /** 'paid' (record) after the paid state is committed; waitinvoice/waitanyinvoice listen. */
   readonly events = new EventEmitter();
 
-  constructor(private readonly db: Db, private readonly clock: () => number = now) {
+  constructor(private readonly db: Db, private clock: () => number = now) {
     this.events.setMaxListeners(0);
+  }
+
+  /** Unix seconds used for `expired` and paid_at (tests supply a clock). */
+  setClock(clock: () => number): void {
+    this.clock = clock;
   }
 
   private q(sql: string) {

@@ -9,8 +9,9 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp } from '../../host/crypto/noble.js';
 import {
-  encodeTlvStream, invreqId, merkleRoot, parseInvoice, readTlvRecords, signatureMessage, TLV,
+  encodeTlvStream, invoiceProblems, invreqId, merkleRoot, parseInvoice, parseTlvMessage, readTlvRecords, signatureMessage, TLV,
 } from '../../host/bolt12/index.js';
+import { throwFirst } from '../../host/bolt12/rules.js';
 import { DeviceRuleError, type MerchantDevicePort, type SignInvoiceRequest, type SignedInvoice } from '../../host/merchant/device-port.js';
 
 const N = secp.Point.CURVE().n;
@@ -95,7 +96,7 @@ export class MerchantStandIn implements MerchantDevicePort {
 
   async signInvoice(req: SignInvoiceRequest): Promise<SignedInvoice> {
     this.calls.push('sign_invoice');
-    const inv = (() => { try { return parseInvoice(req.invoice); } catch { throw new DeviceRuleError(1); } })();
+    const inv = (() => { try { const m = parseTlvMessage('invoice', req.invoice); throwFirst(invoiceProblems(m).filter((x) => x.cln === 'fatal')); return m; } catch (e) { throw Object.assign(new DeviceRuleError(1), { message: `rule 1: ${(e as Error).message}` }); } })();
     const recs = inv.records;
     // rule 2: the invoice_request part verifies.
     const ir = encodeTlvStream(recs.filter((r) => inInvreq(r.type)).map((r) => ({ type: r.type, value: r.value })));
