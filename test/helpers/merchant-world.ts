@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { secp } from '../../host/crypto/noble.js';
 import {
-  decodeOffer, encodeTlvRecord, readTlvRecords, invoiceRequestForOffer, merkleRoot, parseInvoice, signatureMessage, type InvoiceRequestFields, type TlvEntry,
+  decodeOffer, encodeTlvStream, readTlvRecords, invoiceRequestForOffer, merkleRoot, parseInvoice, signatureMessage, type InvoiceRequestFields, type TlvEntry,
 } from '../../host/bolt12/index.js';
 import { buildBlindedPath, peelOnionMessage, unblindHop, decodeOnionMessage } from '../../host/blinding/index.js';
 import { commandMap } from '../../host/commands/index.js';
@@ -25,7 +25,6 @@ import { MerchantStandIn } from './merchant-standin.js';
 
 const key = () => secp.utils.randomSecretKey();
 const pub = (k: Uint8Array) => secp.getPublicKey(k, true);
-const cat = (...a: Uint8Array[]) => Uint8Array.from(Buffer.concat(a));
 
 export interface World {
   ctx: CommandContext;
@@ -122,7 +121,7 @@ export class Payer {
     }, opts.unknown ?? []);
     if (opts.sign === false) return unsigned;
     const sig = secp.schnorr.sign(signatureMessage('invoice_request', 'signature', merkleRoot(unsigned)), this.key, new Uint8Array(32));
-    return cat(unsigned, encodeTlvRecord(240n, sig));
+    return encodeTlvStream([...readTlvRecords(unsigned).map((r) => ({ type: r.type, value: r.value })), { type: 240n, value: sig }]);
   }
 }
 
