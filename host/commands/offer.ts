@@ -2,8 +2,10 @@
 //       [recurrence] [recurrence_base] [recurrence_paywindow] [recurrence_limit]
 //       [single_use]
 // Parameters in the order of the user's spec (seed 003); behaviour as
-// cln-rpc-digest §1.1 and §3. Offers are not signed, so no device signature is
-// involved; the device supplies the node id (offer_issuer_id).
+// cln-rpc-digest §1.1 and §3. Offers are not signed; the device inserts
+// offer_metadata and offer_issuer_id (offer_create, issue 11: key modes and
+// offer_paths in host/merchant/offer-create.ts), or, with older firmware,
+// supplies the node id.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { defineMethod } from '../rpc/method.js';
