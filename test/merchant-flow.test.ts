@@ -182,3 +182,55 @@ describe('settlement', () => {
     expect((await w.run('listinvoices', {})).invoices[0].status).toBe('expired');
   });
 });
+
+describe('a daemon killed at any moment', () => {
+  it('between storing the invoice and sending it: the payer\'s retry gets the stored invoice', async () => {
+    let w = world('node');
+    const offer = await w.run('offer', { amount: '1000msat', description: 'x' });
+    const payer = new Payer();
+    const req = payer.request(offer.bolt12);
+    w.failNextInject = true;
+    const first = await deliver(w, req);
+    expect(first.answer).toEqual({ result: 'lnsigner' });
+    expect(first.sent).toHaveLength(0);
+    w = w.restart();
+    worlds.push(w);
+    const stored = (await w.run('listinvoices', {})).invoices;
+    expect(stored).toHaveLength(1);
+    const inv = readReply(w, (await deliver(w, req)).sent[0]).invoice!;
+    expect(encodeBolt12String('lni', inv.bytes)).toBe(stored[0].bolt12);
+    expect((await w.run('listinvoices', {})).invoices).toHaveLength(1);
+  });
+
+  it('between the device releasing the preimage and the paid record: the replayed HTLC settles once', async () => {
+    let w = world('node');
+    const offer = await w.run('offer', { amount: '1000msat', description: 'x' });
+    const inv = readReply(w, (await deliver(w, new Payer().request(offer.bolt12))).sent[0]).invoice!;
+    // The device released the preimage, then the daemon died before the commit: nothing answered.
+    const orig = w.standin.releasePreimage.bind(w.standin);
+    let released = 0;
+    w.standin.releasePreimage = async (a, s) => {
+      released++;
+      await orig(a, s);
+      return new Promise<Uint8Array>(() => {}); // killed here
+    };
+    const unanswered = w.hooks.dispatch('htlc_accepted', htlc(w, inv, 1000n));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(released).toBe(1);
+    expect((await w.run('listinvoices', {})).invoices[0].status).toBe('unpaid');
+    void unanswered;
+    w = w.restart();
+    worlds.push(w);
+    // lightningd replays the HTLC at restart.
+    const r1 = await w.hooks.dispatch('htlc_accepted', htlc(w, inv, 1000n));
+    expect(r1.result).toBe('resolve');
+    const paid = (await w.run('listinvoices', {})).invoices[0];
+    expect(paid).toMatchObject({ status: 'paid', pay_index: 1, payment_preimage: (r1 as { payment_key: string }).payment_key });
+    // between the record and the answer: replayed again, resolved from the store, still paid once.
+    w = w.restart();
+    worlds.push(w);
+    expect(await w.hooks.dispatch('htlc_accepted', htlc(w, inv, 1000n))).toEqual(r1);
+    expect(w.standin.calls).not.toContain('release_preimage');
+    expect((await w.run('listinvoices', {})).invoices.map((i: { pay_index: number }) => i.pay_index)).toEqual([1]);
+  });
+});

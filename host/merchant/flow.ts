@@ -90,11 +90,11 @@ export const merchantFlow: PluginFlow = {
       if (!id || !env.context.store.offers.get(id)) return undefined;
       const reply = parseReplyPath(om.reply_blindedpath);
       const secret = typeof om.pathsecret === 'string' ? hexToBytes(om.pathsecret) : undefined;
+      let invoice: Uint8Array;
       try {
         const r = await answerInvoiceRequest(bytes, m, secret);
         env.log('info', `invoice_request for offer ${id}: ${r.repeat ? 'stored unpaid invoice' : 'invoice'} ${r.record.label} (${r.record.amountMsat} msat)`);
-        // No reply path: created and stored, nothing sent (§3.9).
-        if (reply) await sendAlong(env, m.nodeId, reply, { invoice: r.invoice });
+        invoice = r.invoice;
       } catch (e) {
         const f = e instanceof InvreqFailure ? e : new InvreqFailure(`${(e as Error).message}`, true);
         env.log(f.internal ? 'broken' : 'info', `invoice_request for offer ${id} refused: ${f.reason}`);
@@ -105,6 +105,16 @@ export const merchantFlow: PluginFlow = {
           } catch (se) {
             env.log('unusual', `invoice_error not sent: ${(se as Error).message}`);
           }
+        }
+        return CONSUMED;
+      }
+      // No reply path: created and stored, nothing sent (§3.9). A failed send
+      // is only logged (as CLN): the payer's retry gets the stored invoice.
+      if (reply) {
+        try {
+          await sendAlong(env, m.nodeId, reply, { invoice });
+        } catch (e) {
+          env.log('unusual', `invoice for offer ${id} not sent: ${(e as Error).message}`);
         }
       }
       return CONSUMED;

@@ -42,18 +42,24 @@ export interface World {
   peerConnected: boolean;
   logs: string[];
   run(method: string, params: Record<string, unknown>): Promise<any>;
+  /** Drops the flow without answering anything (a killed daemon) and starts a new one on the same store file. */
+  restart(): World;
+  /** Makes the next injectonionmessage fail as a killed daemon would never send it. */
+  failNextInject: boolean;
   close(): void;
 }
 
-export function makeWorld(keyMode: 'device' | 'node' = 'device', extra: Partial<CommandContext> = {}): World {
-  const dir = mkdtempSync(join(tmpdir(), 'lns-merchant-'));
+interface Kept { dir: string; nodeSecret: Uint8Array; peerSecret: Uint8Array; payerNodeSecret: Uint8Array; clock: { now: number }; injected: World['injected'] }
+
+export function makeWorld(keyMode: 'device' | 'node' = 'device', extra: Partial<CommandContext> = {}, kept?: Kept): World {
+  const dir = kept?.dir ?? mkdtempSync(join(tmpdir(), 'lns-merchant-'));
   const store = Store.open(join(dir, 'store.sqlite3'));
-  const nodeSecret = key();
-  const peerSecret = key();
-  const payerNodeSecret = key();
+  const nodeSecret = kept?.nodeSecret ?? key();
+  const peerSecret = kept?.peerSecret ?? key();
+  const payerNodeSecret = kept?.payerNodeSecret ?? key();
   const standin = new MerchantStandIn(nodeSecret);
-  const injected: World['injected'] = [];
-  const clock = { now: 1_800_000_000 };
+  const injected: World['injected'] = kept?.injected ?? [];
+  const clock = kept?.clock ?? { now: 1_800_000_000 };
   const logs: string[] = [];
   store.invoices.setClock(() => clock.now);
   const w = {} as World;
@@ -68,7 +74,13 @@ export function makeWorld(keyMode: 'device' | 'node' = 'device', extra: Partial<
         }],
       };
     },
-    async injectonionmessage(p: { path_key: string; message: string }) { injected.push(p); },
+    async injectonionmessage(p: { path_key: string; message: string }) {
+      if (w.failNextInject) {
+        w.failNextInject = false;
+        throw new Error('killed before sending');
+      }
+      injected.push(p);
+    },
     async connectPeer(id: string) { return { id, features: '', direction: 'out' as const }; },
     async getinfo() { return { blockheight: 500 }; },
   };
@@ -91,7 +103,12 @@ export function makeWorld(keyMode: 'device' | 'node' = 'device', extra: Partial<
   });
   Object.assign(w, {
     ctx, store, hooks, standin, nodeSecret, nodeId: pub(nodeSecret), peerSecret, peerId: pub(peerSecret),
-    payerNodeSecret, payerNodeId: pub(payerNodeSecret), injected, clock, peerConnected: true, logs,
+    payerNodeSecret, payerNodeId: pub(payerNodeSecret), injected, clock, peerConnected: true, logs, failNextInject: false,
+    restart() {
+      if (typeof undo === 'function') void undo();
+      store.close();
+      return makeWorld(keyMode, extra, { dir, nodeSecret, peerSecret, payerNodeSecret, clock, injected });
+    },
     async run(method: string, params: Record<string, unknown>) {
       const m = commandMap().get(method)!;
       return m.run(parseParams(m.params, parseJson(JSON.stringify(params))), ctx, { id: '"t"', method });
