@@ -17,7 +17,7 @@ import { requireDevice, type CommandContext } from './context.js';
 import { offerEntry } from './format.js';
 import type { OfferFields } from './offer-encoder.js';
 import { toBolt12Fields } from './bolt12-offer-encoder.js';
-import { merchantPort, type MerchantDevicePort } from '../merchant/device-port.js';
+import { merchantPort, ourNodeId, type MerchantDevicePort } from '../merchant/device-port.js';
 import { createOfferOnDevice, offerPaths } from '../merchant/offer-create.js';
 import { fetchIntroPeers, type IntroPeer } from '../merchant/peers.js';
 
@@ -132,8 +132,8 @@ export const offer = defineMethod({
         // The issuer id is not a node: without a path nobody can reach the offer.
         throw new RpcError(ErrorCode.LIGHTNINGD, 'Cannot create a device-key offer: no connected peer can carry it to us (blinded offer_paths need one)');
       }
-      encoded = await createOfferOnDevice(port, toBolt12Fields(fields), mode, device.info.nodeId,
-        (pathId) => offerPaths(peers, device.info.nodeId, pathId));
+      const us = await ourNodeId(ctx);
+      encoded = await createOfferOnDevice(port, toBolt12Fields(fields), mode, us, (pathId) => offerPaths(peers, us, pathId));
     } else {
       encoded = ctx.offerEncoder.encodeOffer(fields);
     }

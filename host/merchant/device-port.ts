@@ -80,3 +80,26 @@ export function merchantPort(ctx: CommandContext): MerchantDevicePort {
   }
   return signer as MerchantDevicePort;
 }
+
+const NODE_IDS = new WeakMap<object, Promise<Uint8Array>>();
+
+/**
+ * The node invoices and offer paths lead to: lightningd's own id when we run
+ * beside one (getinfo, asked once), else the device's node id. With node keys
+ * both are the same node.
+ */
+export function ourNodeId(ctx: CommandContext): Promise<Uint8Array> {
+  const l = ctx.lightning;
+  const fromDevice = async () => {
+    if (!ctx.device) throw new RpcError(ErrorCode.LIGHTNINGD, `${ctx.deviceProblem ?? 'No signing device connected'}: our node id`);
+    return ctx.device.info.nodeId;
+  };
+  if (!l) return fromDevice();
+  let p = NODE_IDS.get(l);
+  if (!p) {
+    p = l.getinfo().then((i) => Uint8Array.from(Buffer.from(i.id, 'hex')));
+    NODE_IDS.set(l, p);
+    p.catch(() => NODE_IDS.delete(l));
+  }
+  return p.catch(fromDevice);
+}

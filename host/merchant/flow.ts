@@ -9,7 +9,7 @@ import { buildOnionMessage } from '../blinding/index.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
 import type { PluginFlow, PluginFlowEnv } from '../plugin/flows.js';
 import type { HookReply } from '../plugin/hooks.js';
-import { merchantPort } from './device-port.js';
+import { merchantPort, ourNodeId } from './device-port.js';
 import { answerInvoiceRequest, encodeInvoiceError, invoiceErrorText, InvreqFailure, requestOfferId, type MerchantEnv } from './invreq.js';
 import { fetchIntroPeers } from './peers.js';
 import { Settlement } from './settle.js';
@@ -40,10 +40,7 @@ export function merchantEnv(env: PluginFlowEnv): MerchantEnv {
   return {
     store: ctx.store,
     get port() { return merchantPort(ctx); },
-    get nodeId() {
-      if (!ctx.device) throw new InvreqFailure('no device', true);
-      return ctx.device.info.nodeId;
-    },
+    nodeId: () => ourNodeId(ctx),
     chainHex: GENESIS_WIRE_HEX[ctx.network],
     now: ctx.now ?? (() => Math.floor(Date.now() / 1000)),
     blockheight: async () => env.blockheight() ?? (await env.lightning.getinfo()).blockheight,
@@ -101,7 +98,7 @@ export const merchantFlow: PluginFlow = {
         // invoice_error only with a reply path (§3.2).
         if (reply) {
           try {
-            await sendAlong(env, m.nodeId, reply, { invoiceError: encodeInvoiceError(invoiceErrorText(bytes, f, f.reason !== 'Invalid invreq')) });
+            await sendAlong(env, await m.nodeId(), reply, { invoiceError: encodeInvoiceError(invoiceErrorText(bytes, f, f.reason !== 'Invalid invreq')) });
           } catch (se) {
             env.log('unusual', `invoice_error not sent: ${(se as Error).message}`);
           }
@@ -112,7 +109,7 @@ export const merchantFlow: PluginFlow = {
       // is only logged (as CLN): the payer's retry gets the stored invoice.
       if (reply) {
         try {
-          await sendAlong(env, m.nodeId, reply, { invoice });
+          await sendAlong(env, await m.nodeId(), reply, { invoice });
         } catch (e) {
           env.log('unusual', `invoice for offer ${id} not sent: ${(e as Error).message}`);
         }

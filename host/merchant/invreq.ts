@@ -38,7 +38,8 @@ export const INVOICE_FEATURES = Uint8Array.of(0x02, 0x00, 0x00);
 export interface MerchantEnv {
   store: Store;
   port: MerchantDevicePort;
-  nodeId: Uint8Array;
+  /** Our node (lightningd's id beside one; device-port.ts ourNodeId). */
+  nodeId(): Promise<Uint8Array>;
   /** Our chain's genesis hash (wire order, hex). */
   chainHex: string;
   now(): number;
@@ -255,15 +256,15 @@ export interface BuiltReply {
 
 /** §3.7 single path [peer, us] (or the stub path [us] when no peer fits), e0 random. */
 function paymentPath(
-  peer: IntroPeer | undefined, env: MerchantEnv, pathId: Uint8Array, height: number, relExpiry: number,
+  peer: IntroPeer | undefined, env: MerchantEnv & { us: Uint8Array }, pathId: Uint8Array, height: number, relExpiry: number,
 ): { path: BlindedPath; payinfo: BlindedPayinfo; proof: { e0: Uint8Array; nodeIds: Uint8Array[] } } {
   const e0 = randomSessionKey();
   if (!peer) {
-    const built = buildBlindedPath([{ nodeId: env.nodeId, data: { pathId } }], { sessionKey: e0 });
+    const built = buildBlindedPath([{ nodeId: env.us, data: { pathId } }], { sessionKey: e0 });
     return {
       path: built.path,
       payinfo: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: env.cltvFinal, htlcMinimumMsat: 0n, htlcMaximumMsat: 2_100_000_000_000_000_000n, features: new Uint8Array(0) },
-      proof: { e0, nodeIds: [env.nodeId] },
+      proof: { e0, nodeIds: [env.us] },
     };
   }
   const p = u8(peer.peerId);
@@ -272,12 +273,12 @@ function paymentPath(
     {
       nodeId: p,
       data: {
-        nextNodeId: env.nodeId,
+        nextNodeId: env.us,
         paymentRelay: { cltvExpiryDelta: peer.cltvExpiryDelta, feeProportionalMillionths: peer.feeProportionalMillionths, feeBaseMsat: peer.feeBaseMsat },
         paymentConstraints: { maxCltvExpiry: maxCltv, htlcMinimumMsat: peer.htlcMinimumMsat },
       },
     },
-    { nodeId: env.nodeId, data: { pathId } },
+    { nodeId: env.us, data: { pathId } },
   ], { sessionKey: e0 });
   return {
     path: built.path,
@@ -286,7 +287,7 @@ function paymentPath(
       cltvExpiryDelta: peer.cltvExpiryDelta + env.cltvFinal, htlcMinimumMsat: peer.htlcMinimumMsat,
       htlcMaximumMsat: peer.htlcMaximumMsat, features: new Uint8Array(0),
     },
-    proof: { e0, nodeIds: [p, env.nodeId] },
+    proof: { e0, nodeIds: [p, env.us] },
   };
 }
 
@@ -315,7 +316,7 @@ export async function answerInvoiceRequest(bytes: Uint8Array, env: MerchantEnv, 
   const ids = await env.port.invoiceIds(merkleRoot(invreqStream));
   const height = await env.blockheight();
   const peer = (await env.peers(amount))[0];
-  const pp = paymentPath(peer, env, ids.pathId, height, timing.relativeExpiry);
+  const pp = paymentPath(peer, { ...env, us: await env.nodeId() }, ids.pathId, height, timing.relativeExpiry);
   const own: TlvEntry[] = [
     { type: TLV.invoice_paths, value: encodeFieldValue('invoice_paths', [pp.path]) },
     { type: TLV.invoice_blindedpay, value: encodeFieldValue('invoice_blindedpay', [pp.payinfo]) },

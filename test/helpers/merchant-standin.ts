@@ -138,3 +138,8 @@ export class MerchantStandIn implements MerchantDevicePort {
     return this.preimage(merkleRoot(ir));
   }
 }
+
+/** Entry point for the daemon's TEST-ONLY loader (LNSIGNER_DEV_MERCHANT_PORT, --developer). */
+export function createMerchantPort(nodeSecretHex: string): MerchantDevicePort {
+  return new MerchantStandIn(Uint8Array.from(Buffer.from(nodeSecretHex, 'hex')));
+}

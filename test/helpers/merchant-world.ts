@@ -82,7 +82,7 @@ export function makeWorld(keyMode: 'device' | 'node' = 'device', extra: Partial<
       injected.push(p);
     },
     async connectPeer(id: string) { return { id, features: '', direction: 'out' as const }; },
-    async getinfo() { return { blockheight: 500 }; },
+    async getinfo() { return { id: bytesToHex(pub(nodeSecret)), blockheight: 500 }; },
   };
   const ctx: CommandContext = {
     store,
