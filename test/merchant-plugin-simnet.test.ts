@@ -1,0 +1,137 @@
+// The merchant flow in the real plugin process (bin/lnsigner-plugin.js) under
+// the simulated lightningd (`lnsigner simnet --plugin`), with the emulator on
+// a PTY as the daemon's device. Until the device's offer_create /
+// sign_invoice / release_preimage are merged, the plugin's daemon runs with
+// the TEST-ONLY @noble stand-in (test/helpers/merchant-standin.ts, compiled
+// here and loaded through --developer's LNSIGNER_DEV_MERCHANT_PORT) holding
+// the simulated node 0's key, so invoices are issued by the node the plugin
+// runs beside. invoice_requests are handed to node 0's hook chain as
+// lightningd would (dev-simnet-hook); the reply travels through the simulated
+// network to the payer's node and is read from its recorded deliveries.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { PROJECT_ROOT } from '../host/paths.js';
+import { secp } from '../host/crypto/noble.js';
+import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
+import { LightningRpcClient } from '../host/node/client.js';
+import { checkSignature, encodeBolt12String, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
+import type { SpawnedEmulator } from '../host/emulator/spawn.js';
+import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
+import { Payer } from './helpers/merchant-world.js';
+import { MerchantStandIn } from './helpers/merchant-standin.js';
+
+const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
+const SEED = 'merchant-e2e';
+const STANDIN_OUT = join(PROJECT_ROOT, 'build', 'test-standin');
+
+/** The simulated node 0's secret (host/simnet/network.ts SeedStream: the first key drawn). */
+function node0Secret(): Uint8Array {
+  const enc = new TextEncoder();
+  let s = sha256(Uint8Array.from(Buffer.concat([enc.encode('lnsigner simnet/node/0/'), enc.encode(SEED), Uint8Array.of(0, 0, 0, 0)])));
+  while (!secp.utils.isValidSecretKey(s)) s = sha256(s);
+  return s;
+}
+
+interface Outcome { result: Record<string, unknown>; calls: { plugin: string; result?: Record<string, unknown> }[] }
+interface Delivery { node: string; alias: string; hook: string; payload: { onion_message: Record<string, string> } }
+
+describe('merchant flow in the plugin under lnsigner simnet', () => {
+  let emu: SpawnedEmulator;
+  let sim: AnnouncedProcess<{ rpc_file: string }>;
+  let ld: LightningRpcClient;
+  let lns: LightningRpcClient;
+  let node0: string;
+  let node1: string;
+  const secret = node0Secret();
+
+  beforeAll(async () => {
+    // Compile the TEST-ONLY stand-in (and what it imports) for the plugin process.
+    // tsc emits even where this lone compile lacks the project's globals
+    // (shared/ AssemblyScript types); the emitted file must exist.
+    try {
+      execFileSync(process.execPath, [
+      join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', STANDIN_OUT, '--rootDir', PROJECT_ROOT,
+      '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
+      '--strict', join(PROJECT_ROOT, 'test', 'helpers', 'merchant-standin.ts'),
+    ], { stdio: 'pipe' });
+    } catch {
+      /* type errors outside the stand-in's path: see existsSync below */
+    }
+    expect(existsSync(join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'))).toBe(true);
+    const dir = tempDir('lns-mrc-');
+    const started = await startEmulator(dir);
+    emu = started.emu;
+    const link = started.link;
+    sim = await spawnAnnounced('simnet', [
+      '--data-dir', join(dir, 'ln'), '--nodes', '3', '--seed', SEED,
+      '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${join(dir, 'lns')}`,
+      '--plugin-option', 'lnsigner-key-mode=node',
+    ], {
+      ...process.env,
+      LNSIGNER_DEV_MERCHANT_PORT: join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'),
+      LNSIGNER_DEV_MERCHANT_KEY: bytesToHex(secret),
+    });
+    ld = new LightningRpcClient(sim.announced.rpc_file, { timeoutMs: 30_000 });
+    const info = (await ld.call('lnsigner-getinfo')) as { rpc_file: string };
+    lns = new LightningRpcClient(info.rpc_file, { timeoutMs: 30_000 });
+    const nodes = ((await ld.call('dev-simnet-nodes')) as { nodes: { id: string }[] }).nodes;
+    [node0, node1] = nodes.map((n) => n.id);
+  }, 120_000);
+  afterAll(async () => {
+    ld?.close();
+    lns?.close();
+    await sim?.kill();
+    await emu?.stop();
+    removeTempDirs();
+  });
+
+  async function ask(req: Uint8Array): Promise<{ outcome: Outcome; reply?: Record<string, string> }> {
+    const rp = (await ld.call('dev-simnet-blindedpath', { node: node1, hops: [] })) as Record<string, unknown>;
+    await ld.call('dev-simnet-hooks', { clear: true });
+    const outcome = (await ld.call('dev-simnet-hook', {
+      node: node0, hook: 'onion_message_recv',
+      payload: { onion_message: { reply_blindedpath: { first_node_id: rp.first_node_id, first_path_key: rp.first_path_key, hops: rp.hops }, invoice_request: bytesToHex(req), unknown_fields: [] } },
+    })) as Outcome;
+    const { deliveries } = (await ld.call('dev-simnet-hooks', {})) as { deliveries: Delivery[] };
+    return { outcome, reply: deliveries.find((d) => d.node === node1 || d.alias === 'payer')?.payload.onion_message };
+  }
+
+  it('node-key offer → invoice_request → device-signed invoice along the reply path → paid via htlc_accepted → listinvoices paid', async () => {
+    expect(node0).toBe(bytesToHex(secp.getPublicKey(secret, true)));
+    const offer = (await lns.call('offer', { amount: '21000msat', description: 'e2e' })) as { bolt12: string; offer_id: string };
+    const payer = new Payer();
+    const { outcome, reply } = await ask(payer.request(offer.bolt12, { invreq_payer_note: 'from the simnet' }));
+    expect(outcome.result).toEqual({ result: 'lnsigner' });
+    expect(reply?.invoice).toBeDefined();
+    const inv = parseInvoice(hexToBytes(reply!.invoice));
+    checkSignature(inv);
+    expect(bytesToHex(inv.fields.invoice_node_id!)).toBe(node0);
+    expect(inv.fields.invoice_amount).toBe(21000n);
+
+    const hash = inv.fields.invoice_payment_hash!;
+    const pathId = new MerchantStandIn(secret).pathId(hash);
+    const paid = (await ld.call('dev-simnet-hook', {
+      node: node0, hook: 'htlc_accepted',
+      payload: { onion: { payment_secret: bytesToHex(pathId), total_msat: 21000 }, htlc: { payment_hash: bytesToHex(hash), amount_msat: 21000, cltv_expiry: 1200, cltv_expiry_relative: 100 } },
+    })) as Outcome;
+    expect(paid.result.result).toBe('resolve');
+    expect(bytesToHex(sha256(hexToBytes(paid.result.payment_key as string)))).toBe(bytesToHex(hash));
+    const list = (await lns.call('listinvoices', { offer_id: offer.offer_id })) as { invoices: Record<string, unknown>[] };
+    expect(list.invoices).toEqual([expect.objectContaining({ status: 'paid', amount_received_msat: 21000, invreq_payer_note: 'from the simnet', payment_preimage: paid.result.payment_key })]);
+  }, 60_000);
+
+  it('a bad request is answered with CLN\'s invoice_error along the reply path; foreign messages continue to the next plugin', async () => {
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'e2e-bad' })) as { bolt12: string };
+    const req = new Payer().request(offer.bolt12, { invreq_amount: 10n });
+    const { outcome, reply } = await ask(req);
+    expect(outcome.result).toEqual({ result: 'lnsigner' });
+    const err = readTlvRecords(hexToBytes(reply!.invoice_error)).find((r) => r.type === 5n)!;
+    expect(new TextDecoder().decode(err.value)).toBe(`Failed invreq ${encodeBolt12String('lnr', req)}: Amount must be at least 1000msat`);
+    const other = (await ld.call('dev-simnet-hook', { node: node0, hook: 'onion_message_recv', payload: { onion_message: { unknown_fields: [] } } })) as Outcome;
+    expect(other.result).toEqual({ result: 'continue' });
+  }, 60_000);
+});
