@@ -18,7 +18,8 @@ import { PROJECT_ROOT } from '../host/paths.js';
 import { secp } from '../host/crypto/noble.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
 import { LightningRpcClient } from '../host/node/client.js';
-import { checkSignature, encodeBolt12String, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
+import { checkSignature, decodeOffer, encodeBolt12String, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
+import { unblindHop } from '../host/blinding/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
 import { Payer } from './helpers/merchant-world.js';
@@ -28,25 +29,34 @@ const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
 const SEED = 'merchant-e2e';
 const STANDIN_OUT = join(PROJECT_ROOT, 'build', 'test-standin');
 
-/** The simulated node 0's secret (host/simnet/network.ts SeedStream: the first key drawn). */
-function node0Secret(): Uint8Array {
+/** Simulated node i's secret (host/simnet/network.ts SeedStream: node keys are drawn first, in order). */
+function nodeSecret(i: number): Uint8Array {
   const enc = new TextEncoder();
-  let s = sha256(Uint8Array.from(Buffer.concat([enc.encode('lnsigner simnet/node/0/'), enc.encode(SEED), Uint8Array.of(0, 0, 0, 0)])));
+  let s = sha256(Uint8Array.from(Buffer.concat([enc.encode(`lnsigner simnet/node/${i}/`), enc.encode(SEED), Uint8Array.of(0, 0, 0, i)])));
   while (!secp.utils.isValidSecretKey(s)) s = sha256(s);
   return s;
+}
+
+/** The path_id our node reads from an offer's first path: its introduction node peels hop 0, node 0 opens hop 1. */
+function offerPathSecret(bolt12: string, ids: string[]): Uint8Array {
+  const p = decodeOffer(bolt12).fields.offer_paths![0];
+  const intro = ids.indexOf(bytesToHex((p.firstNodeId as { pubkey: Uint8Array }).pubkey));
+  const h0 = unblindHop(nodeSecret(intro), p.firstPathKey, p.hops[0].encryptedRecipientData);
+  return unblindHop(nodeSecret(0), h0.nextPathKey, p.hops[1].encryptedRecipientData).data.pathId!;
 }
 
 interface Outcome { result: Record<string, unknown>; calls: { plugin: string; result?: Record<string, unknown> }[] }
 interface Delivery { node: string; alias: string; hook: string; payload: { onion_message: Record<string, string> } }
 
-describe('merchant flow in the plugin under lnsigner simnet', () => {
+describe.each(['node', 'device'] as const)('merchant flow in the plugin under lnsigner simnet, %s-key mode', (mode) => {
   let emu: SpawnedEmulator;
   let sim: AnnouncedProcess<{ rpc_file: string }>;
   let ld: LightningRpcClient;
   let lns: LightningRpcClient;
   let node0: string;
   let node1: string;
-  const secret = node0Secret();
+  const secret = nodeSecret(0);
+  let ids: string[];
 
   beforeAll(async () => {
     // Compile the TEST-ONLY stand-in (and what it imports) for the plugin process.
@@ -69,7 +79,7 @@ describe('merchant flow in the plugin under lnsigner simnet', () => {
     sim = await spawnAnnounced('simnet', [
       '--data-dir', join(dir, 'ln'), '--nodes', '3', '--seed', SEED,
       '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${join(dir, 'lns')}`,
-      '--plugin-option', 'lnsigner-key-mode=node',
+      '--plugin-option', `lnsigner-key-mode=${mode}`,
     ], {
       ...process.env,
       LNSIGNER_DEV_MERCHANT_PORT: join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'),
@@ -79,7 +89,8 @@ describe('merchant flow in the plugin under lnsigner simnet', () => {
     const info = (await ld.call('lnsigner-getinfo')) as { rpc_file: string };
     lns = new LightningRpcClient(info.rpc_file, { timeoutMs: 30_000 });
     const nodes = ((await ld.call('dev-simnet-nodes')) as { nodes: { id: string }[] }).nodes;
-    [node0, node1] = nodes.map((n) => n.id);
+    ids = nodes.map((n) => n.id);
+    [node0, node1] = ids;
   }, 120_000);
   afterAll(async () => {
     ld?.close();
@@ -89,27 +100,34 @@ describe('merchant flow in the plugin under lnsigner simnet', () => {
     removeTempDirs();
   });
 
-  async function ask(req: Uint8Array): Promise<{ outcome: Outcome; reply?: Record<string, string> }> {
+  async function ask(req: Uint8Array, offer: string): Promise<{ outcome: Outcome; reply?: Record<string, string> }> {
+    const paths = decodeOffer(offer).fields.offer_paths;
+    const secretHex = paths ? bytesToHex(offerPathSecret(offer, ids)) : undefined;
     const rp = (await ld.call('dev-simnet-blindedpath', { node: node1, hops: [] })) as Record<string, unknown>;
     await ld.call('dev-simnet-hooks', { clear: true });
     const outcome = (await ld.call('dev-simnet-hook', {
-      node: node0, hook: 'onion_message_recv',
-      payload: { onion_message: { reply_blindedpath: { first_node_id: rp.first_node_id, first_path_key: rp.first_path_key, hops: rp.hops }, invoice_request: bytesToHex(req), unknown_fields: [] } },
+      node: node0, hook: secretHex ? 'onion_message_recv_secret' : 'onion_message_recv',
+      payload: { onion_message: { ...(secretHex ? { pathsecret: secretHex } : {}), reply_blindedpath: { first_node_id: rp.first_node_id, first_path_key: rp.first_path_key, hops: rp.hops }, invoice_request: bytesToHex(req), unknown_fields: [] } },
     })) as Outcome;
     const { deliveries } = (await ld.call('dev-simnet-hooks', {})) as { deliveries: Delivery[] };
     return { outcome, reply: deliveries.find((d) => d.node === node1 || d.alias === 'payer')?.payload.onion_message };
   }
 
-  it('node-key offer → invoice_request → device-signed invoice along the reply path → paid via htlc_accepted → listinvoices paid', async () => {
+  it('offer → invoice_request → device-signed invoice along the reply path → paid via htlc_accepted → listinvoices paid', async () => {
     expect(node0).toBe(bytesToHex(secp.getPublicKey(secret, true)));
     const offer = (await lns.call('offer', { amount: '21000msat', description: 'e2e' })) as { bolt12: string; offer_id: string };
     const payer = new Payer();
-    const { outcome, reply } = await ask(payer.request(offer.bolt12, { invreq_payer_note: 'from the simnet' }));
+    const { outcome, reply } = await ask(payer.request(offer.bolt12, { invreq_payer_note: 'from the simnet' }), offer.bolt12);
     expect(outcome.result).toEqual({ result: 'lnsigner' });
     expect(reply?.invoice).toBeDefined();
     const inv = parseInvoice(hexToBytes(reply!.invoice));
     checkSignature(inv);
-    expect(bytesToHex(inv.fields.invoice_node_id!)).toBe(node0);
+    const issuer = bytesToHex(decodeOffer(offer.bolt12).fields.offer_issuer_id!);
+    expect(bytesToHex(inv.fields.invoice_node_id!)).toBe(issuer);
+    // node mode: the node id; device mode: a device-derived key, and the offer has a path to node 0
+    expect(issuer === node0).toBe(mode === 'node');
+    // device mode: one path per connected peer of node 0 (it has two), up to 3
+    expect(decodeOffer(offer.bolt12).fields.offer_paths?.length ?? 0).toBe(mode === 'device' ? 2 : 0);
     expect(inv.fields.invoice_amount).toBe(21000n);
 
     const hash = inv.fields.invoice_payment_hash!;
@@ -127,7 +145,7 @@ describe('merchant flow in the plugin under lnsigner simnet', () => {
   it('a bad request is answered with CLN\'s invoice_error along the reply path; foreign messages continue to the next plugin', async () => {
     const offer = (await lns.call('offer', { amount: '1000msat', description: 'e2e-bad' })) as { bolt12: string };
     const req = new Payer().request(offer.bolt12, { invreq_amount: 10n });
-    const { outcome, reply } = await ask(req);
+    const { outcome, reply } = await ask(req, offer.bolt12);
     expect(outcome.result).toEqual({ result: 'lnsigner' });
     const err = readTlvRecords(hexToBytes(reply!.invoice_error)).find((r) => r.type === 5n)!;
     expect(new TextDecoder().decode(err.value)).toBe(`Failed invreq ${encodeBolt12String('lnr', req)}: Amount must be at least 1000msat`);
