@@ -45,6 +45,30 @@ function offerPathSecret(bolt12: string, ids: string[]): Uint8Array {
   return unblindHop(nodeSecret(0), h0.nextPathKey, p.hops[1].encryptedRecipientData).data.pathId!;
 }
 
+beforeAll(() => {
+  // Compile the TEST-ONLY stand-in (and what it imports) for the plugin process.
+  // tsc emits even where this lone compile lacks the project's globals
+  // (shared/ AssemblyScript types); the emitted file must exist.
+  try {
+    execFileSync(process.execPath, [
+    join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', STANDIN_OUT, '--rootDir', PROJECT_ROOT,
+    '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
+    '--strict', join(PROJECT_ROOT, 'test', 'helpers', 'merchant-standin.ts'),
+  ], { stdio: 'pipe' });
+  } catch {
+    /* type errors outside the stand-in's path: see existsSync below */
+  }
+  expect(existsSync(join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'))).toBe(true);
+}, 120_000);
+afterAll(() => removeTempDirs());
+
+const simnetEnv = (crash?: string) => ({
+  ...process.env,
+  LNSIGNER_DEV_MERCHANT_PORT: join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'),
+  LNSIGNER_DEV_MERCHANT_KEY: bytesToHex(nodeSecret(0)),
+  ...(crash ? { LNSIGNER_DEV_CRASH: crash } : {}),
+});
+
 interface Outcome { result: Record<string, unknown>; calls: { plugin: string; result?: Record<string, unknown> }[] }
 interface Delivery { node: string; alias: string; hook: string; payload: { onion_message: Record<string, string> } }
 
@@ -59,19 +83,6 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
   let ids: string[];
 
   beforeAll(async () => {
-    // Compile the TEST-ONLY stand-in (and what it imports) for the plugin process.
-    // tsc emits even where this lone compile lacks the project's globals
-    // (shared/ AssemblyScript types); the emitted file must exist.
-    try {
-      execFileSync(process.execPath, [
-      join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', STANDIN_OUT, '--rootDir', PROJECT_ROOT,
-      '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
-      '--strict', join(PROJECT_ROOT, 'test', 'helpers', 'merchant-standin.ts'),
-    ], { stdio: 'pipe' });
-    } catch {
-      /* type errors outside the stand-in's path: see existsSync below */
-    }
-    expect(existsSync(join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'))).toBe(true);
     const dir = tempDir('lns-mrc-');
     const started = await startEmulator(dir);
     emu = started.emu;
@@ -80,11 +91,7 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
       '--data-dir', join(dir, 'ln'), '--nodes', '3', '--seed', SEED,
       '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${join(dir, 'lns')}`,
       '--plugin-option', `lnsigner-key-mode=${mode}`,
-    ], {
-      ...process.env,
-      LNSIGNER_DEV_MERCHANT_PORT: join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'),
-      LNSIGNER_DEV_MERCHANT_KEY: bytesToHex(secret),
-    });
+    ], simnetEnv());
     ld = new LightningRpcClient(sim.announced.rpc_file, { timeoutMs: 30_000 });
     const info = (await ld.call('lnsigner-getinfo')) as { rpc_file: string };
     lns = new LightningRpcClient(info.rpc_file, { timeoutMs: 30_000 });
@@ -97,7 +104,6 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     lns?.close();
     await sim?.kill();
     await emu?.stop();
-    removeTempDirs();
   });
 
   async function ask(req: Uint8Array, offer: string): Promise<{ outcome: Outcome; reply?: Record<string, string> }> {
@@ -152,4 +158,80 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     const other = (await ld.call('dev-simnet-hook', { node: node0, hook: 'onion_message_recv', payload: { onion_message: { unknown_fields: [] } } })) as Outcome;
     expect(other.result).toEqual({ result: 'continue' });
   }, 60_000);
+});
+
+describe('the plugin killed at any moment (LNSIGNER_DEV_CRASH, --developer)', () => {
+  it('between storing the invoice and replying; between release_preimage and the paid record; between the record and the answer', async () => {
+    const dir = tempDir('lns-mrk-');
+    const { emu, link } = await startEmulator(dir);
+    const lnsDir = join(dir, 'lns');
+    let run = 0;
+    const start = async (crash?: string) => {
+      const sim = await spawnAnnounced<{ rpc_file: string }>('simnet', [
+        '--data-dir', join(dir, `ln${run++}`), '--nodes', '3', '--seed', SEED,
+        '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${lnsDir}`,
+        '--plugin-option', 'lnsigner-key-mode=node',
+      ], simnetEnv(crash));
+      const ld = new LightningRpcClient(sim.announced.rpc_file, { timeoutMs: 30_000 });
+      const lns = new LightningRpcClient(((await ld.call('lnsigner-getinfo')) as { rpc_file: string }).rpc_file, { timeoutMs: 30_000 });
+      const ids = ((await ld.call('dev-simnet-nodes')) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
+      const stop = async () => {
+        ld.close();
+        lns.close();
+        await sim.kill();
+      };
+      return { ld, lns, ids, stop };
+    };
+    const hookRequest = async (ld: LightningRpcClient, ids: string[], req: Uint8Array) => {
+      const rp = (await ld.call('dev-simnet-blindedpath', { node: ids[1], hops: [] })) as Record<string, unknown>;
+      await ld.call('dev-simnet-hooks', { clear: true });
+      const outcome = (await ld.call('dev-simnet-hook', {
+        node: ids[0], hook: 'onion_message_recv',
+        payload: { onion_message: { reply_blindedpath: { first_node_id: rp.first_node_id, first_path_key: rp.first_path_key, hops: rp.hops }, invoice_request: bytesToHex(req), unknown_fields: [] } },
+      })) as Outcome & { calls: { died?: boolean }[] };
+      const { deliveries } = (await ld.call('dev-simnet-hooks', {})) as { deliveries: Delivery[] };
+      return { outcome, reply: deliveries.find((d) => d.node === ids[1] || d.alias === 'payer')?.payload.onion_message };
+    };
+    try {
+      // 1. killed after the invoice is stored, before the reply is sent.
+      let n = await start('merchant-before-reply');
+      const offer = (await n.lns.call('offer', { amount: '5000msat', description: 'crash' })) as { bolt12: string };
+      const payer = new Payer();
+      const req = payer.request(offer.bolt12);
+      const first = await hookRequest(n.ld, n.ids, req);
+      expect(first.outcome.calls[0].died).toBe(true);
+      expect(first.reply).toBeUndefined();
+      await n.stop();
+      // restart: the payer's retry gets the stored invoice.
+      n = await start('merchant-before-paid-record');
+      const stored = ((await n.lns.call('listinvoices', {})) as { invoices: { bolt12: string; status: string }[] }).invoices;
+      expect(stored).toEqual([expect.objectContaining({ status: 'unpaid' })]);
+      const again = await hookRequest(n.ld, n.ids, req);
+      expect(encodeBolt12String('lni', hexToBytes(again.reply!.invoice))).toBe(stored[0].bolt12);
+      const inv = parseInvoice(hexToBytes(again.reply!.invoice));
+      const hash = inv.fields.invoice_payment_hash!;
+      const htlc = {
+        onion: { payment_secret: bytesToHex(new MerchantStandIn(nodeSecret(0)).pathId(hash)), total_msat: 5000 },
+        htlc: { payment_hash: bytesToHex(hash), amount_msat: 5000, cltv_expiry: 1200, cltv_expiry_relative: 100 },
+      };
+      // 2. killed after the device released the preimage, before the paid record: the HTLC is unanswered.
+      const died = (await n.ld.call('dev-simnet-hook', { node: n.ids[0], hook: 'htlc_accepted', payload: htlc })) as Outcome & { calls: { died?: boolean }[] };
+      expect(died.calls[0].died).toBe(true);
+      await n.stop();
+      // 3. lightningd replays it; killed after the paid record, before the answer.
+      n = await start('merchant-after-paid-record');
+      expect(((await n.ld.call('dev-simnet-hook', { node: n.ids[0], hook: 'htlc_accepted', payload: htlc })) as { calls: { died?: boolean }[] }).calls[0].died).toBe(true);
+      await n.stop();
+      // 4. replayed once more: resolved from the store; paid exactly once.
+      n = await start();
+      const ok = (await n.ld.call('dev-simnet-hook', { node: n.ids[0], hook: 'htlc_accepted', payload: htlc })) as Outcome;
+      expect(ok.result.result).toBe('resolve');
+      expect(bytesToHex(sha256(hexToBytes(ok.result.payment_key as string)))).toBe(bytesToHex(hash));
+      const list = ((await n.lns.call('listinvoices', {})) as { invoices: Record<string, unknown>[] }).invoices;
+      expect(list).toEqual([expect.objectContaining({ status: 'paid', pay_index: 1, amount_received_msat: 5000, payment_preimage: ok.result.payment_key })]);
+      await n.stop();
+    } finally {
+      await emu.stop();
+    }
+  }, 180_000);
 });

@@ -103,3 +103,12 @@ export function ourNodeId(ctx: CommandContext): Promise<Uint8Array> {
   }
   return p.catch(fromDevice);
 }
+
+/**
+ * TEST-ONLY crash points (--developer): LNSIGNER_DEV_CRASH=<where> kills the
+ * process there, to prove a restart loses nothing and settles nothing twice
+ * (merchant-before-reply, merchant-before-paid-record, merchant-after-paid-record).
+ */
+export function devCrash(ctx: Pick<CommandContext, 'developer'>, where: string): void {
+  if (ctx.developer && process.env.LNSIGNER_DEV_CRASH === where) process.kill(process.pid, 'SIGKILL');
+}

@@ -9,7 +9,7 @@ import { buildOnionMessage } from '../blinding/index.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
 import type { PluginFlow, PluginFlowEnv } from '../plugin/flows.js';
 import type { HookReply } from '../plugin/hooks.js';
-import { merchantPort, ourNodeId } from './device-port.js';
+import { devCrash, merchantPort, ourNodeId } from './device-port.js';
 import { answerInvoiceRequest, encodeInvoiceError, invoiceErrorText, InvreqFailure, requestOfferId, type MerchantEnv } from './invreq.js';
 import { fetchIntroPeers } from './peers.js';
 import { Settlement } from './settle.js';
@@ -72,7 +72,7 @@ export const merchantFlow: PluginFlow = {
   name: 'merchant',
   install(env) {
     const m = merchantEnv(env);
-    const settlement = new Settlement(m, env);
+    const settlement = new Settlement(m, env, undefined, (where) => devCrash(env.context, where));
     const onMessage = async (p: Record<string, unknown>): Promise<HookReply | undefined> => {
       const om = p.onion_message as Record<string, unknown> | undefined;
       if (!om || typeof om.invoice_request !== 'string') return undefined;
@@ -105,6 +105,7 @@ export const merchantFlow: PluginFlow = {
         }
         return CONSUMED;
       }
+      devCrash(env.context, 'merchant-before-reply');
       // No reply path: created and stored, nothing sent (§3.9). A failed send
       // is only logged (as CLN): the payer's retry gets the stored invoice.
       if (reply) {

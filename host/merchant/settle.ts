@@ -51,7 +51,13 @@ interface HtlcSet {
 export class Settlement {
   private readonly sets = new Map<string, HtlcSet>();
 
-  constructor(private readonly m: MerchantEnv, private readonly env: Pick<PluginFlowEnv, 'log' | 'blockheight'>, private readonly timeoutMs = MPP_TIMEOUT_MS) {}
+  constructor(
+    private readonly m: MerchantEnv,
+    private readonly env: Pick<PluginFlowEnv, 'log' | 'blockheight'>,
+    private readonly timeoutMs = MPP_TIMEOUT_MS,
+    /** TEST-ONLY crash points (device-port.ts devCrash). */
+    private readonly crash: (where: string) => void = () => {},
+  ) {}
 
   private fail(amount: bigint): HookReply {
     return { result: 'fail', failure_message: incorrectOrUnknown(amount, this.env.blockheight() ?? 0) };
@@ -113,11 +119,13 @@ export class Settlement {
     try {
       const signed = decodeBolt12String(inv.bolt12).bytes;
       const preimage = await this.m.port.releasePreimage(sum, signed);
+      this.crash('merchant-before-paid-record');
       // Committed before any part is answered: a crash after this resolves the
       // replayed HTLCs from the store; a crash before it leaves them unanswered,
       // and lightningd replays them.
       const r = this.m.store.invoices.markPaid(inv.paymentHash, sum, bytesToHex(preimage), this.m.now());
       if (!r.ok) throw new Error(`invoice ${inv.label}: ${r.why}`);
+      this.crash('merchant-after-paid-record');
       this.env.log('info', `invoice ${inv.label} paid: ${sum} msat in ${set.parts.length} part(s)`);
       this.sets.delete(inv.paymentHash);
       for (const p of set.parts) p.done({ result: 'resolve', payment_key: r.record.paymentPreimage });
