@@ -167,7 +167,7 @@ describe('settlement', () => {
     expect((await w.run('listinvoices', {})).invoices[0]).toMatchObject({ status: 'paid', amount_received_msat: 30000n });
   });
 
-  it('wrong path_id, too little, too much, expired: incorrect_or_unknown_payment_details; not ours: continue', async () => {
+  it('wrong path_id, too little, too much, CLTV too near, expired: incorrect_or_unknown_payment_details; not ours: continue', async () => {
     const w = world('node');
     const offer = await w.run('offer', { amount: '30000msat', description: 'x' });
     const inv = readReply(w, (await deliver(w, new Payer().request(offer.bolt12))).sent[0]).invoice!;
@@ -175,6 +175,9 @@ describe('settlement', () => {
     expect(await w.hooks.dispatch('htlc_accepted', htlc(w, inv, 30000n, 30000n, new Uint8Array(32)))).toEqual(fail(30000n));
     expect(await w.hooks.dispatch('htlc_accepted', htlc(w, inv, 20000n, 20000n))).toEqual(fail(20000n));
     expect(await w.hooks.dispatch('htlc_accepted', htlc(w, inv, 60001n, 60001n))).toEqual(fail(60001n));
+    const near = htlc(w, inv, 30000n);
+    near.htlc.cltv_expiry_relative = 9; // < cltv_final 10 (regtest)
+    expect(await w.hooks.dispatch('htlc_accepted', near)).toEqual(fail(30000n));
     expect(incorrectOrUnknown(30000n, 500)).toBe('400f' + '0000000000007530' + '000001f4');
     expect(await w.hooks.dispatch('htlc_accepted', { htlc: { payment_hash: '11'.repeat(32), amount_msat: 1 }, onion: {} })).toEqual({ result: 'continue' });
     w.clock.now += DEFAULT_RELATIVE_EXPIRY + 1;

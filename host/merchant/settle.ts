@@ -83,6 +83,11 @@ export class Settlement {
       return { result: 'resolve', payment_key: inv.paymentPreimage };
     }
     if (inv.status === 'expired') return this.fail(amount);
+    // BOLT 4 final node: an HTLC whose cltv_expiry is too near the present
+    // (less than min_final_cltv_expiry_delta = cltv_final blocks away) fails
+    // with incorrect_or_unknown_payment_details.
+    const rel = htlc.cltv_expiry_relative;
+    if (typeof rel === 'number' && rel < this.m.cltvFinal) return this.fail(amount);
     const total = msat(onion?.total_msat) ?? amount;
     // BOLT 4 final node: total_msat must cover the invoice and not exceed twice it.
     if (total < inv.amountMsat || total > 2n * inv.amountMsat) return this.fail(amount);
