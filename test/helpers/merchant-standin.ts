@@ -9,7 +9,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp } from '../../host/crypto/noble.js';
 import {
-  encodeTlvStream, invoiceProblems, invreqId, merkleRoot, parseInvoice, parseTlvMessage, readTlvRecords, signatureMessage, TLV,
+  encodeTlvStream, invoiceProblems, merkleRoot, parseInvoice, parseTlvMessage, readTlvRecords, signatureMessage, TLV,
 } from '../../host/bolt12/index.js';
 import { throwFirst } from '../../host/bolt12/rules.js';
 import { DeviceRuleError, type MerchantDevicePort, type SignInvoiceRequest, type SignedInvoice } from '../../host/merchant/device-port.js';
@@ -134,7 +134,6 @@ export class MerchantStandIn implements MerchantDevicePort {
     const amount = inv.fields.invoice_amount ?? 0n;
     if (amountReceivedMsat < amount || amountReceivedMsat > 2n * amount) throw new DeviceRuleError(10);
     const ir = encodeTlvStream(inv.records.filter((r) => inInvreq(r.type)).map((r) => ({ type: r.type, value: r.value })));
-    void invreqId;
     return this.preimage(merkleRoot(ir));
   }
 }
