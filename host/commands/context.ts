@@ -7,6 +7,8 @@ import type { RpcLog } from '../rpc/server.js';
 import type { Store } from '../store/index.js';
 import type { OfferEncoder } from './offer-encoder.js';
 import type { PaymentEngine } from '../payments/engine.js';
+import type { MerchantDevicePort } from '../merchant/device-port.js';
+import type { LightningRpcClient } from '../node/client.js';
 
 export interface CommandContext {
   store: Store;
@@ -27,6 +29,14 @@ export interface CommandContext {
   offerEncoder?: OfferEncoder;
   /** sendpay / waitsendpay: the payment flow (needs the device and --lightning-rpc). */
   payments?: PaymentEngine;
+  /** Key new offers are issued under (--key-mode; default device). */
+  keyMode?: 'device' | 'node';
+  /** lightningd's JSON-RPC (listpeerchannels for offer paths); absent without --lightning-rpc. */
+  lightning?: LightningRpcClient;
+  /** Test stand-in for the device's merchant requests (host/merchant/device-port.ts); absent: the device's. */
+  merchantDevice?: MerchantDevicePort;
+  /** Unix seconds (tests supply a clock). */
+  now?: () => number;
 }
 
 /** The connected, provisioned device, or CLN's catch-all error (-1) saying why

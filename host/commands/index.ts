@@ -17,6 +17,8 @@ import { createonion } from './createonion.js';
 import { listsendpays } from './listsendpays.js';
 import { sendpay } from './sendpay.js';
 import { waitsendpay } from './waitsendpay.js';
+import { listinvoices } from './listinvoices.js';
+import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -35,6 +37,9 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   createonion,
   getpolicy,
   setpolicy,
+  listinvoices,
+  waitinvoice,
+  waitanyinvoice,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

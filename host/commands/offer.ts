@@ -2,8 +2,10 @@
 //       [recurrence] [recurrence_base] [recurrence_paywindow] [recurrence_limit]
 //       [single_use]
 // Parameters in the order of the user's spec (seed 003); behaviour as
-// cln-rpc-digest §1.1 and §3. Offers are not signed, so no device signature is
-// involved; the device supplies the node id (offer_issuer_id).
+// cln-rpc-digest §1.1 and §3. Offers are not signed; the device inserts
+// offer_metadata and offer_issuer_id (offer_create, issue 11: key modes and
+// offer_paths in host/merchant/offer-create.ts), or, with older firmware,
+// supplies the node id.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { defineMethod } from '../rpc/method.js';
@@ -14,6 +16,10 @@ import { pOfferAmount, pRecurrence, pRecurrenceBase, pRecurrencePaywindow } from
 import { requireDevice, type CommandContext } from './context.js';
 import { offerEntry } from './format.js';
 import type { OfferFields } from './offer-encoder.js';
+import { toBolt12Fields } from './bolt12-offer-encoder.js';
+import { merchantPort, ourNodeId, type MerchantDevicePort } from '../merchant/device-port.js';
+import { createOfferOnDevice, offerPaths } from '../merchant/offer-create.js';
+import { fetchIntroPeers, type IntroPeer } from '../merchant/peers.js';
 
 export const offer = defineMethod({
   name: 'offer',
@@ -99,7 +105,38 @@ export const offer = defineMethod({
       },
       recurrenceLimit: p.recurrence_limit,
     };
-    const encoded = ctx.offerEncoder.encodeOffer(fields);
+    // Issue 11 item 2: the device inserts offer_metadata (nonce ‖ MAC) and
+    // offer_issuer_id (its offer key, or the node id in node mode). Without a
+    // device that supports offer_create (older firmware) the offer is encoded
+    // as before, issued under the node id.
+    const mode = ctx.keyMode ?? 'device';
+    let encoded: { bolt12: string; offerId: string };
+    let keyMode: 'device' | 'node' = 'node';
+    let port: MerchantDevicePort | undefined;
+    try {
+      port = merchantPort(ctx);
+    } catch {
+      port = undefined;
+    }
+    if (port) {
+      keyMode = mode;
+      let peers: IntroPeer[] = [];
+      if (mode === 'device' && ctx.lightning) {
+        try {
+          peers = await fetchIntroPeers(ctx.lightning, p.amount.kind === 'msat' ? p.amount.msat : 0n);
+        } catch (e) {
+          ctx.log.warn(`offer: listpeerchannels failed, offer without paths: ${(e as Error).message}`);
+        }
+      }
+      if (mode === 'device' && peers.length === 0) {
+        // The issuer id is not a node: without a path nobody can reach the offer.
+        throw new RpcError(ErrorCode.LIGHTNINGD, 'Cannot create a device-key offer: no connected peer can carry it to us (blinded offer_paths need one)');
+      }
+      const us = await ourNodeId(ctx);
+      encoded = await createOfferOnDevice(port, toBolt12Fields(fields), mode, us, (pathId) => offerPaths(peers, us, pathId));
+    } else {
+      encoded = ctx.offerEncoder.encodeOffer(fields);
+    }
 
     // Idempotent: the same TLVs give the same offer_id; the stored row (its
     // label and single_use) is returned with created:false.
@@ -110,6 +147,7 @@ export const offer = defineMethod({
       description: p.description,
       singleUse: p.single_use,
       startAtPeriodZero: p.recurrence_base?.startAtPeriodZero ?? false,
+      keyMode,
     });
     // CLN offers plugin check_result: an inactive existing offer is an error.
     if (!record.active) throw new RpcError(ErrorCode.OFFER_ALREADY_EXISTS, "Already exists, but isn't active");

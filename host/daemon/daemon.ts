@@ -4,6 +4,7 @@
 // everything in reverse order.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { commandMap } from '../commands/index.js';
 import type { CommandContext } from '../commands/context.js';
@@ -117,7 +118,18 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       developer: cfg.developer ?? false,
       currency,
       offerEncoder: plugins.offerEncoder ?? bolt12OfferEncoder,
+      keyMode: cfg.keyMode ?? 'device',
+      lightning: node instanceof LightningRpcClient ? node : undefined,
     };
+    // TEST-ONLY (--developer): LNSIGNER_DEV_MERCHANT_PORT names a module whose
+    // createMerchantPort(LNSIGNER_DEV_MERCHANT_KEY) stands in for the device's
+    // issue-11 requests until the device branch is merged
+    // (test/helpers/merchant-standin.ts; docs/host/merchant.md).
+    if (cfg.developer && process.env.LNSIGNER_DEV_MERCHANT_PORT) {
+      const mod = await import(pathToFileURL(resolve(process.env.LNSIGNER_DEV_MERCHANT_PORT)).href);
+      context.merchantDevice = mod.createMerchantPort(process.env.LNSIGNER_DEV_MERCHANT_KEY ?? '');
+      log.warn('TEST-ONLY merchant device stand-in in use (LNSIGNER_DEV_MERCHANT_PORT)');
+    }
     if (cfg.device && plugins.connectDevice) {
       const l = new DeviceLink({
         path: cfg.device, network: cfg.network, connect: plugins.connectDevice,

@@ -8,6 +8,7 @@ import type { KeyMode } from '../daemon/daemon.js';
 import type { LightningRpcClient } from '../node/client.js';
 import type { HookRegistry } from './hooks.js';
 import type { InitConfiguration, PluginLogLevel } from './protocol.js';
+import { merchantFlow } from '../merchant/flow.js';
 
 export interface PluginFlowEnv {
   hooks: HookRegistry;
@@ -29,5 +30,5 @@ export interface PluginFlow {
   install(env: PluginFlowEnv): void | (() => void | Promise<void>);
 }
 
-/** The flows installed at init, in this order (their handlers are tried in this order). None yet. */
-export const PLUGIN_FLOWS: PluginFlow[] = [];
+/** The flows installed at init, in this order (their handlers are tried in this order). */
+export const PLUGIN_FLOWS: PluginFlow[] = [merchantFlow];

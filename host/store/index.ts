@@ -2,12 +2,14 @@
 // invoice_requests and a little metadata (which network the data belongs to).
 import { openDatabase, StoreError, type Db, type OpenOptions } from './db.js';
 import { InvoiceRequestStore } from './invoice-requests.js';
+import { InvoiceStore } from './invoices.js';
 import { OfferStore } from './offers.js';
 import { PaymentStore } from './payments.js';
 
 export { StoreError } from './db.js';
 export type { OfferRecord, NewOffer } from './offers.js';
 export type { InvoiceRequestRecord, NewInvoiceRequest } from './invoice-requests.js';
+export type { InvoiceRecord, NewInvoice, InvoiceStatus, InvoiceQuery, MarkPaid } from './invoices.js';
 export type { PaymentRecord, NewPayment, PaymentFailure, PaymentStatus, PaymentStage } from './payments.js';
 
 export const STORE_FILE = 'lnsigner.sqlite3';
@@ -16,6 +18,7 @@ export class Store {
   readonly offers: OfferStore;
   readonly invoiceRequests: InvoiceRequestStore;
   readonly payments: PaymentStore;
+  readonly invoices: InvoiceStore;
   private readonly getMeta;
   private readonly putMeta;
 
@@ -23,6 +26,7 @@ export class Store {
     this.offers = new OfferStore(db);
     this.invoiceRequests = new InvoiceRequestStore(db);
     this.payments = new PaymentStore(db);
+    this.invoices = new InvoiceStore(db);
     this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
   }

@@ -109,4 +109,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX payments_localinvreqid ON payments (localinvreqid) WHERE localinvreqid IS NOT NULL;
     `,
   },
+  {
+    name: 'invoices (merchant flow) and offers.key_mode',
+    sql: `
+      -- Which key issued the offer (docs/host/merchant.md): 'device' = an
+      -- offer key derived on the device, 'node' = the node id. Offers made
+      -- before this migration were node-key offers.
+      ALTER TABLE offers ADD COLUMN key_mode TEXT NOT NULL DEFAULT 'node' CHECK (key_mode IN ('device', 'node'));
+
+      -- One row per invoice we issued for an invoice_request to one of our
+      -- offers. label = <offer_id>-<invreq_payer_id>-<counter or 0> as CLN's
+      -- offers plugin. status 'expired' is derived at read time from
+      -- expires_at; the row keeps 'unpaid'. The preimage is NULL until the
+      -- device releases it at settlement.
+      CREATE TABLE invoices (
+        id                   INTEGER PRIMARY KEY AUTOINCREMENT,  -- created_index
+        label                TEXT NOT NULL UNIQUE,
+        bolt12               TEXT NOT NULL CHECK (bolt12 LIKE 'lni1%'),
+        payment_hash         BLOB NOT NULL UNIQUE CHECK (length(payment_hash) = 32),
+        -- path_id of every payment path's final hop (the HTLC's payment_secret).
+        path_id              BLOB NOT NULL CHECK (length(path_id) = 32),
+        amount_msat          INTEGER NOT NULL,
+        status               TEXT NOT NULL CHECK (status IN ('unpaid', 'paid')),
+        description          TEXT,
+        created_at           INTEGER NOT NULL,
+        expires_at           INTEGER NOT NULL,
+        relative_expiry      INTEGER NOT NULL,
+        paid_at              INTEGER,
+        amount_received_msat INTEGER,
+        payment_preimage     BLOB CHECK (payment_preimage IS NULL OR length(payment_preimage) = 32),
+        pay_index            INTEGER UNIQUE,
+        updated_index        INTEGER,
+        local_offer_id       BLOB NOT NULL CHECK (length(local_offer_id) = 32),
+        invreq_payer_note    TEXT,
+        recurrence_counter   INTEGER,
+        recurrence_start     INTEGER,
+        recurrence_basetime  INTEGER,
+        key_mode             TEXT NOT NULL CHECK (key_mode IN ('device', 'node')),
+        CHECK ((status = 'paid') = (payment_preimage IS NOT NULL)),
+        CHECK ((status = 'paid') = (paid_at IS NOT NULL AND amount_received_msat IS NOT NULL AND pay_index IS NOT NULL))
+      ) STRICT;
+      CREATE INDEX invoices_offer ON invoices (local_offer_id);
+    `,
+  },
 ];

@@ -17,6 +17,8 @@ export interface OfferRecord {
   startAtPeriodZero: boolean;
   /** Unix seconds. */
   createdAt: number;
+  /** Which key issued it: a device-derived offer key or the node id. */
+  keyMode: 'device' | 'node';
 }
 
 export interface NewOffer {
@@ -28,6 +30,8 @@ export interface NewOffer {
   forcePaths?: boolean;
   startAtPeriodZero?: boolean;
   createdAt?: number;
+  /** Default 'node' (offers before key modes were node-key offers). */
+  keyMode?: 'device' | 'node';
 }
 
 /** Why a status change was refused. */
@@ -46,6 +50,7 @@ interface Row {
   force_paths: number;
   recurrence_start_period0: number;
   created_at: number;
+  key_mode: 'device' | 'node';
 }
 
 const toRecord = (r: Row): OfferRecord => ({
@@ -59,6 +64,7 @@ const toRecord = (r: Row): OfferRecord => ({
   forcePaths: r.force_paths === 1,
   startAtPeriodZero: r.recurrence_start_period0 === 1,
   createdAt: r.created_at,
+  keyMode: r.key_mode,
 });
 
 const idBytes = (hex: string) => {
@@ -77,8 +83,8 @@ export class OfferStore {
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO offers (offer_id, bolt12, label, description, active, single_use, used, force_paths,
-                           recurrence_start_period0, created_at)
-       VALUES (?, ?, ?, ?, 1, ?, 0, ?, ?, ?) ON CONFLICT (offer_id) DO NOTHING`,
+                           recurrence_start_period0, created_at, key_mode)
+       VALUES (?, ?, ?, ?, 1, ?, 0, ?, ?, ?, ?) ON CONFLICT (offer_id) DO NOTHING`,
     );
     this.byId = db.prepare('SELECT * FROM offers WHERE offer_id = ?');
     // CLN has no ORDER BY; SQLite returns rows by primary key, i.e. offer_id bytes.
@@ -105,6 +111,7 @@ export class OfferStore {
         o.forcePaths ? 1 : 0,
         o.startAtPeriodZero ? 1 : 0,
         o.createdAt ?? Math.floor(Date.now() / 1000),
+        o.keyMode ?? 'node',
       );
       const row = this.byId.get(id) as Row;
       return { record: toRecord(row), created: info.changes === 1 };
