@@ -233,6 +233,7 @@ async function writeBenchInputs() {
   const { encodeFrame } = await imp('host/transport/codec.js');
   const { encodeProvision } = await imp('host/device/requests.js');
   const B = await imp('host/device/blinding-requests.js');
+  const { decodeBlindedPath } = await imp('host/blinding/path.js');
   const rec = (t, v) => Uint8Array.from([t, ...(v.length < 0xfd ? [v.length] : [0xfd, v.length >> 8, v.length & 0xff]), ...v]);
   const ids = Array.from({ length: 10 }, (_, i) => secp.getPublicKey(h(9, i), true));
   const bpReq = B.encodeBlindedPathRequest({ hops: ids.map((id, i) => ({ nodeId: id, tlv: i < ids.length - 1 ? rec(4, ids[i + 1]) : rec(6, h(10)) })) });
@@ -263,7 +264,7 @@ async function writeBenchInputs() {
     return f.payload;
   };
   send(P.MSG_PROVISION, encodeProvision({ hsmSecret: h(11) }));
-  const path = B.decodeBlindedPathWire(send(P.MSG_BLINDED_PATH, bpReq));
+  const path = decodeBlindedPath(send(P.MSG_BLINDED_PATH, bpReq));
   const om = B.decodeOnionMessageReply(send(P.MSG_ONION_MESSAGE, B.encodeOnionMessageRequest({
     ourRoute: ids.slice(0, 3), path, finalPayload: rec(64, new Uint8Array(6000).fill(3)) })));
   if (om.total !== 32834) fail('serial bench input: not the largest packet');

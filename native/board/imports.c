@@ -6,7 +6,6 @@
 // a bad one becomes an error code, never a trap (as host/firmware/load.ts).
 #include "board.h"
 
-#define PROMPT_MAX_TEXT 160 /* docs/firmware.md: <= 4 lines of <= 32 chars, <= 160 bytes */
 
 u32 Z_envZ_entropy(struct Z_env_instance_t *env, u32 ptr, u32 len) {
   (void)env;
