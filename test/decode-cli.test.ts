@@ -59,7 +59,7 @@ describe('lnsigner decode', () => {
     expect(j.warning_missing_invreq_metadata).toBe('invreq_metadata required');
     expect(r.stderr).toMatch(/not valid: warning_missing_invreq_metadata/);
   });
-  it('usage errors exit 2', () => {
-    expect(run().status).toBe(2);
+  it('usage errors exit 3', () => {
+    expect(run().status).toBe(3);
   });
 });

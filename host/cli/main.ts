@@ -1,9 +1,12 @@
 // lnsigner command-line entry: dispatches the first word to a subcommand.
 // Each subcommand lives in its own module and is loaded only when used.
+import type { CommandSpec } from './options.js';
 
 export interface Subcommand {
   /** One-line summary for `lnsigner help`. */
   summary: string;
+  /** Its options (for help and the --help test); several for a command with actions. */
+  spec?: CommandSpec | readonly CommandSpec[];
   /** Runs it; resolves to the process exit code. */
   run(args: string[]): Promise<number>;
 }
