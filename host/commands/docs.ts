@@ -78,6 +78,14 @@ export const METHOD_DOCS: Record<string, MethodDoc> = {
       recurrence_paywindow: { type: 'paywindow', description: 'when each period may be paid; needs recurrence' },
       recurrence_limit: { type: 'u32', description: 'highest period index; needs recurrence' },
       single_use: bool('the offer is disabled after its first paid invoice'),
+      proportional_amount: bool('the amount is proportional to the time left in the period; needs recurrence_base'),
+      optional_recurrence: bool('payers that do not know recurrence may pay once (TLV 1000000025); not with recurrence_base'),
+      fronting_nodes: {
+        type: 'pubkey array',
+        description: 'peers to reach us through; stored (force_paths) — blinded paths through them come with the merchant flow',
+      },
+      vendor: { type: 'string', description: 'older name of issuer (seed 001); not both' },
+      quantity_min: { type: 'u64', description: 'fewest items per invoice (seed 001); not encoded, checked when answering invoice requests' },
     },
     grammars: ['amount', 'msat', 'recurrence', 'recurrence_base', 'paywindow'],
     errors: [

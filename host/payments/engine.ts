@@ -289,7 +289,8 @@ export class PaymentEngine {
         // CLN (lightningd/pay.c send_payment_core): no channel to the first
         // peer fails the call before the payment is stored: no record.
         if (e.code === PayCode.PAY_TRY_OTHER_ROUTE && d.failcode === FIRST_PEER_UNKNOWN && (d.erring_index ?? 0) === 0) {
-          this.store.payments.removeReserved(part.id);
+          this.store.payments.removeUnsent(part.id);
+          this.wake(part.id);
           this.log.info(`payments: ${r.paymentHash} part ${r.partid}: the node has no channel to the first peer ${r.route[0].id}; nothing stored`);
           throw new RpcError(e.code, e.message, e.data);
         }
