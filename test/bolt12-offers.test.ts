@@ -138,6 +138,16 @@ describe('offer reader rules, one targeted case each', () => {
     expectRejected(lno(rec(8, ''), DESC, ISSUER), 'semantic', /offer_amount is zero/);
     expectRejected(lno(rec(6, '555344'), DESC, ISSUER), 'semantic', /offer_currency is set but offer_amount is not/);
   });
+  it("text fields that are not UTF-8: refused by the reader; decode prints CLN's warning_invalid_<field>", () => {
+    const badDesc = lno(rec(10, 'c0af'), ISSUER);
+    expectRejected(badDesc, 'tlv', /not valid UTF-8/);
+    expect(decodeToJson(badDesc).json).toMatchObject({ warning_invalid_offer_description: 'invalid UTF8', valid: false });
+    expect(decodeToJson(badDesc).json).not.toHaveProperty('offer_description');
+    const badIssuer = lno(DESC, rec(18, 'ff'), ISSUER);
+    expect(decodeToJson(badIssuer).json).toMatchObject({ offer_description: 'Test', warning_invalid_offer_issuer: 'invalid UTF8', valid: false });
+    // other malformed fields still refuse the string
+    expect(() => decodeToJson(lno(rec(8, '0064'), DESC, ISSUER))).toThrow(/offer_amount not minimal/);
+  });
   it('neither issuer id nor paths; an empty offer_paths is no path (lno1zqqq)', () => {
     expectRejected(lno(DESC), 'semantic', /neither offer_issuer_id nor a path in offer_paths/);
     expectRejected('lno1zqqq', 'semantic', /neither offer_issuer_id nor a path in offer_paths/);

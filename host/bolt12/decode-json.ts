@@ -40,6 +40,13 @@ class Out {
   add(key: string, v: Json | undefined): void {
     if (v !== undefined) this.json[key] = v;
   }
+  /** Text fields the TLV layer found not UTF-8 (parseTlvMessage invalidUtf8). */
+  invalidUtf8: string[] = [];
+  /** CLN json_add_utf8: the text, or `warning_invalid_<key>: "invalid UTF8"`. */
+  text(key: string, v: string): void {
+    if (this.invalidUtf8.includes(key)) this.warn(`warning_invalid_${key}`, 'invalid UTF8');
+    else this.add(key, v);
+  }
   warn(key: string, message: string): void {
     this.json[key] = message;
     this.warnings.push([key, message]);
@@ -97,21 +104,22 @@ function recurrenceJson(f: OfferFields, rec: Recurrence, compulsory: boolean): J
 }
 
 function offerFieldsJson(o: Out, f: OfferFields): void {
+  const text = (key: 'offer_currency' | 'offer_description' | 'offer_issuer', v: string) => o.text(key, v);
   if (f.offer_chains) o.add('offer_chains', f.offer_chains.map(h));
   if (f.offer_metadata) o.add('offer_metadata', h(f.offer_metadata));
   if (f.offer_currency !== undefined) {
-    o.add('offer_currency', f.offer_currency);
+    text('offer_currency', f.offer_currency);
     o.add('offer_amount', f.offer_amount);
     const minor = currencyMinorUnit(f.offer_currency);
     // Not a reader rule: Core Lightning warns but keeps `valid`.
     if (minor !== undefined) o.add('currency_minor_unit', minor);
     else o.json.warning_unknown_offer_currency = 'unknown currency code';
   } else if (f.offer_amount !== undefined) o.add('offer_amount_msat', f.offer_amount);
-  if (f.offer_description !== undefined) o.add('offer_description', f.offer_description);
+  if (f.offer_description !== undefined) text('offer_description', f.offer_description);
   else if (f.offer_amount !== undefined) {
     o.warn('warning_missing_offer_description', 'description is required if offer_amount is set (for the user to know what it was they paid for)');
   }
-  if (f.offer_issuer !== undefined) o.add('offer_issuer', f.offer_issuer);
+  if (f.offer_issuer !== undefined) text('offer_issuer', f.offer_issuer);
   if (f.offer_features) o.add('offer_features', h(f.offer_features));
   o.add('offer_absolute_expiry', f.offer_absolute_expiry);
   if (f.offer_paths) pathsJson(o, 'offer_paths', f.offer_paths);
@@ -130,7 +138,7 @@ function invreqFieldsJson(o: Out, f: InvoiceRequestFields | InvoiceFields): void
   o.add('invreq_amount_msat', f.invreq_amount);
   if (f.invreq_features) o.add('invreq_features', h(f.invreq_features));
   o.add('invreq_quantity', f.invreq_quantity);
-  o.add('invreq_payer_note', f.invreq_payer_note);
+  if (f.invreq_payer_note !== undefined) o.text('invreq_payer_note', f.invreq_payer_note);
   if (f.invreq_paths) pathsJson(o, 'invreq_paths', f.invreq_paths);
   const bip = f.invreq_bip_353_name;
   if (bip) {
@@ -250,7 +258,7 @@ export function decodeToJson(input: string): Decoded {
   const { prefix, bytes } = decodeBolt12String(text);
   const o = new Out();
   if (prefix === 'lno') {
-    const offer = parseTlvMessage('offer', bytes);
+    const offer = parseTlvMessage('offer', bytes, { invalidUtf8: o.invalidUtf8 });
     const problems = offerProblems(offer).filter((p) => !(p.cln === 'fatal' && p.field === 'offer_issuer_id'));
     throwFatal(problems);
     o.add('type', TYPE_NAME.offer);
@@ -268,7 +276,7 @@ export function decodeToJson(input: string): Decoded {
     return { message: offer, json: o.json, valid: o.valid, warnings: o.warnings };
   }
   if (prefix === 'lnr') {
-    const req = parseTlvMessage('invoice_request', bytes);
+    const req = parseTlvMessage('invoice_request', bytes, { invalidUtf8: o.invalidUtf8 });
     const problems = invoiceRequestProblems(req);
     throwFatal(problems);
     const f = req.fields;
@@ -287,7 +295,7 @@ export function decodeToJson(input: string): Decoded {
     o.add('valid', o.valid);
     return { message: req, json: o.json, valid: o.valid, warnings: o.warnings };
   }
-  const inv = parseTlvMessage('invoice', bytes);
+  const inv = parseTlvMessage('invoice', bytes, { invalidUtf8: o.invalidUtf8 });
   const problems = invoiceProblems(inv).filter((p) => !(p.cln === 'fatal' && p.field && INVOICE_WARNED.has(p.field)));
   throwFatal(problems);
   const f = inv.fields;
