@@ -172,31 +172,50 @@ describe('invoice', () => {
     const req = decodeInvoiceRequest(lnr(REQ));
     expect(hex.encode(invreqId(decodeInvoice(lni(INV)).records))).toBe(hex.encode(invreqId(req.records)));
   });
-  for (const name of ['invoice_amount', 'invoice_created_at', 'invoice_payment_hash'] as const) {
-    it(`missing ${name} rejects (CLN too)`, () => {
+  // Core Lightning's decode (plugins/offers.c json_add_b12_invoice) prints these as warnings.
+  for (const [name, warning, text] of [
+    ['invoice_amount', 'warning_missing_invoice_amount', 'invoices without an amount are invalid'],
+    ['invoice_created_at', 'warning_missing_invoice_created_at', 'invoices without created_at are invalid'],
+    ['invoice_payment_hash', 'warning_missing_invoice_payment_hash', 'invoices without a payment_hash are invalid'],
+  ] as const) {
+    it(`missing ${name} rejects; decode prints ${warning} as CLN`, () => {
       const r = both(lni({ ...INV, [name]: undefined }));
       expect(r.strict).toMatch(new RegExp(`${name} is missing`));
-      expect(r.json).toMatch(/^semantic:/);
+      expect(r.json).toMatchObject({ [warning]: text, valid: false });
     });
   }
-  it('missing invoice_node_id: the signature cannot be checked', () => {
-    expect(both(lni({ ...INV, invoice_node_id: undefined })).json).toMatch(/^signature: .*missing invoice_node_id/);
+  it('missing invoice_node_id: rejected; decode warns and cannot check the signature', () => {
+    const j = both(lni({ ...INV, invoice_node_id: undefined })).json as Record<string, unknown>;
+    expect(j).toMatchObject({ warning_missing_invoice_node_id: 'invoices without an invoice_node_id are invalid', valid: false });
+    expect(j.signature).toMatch(/^[0-9a-f]{128}$/);
     expect(both(lni({ ...INV, invoice_node_id: undefined })).strict).toMatch(/invoice_node_id is missing/);
   });
-  it('bad or missing signature rejects (CLN too)', () => {
-    expect(both(lni(INV, [], CAROL_SK)).json).toMatch(/^signature: .*does not verify/);
-    expect(both(lni(INV, [], null)).strict).toMatch(/^signature: .*missing signature/);
+  it('bad or missing signature rejects; decode prints warning_invalid/missing_invoice_signature', () => {
+    const bad = both(lni(INV, [], CAROL_SK));
+    expect(bad.strict).toMatch(/^signature: .*does not verify/);
+    expect(bad.json).toMatchObject({ warning_invalid_invoice_signature: 'Bad signature', valid: false });
+    expect(bad.json).not.toHaveProperty('signature');
+    const none = both(lni(INV, [], null));
+    expect(none.strict).toMatch(/^signature: .*missing signature/);
+    expect(none.json).toMatchObject({ warning_missing_invoice_signature: 'Missing signature', valid: false });
   });
   it('invoice_features: unknown even bit 18 rejects, MPP bit 16 is known', () => {
     expect(both(lni({ ...INV, invoice_features: Uint8Array.of(4, 0, 0) })).strict).toMatch(/unknown even feature bit 18/);
     expect(both(lni({ ...INV, invoice_features: Uint8Array.of(1, 0, 0) })).strict).toBe('ok');
   });
   it('paths: missing, empty, zero hops; blindedpay: missing or wrong count', () => {
-    expect(both(lni({ ...INV, invoice_paths: undefined, invoice_blindedpay: [] })).strict).toMatch(/invoice_paths is missing or empty/);
-    expect(both(lni({ ...INV, invoice_paths: [], invoice_blindedpay: [] })).strict).toMatch(/invoice_paths is missing or empty/);
-    expect(both(lni({ ...INV, invoice_paths: [{ ...PATH, hops: [] }] })).json).toMatch(/has 0 hops/);
-    expect(both(lni({ ...INV, invoice_blindedpay: undefined })).strict).toMatch(/invoice_blindedpay is missing/);
-    expect(both(lni({ ...INV, invoice_blindedpay: [PAYINFO, PAYINFO] })).json).toMatch(/expected 1 blinded_payinfo, found 2/);
+    const noPaths = both(lni({ ...INV, invoice_paths: undefined, invoice_blindedpay: [] }));
+    expect(noPaths.strict).toMatch(/invoice_paths is missing or empty/);
+    expect(noPaths.json).toMatchObject({ warning_missing_invoice_paths: 'invoices without a invoice_paths are invalid', valid: false });
+    const empty = both(lni({ ...INV, invoice_paths: [], invoice_blindedpay: [] }));
+    expect(empty.strict).toMatch(/invoice_paths is missing or empty/);
+    expect(empty.json).toMatchObject({ warning_missing_invoice_paths: expect.any(String), valid: false });
+    expect(both(lni({ ...INV, invoice_paths: [{ ...PATH, hops: [] }] })).json).toMatchObject({ warning_empty_blinded_path: 'blinded path 0 has 0 hops', valid: false });
+    const noPay = both(lni({ ...INV, invoice_blindedpay: undefined }));
+    expect(noPay.strict).toMatch(/invoice_blindedpay is missing/);
+    expect(noPay.json).toMatchObject({ warning_missing_invoice_blindedpay: 'invoices with paths without blindedpay are invalid', valid: false });
+    expect(both(lni({ ...INV, invoice_blindedpay: [PAYINFO, PAYINFO] })).json)
+      .toMatchObject({ warning_invalid_invoice_blindedpay: 'invoice has 2 blinded_payinfo but 1 paths', valid: false });
   });
   it('no usable path when every payinfo has unknown even features', () => {
     const r = both(lni({ ...INV, invoice_blindedpay: [{ ...PAYINFO, features: Uint8Array.of(1) }] }));

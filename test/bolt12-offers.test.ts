@@ -7,7 +7,7 @@ import { hex } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   Bolt12Error, Bolt12SemanticError, Bolt12StringError, TlvError,
-  decodeOffer, encodeBolt12String, encodeOffer, encodeTlvRecord, offerId, offerToString, parseTlvMessage,
+  decodeOffer, decodeToJson, encodeBolt12String, encodeOffer, encodeTlvRecord, offerId, offerToString, parseTlvMessage,
   type OfferFields,
 } from '../host/bolt12/index.js';
 
@@ -138,8 +138,22 @@ describe('offer reader rules, one targeted case each', () => {
     expectRejected(lno(rec(8, ''), DESC, ISSUER), 'semantic', /offer_amount is zero/);
     expectRejected(lno(rec(6, '555344'), DESC, ISSUER), 'semantic', /offer_currency is set but offer_amount is not/);
   });
-  it('neither issuer id nor paths', () => {
-    expectRejected(lno(DESC), 'semantic', /neither offer_issuer_id nor offer_paths/);
+  it("text fields that are not UTF-8: refused by the reader; decode prints CLN's warning_invalid_<field>", () => {
+    const badDesc = lno(rec(10, 'c0af'), ISSUER);
+    expectRejected(badDesc, 'tlv', /not valid UTF-8/);
+    expect(decodeToJson(badDesc).json).toMatchObject({ warning_invalid_offer_description: 'invalid UTF8', valid: false });
+    expect(decodeToJson(badDesc).json).not.toHaveProperty('offer_description');
+    const badIssuer = lno(DESC, rec(18, 'ff'), ISSUER);
+    expect(decodeToJson(badIssuer).json).toMatchObject({ offer_description: 'Test', warning_invalid_offer_issuer: 'invalid UTF8', valid: false });
+    // other malformed fields still refuse the string
+    expect(() => decodeToJson(lno(rec(8, '0064'), DESC, ISSUER))).toThrow(/offer_amount not minimal/);
+  });
+  it('neither issuer id nor paths; an empty offer_paths is no path (lno1zqqq)', () => {
+    expectRejected(lno(DESC), 'semantic', /neither offer_issuer_id nor a path in offer_paths/);
+    expectRejected('lno1zqqq', 'semantic', /neither offer_issuer_id nor a path in offer_paths/);
+    // decode prints it as Core Lightning's warning, valid false.
+    expect(decodeToJson('lno1zqqq').json).toMatchObject({ offer_paths: [], warning_missing_offer_issuer_id: 'offers without an issuer_id or paths are invalid', valid: false });
+    expect(decodeToJson(lno(DESC)).json).toMatchObject({ warning_missing_offer_issuer_id: expect.any(String), valid: false });
   });
   it('expiry is checked when the reader gives the time', () => {
     const text = lno(DESC, rec(14, '3e8'.padStart(4, '0')), ISSUER); // expires at 1000

@@ -66,6 +66,6 @@ describe('text layer rules', () => {
     expect(decodeBolt12String('lno1').bytes).toEqual(new Uint8Array());
   });
   it('an empty offer string passes the text layer and fails the reader rules', () => {
-    expect(() => decodeOffer('lno1')).toThrow(/neither offer_issuer_id nor offer_paths/);
+    expect(() => decodeOffer('lno1')).toThrow(/neither offer_issuer_id nor a path in offer_paths/);
   });
 });

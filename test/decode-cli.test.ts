@@ -37,29 +37,35 @@ describe('lnsigner decode', () => {
     expect(j.invoice_relative_expiry).toBe(90);
     expect(r.stdout).toContain('"htlc_maximum_msat": 2100000000000000000');
   });
-  it('refuses a string breaking a reader rule: message names the layer, exit 1', () => {
+  it("a string that does not decode: Core Lightning's error object on stdout, exit 1", () => {
     const bad = offers.find((c: any) => c.description === 'Missing offer_description, but has offer_amount').bolt12;
     const r = run(bad);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/semantic layer.*offer_amount is set but offer_description is not/);
-    const t = run(offers.find((c: any) => c.description === 'Malformed: truncated in description').bolt12);
-    expect(t.status).toBe(1);
-    expect(t.stderr).toMatch(/tlv layer.*at byte/);
-    const s = run('lno1qqqq+');
-    expect(s.stderr).toMatch(/string layer.*'\+'.*at character 8/);
+    expect([r.status, r.stderr]).toEqual([1, '']);
+    expect(JSON.parse(r.stdout)).toEqual({
+      code: -32602,
+      message: 'string: offer_description: offer_amount is set but offer_description is not: invalid token (see logs for details)',
+    });
+    const t = JSON.parse(run(offers.find((c: any) => c.description === 'Malformed: truncated in description').bolt12).stdout);
+    expect(t.message).toMatch(/^string: length 2 exceeds the 1 bytes remaining in record type 10, at byte 1: invalid token/);
+    expect(JSON.parse(run('lno1qqqq+').stdout).message).toMatch(/^string: .*'\+'.*at character 8/);
+    expect(JSON.parse(run('hello').stdout)).toEqual({
+      code: -32602,
+      message: 'string: Unparsable string: not a bolt12 offer (lno1), invoice_request (lnr1) or invoice (lni1): invalid token (see logs for details)',
+    });
   });
-  it('prints JSON with valid:false and exits 3 for softer problems', () => {
+  it('a string that decodes but breaks a rule: JSON with valid:false and the warning_* fields, exit 0 (as lightning-cli)', () => {
     // an invoice_request without invreq_metadata (CLN: warning, not an error)
     const noMeta = 'lnr1pgx9getnwss8vetrw3hhyuckyypwa3eyt44h6txtxquqh7lz5djge4afgfjn7k4rgrkuag0jsd5xvxg';
     const r = run(noMeta);
-    expect(r.status).toBe(3);
+    expect([r.status, r.stderr]).toEqual([0, '']);
     const j = JSON.parse(r.stdout);
     expect(j.valid).toBe(false);
     expect(j.warning_missing_invreq_metadata).toBe('invreq_metadata required');
-    expect(r.stderr).toMatch(/not valid: warning_missing_invreq_metadata/);
+    // an offer with an empty offer_paths and no issuer id
+    const e = JSON.parse(run('lno1zqqq').stdout);
+    expect(e).toMatchObject({ type: 'bolt12 offer', offer_paths: [], warning_missing_offer_issuer_id: 'offers without an issuer_id or paths are invalid', valid: false });
   });
-  it('usage errors exit 2', () => {
-    expect(run().status).toBe(2);
+  it('usage errors exit 3', () => {
+    expect(run().status).toBe(3);
   });
 });

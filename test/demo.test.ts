@@ -2,7 +2,7 @@
 // provisioned with its own secret, the daemon on a local data dir, and a walk
 // through getinfo / offer / listoffers over the real CLI, PTY and SQLite.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,4 +38,24 @@ describe('lnsigner demo (npm start)', () => {
     expect(offer2).toMatchObject({ offer_id: offer.offer_id, created: false });
     expect(list2.offers).toHaveLength(1);
   });
+
+  it('Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops everything and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lnsigner-demo-'));
+    // Its own process group, so the signal reaches the demo and its children
+    // (the emulator and the daemon) as a terminal's Ctrl-C does.
+    const p = spawn(process.execPath, [LNSIGNER_BIN, 'demo', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    await new Promise<void>((ready, fail) => {
+      p.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('Ctrl-C stops')) ready();
+      });
+      void exited.then(() => fail(new Error(`demo exited early: ${err}`)));
+    });
+    process.kill(-p.pid!, 'SIGINT');
+    expect(await exited, err).toBe(0);
+  }, 60_000);
 });

@@ -164,14 +164,14 @@ sys.stdout.write(out.decode())
     await wipe();
   });
 
-  it('usage errors exit 2; no device at the path exits 1', async () => {
+  it('usage errors exit 3 (lightning-cli ERROR_USAGE); no device at the path exits 2 (could not talk to it)', async () => {
     for (const args of [[], ['frob', '--device', link], ['info'], ['provision', '--device', link], ['info', '--device', link, '--generate'],
       ['provision', '--device', link, '--generate', '--hsm-secret-file', 'x'], ['provision', '--device', link, '--generate', '--network', 'mainnet']]) {
       const r = await device(args);
-      expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('usage: lnsigner device')]);
+      expect([r.code, r.stderr]).toEqual([3, expect.stringContaining('usage: lnsigner device')]);
     }
     const r = await device(['info', '--device', join(dir, 'no-such-tty')]);
-    expect([r.code, r.stderr]).toEqual([1, expect.stringContaining('no serial device at')]);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('no serial device at')]);
   });
 
   it('a running daemon holds the port: `device` says so and points at getpolicy/setpolicy', async () => {
@@ -179,7 +179,7 @@ sys.stdout.write(out.decode())
     try {
       for (const args of [['info', '--device', link], ['wipe', '--device', link], ['provision', '--device', link, '--generate']]) {
         const r = await device(args);
-        expect(r.code).toBe(1);
+        expect(r.code).toBe(2); // could not talk to it (lightning-cli ERROR_TALKING_TO_LIGHTNINGD)
         expect(r.stderr).toContain(`the device at ${link} is held by a running lnsigner daemon (or another program); stop it first, ` +
           'or use `lnsigner getpolicy`/`setpolicy` through the daemon');
       }

@@ -152,20 +152,20 @@ describe('lnsigner emulator', () => {
     expect(e.stderr()).toMatch(/PTY relay exited/);
   });
 
-  it('exits 2 with a clear message on bad arguments', () => {
+  it('exits 3 (lightning-cli ERROR_USAGE) with a clear message on bad arguments', () => {
     const cases: [string[], RegExp][] = [
       [[], /--state <dir> is required/],
       [['--state', '/tmp/x', '--baud', 'fast'], /--baud must be a whole number/],
       [['--state', '/tmp/x', '--hsm-secret', 'abcd'], /--hsm-secret must be 64 hex digits/],
       [['--state', '/tmp/x', '--network', 'mainnet'], /--network must be one of/],
-      [['--state', '/tmp/x', '--frobnicate'], /unknown option --frobnicate/],
+      [['--state', '/tmp/x', '--frobnicate'], /unknown option '--frobnicate'/],
       [['--state', '/tmp/x', '--confirm', 'yes'], /--confirm must be one of approve, deny, manual/],
       [['--state', '/tmp/x', '--confirm-timeout', '0'], /--confirm-timeout must be a number of seconds/],
       [['--state', '/tmp/x', '--confirm-timeout', 'soon'], /--confirm-timeout must be a number of seconds/],
     ];
     for (const [args, msg] of cases) {
       const r = spawnSync(process.execPath, [LNSIGNER_BIN, 'emulator', ...args], { encoding: 'utf8' });
-      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.status, args.join(' ')).toBe(3);
       expect(r.stderr).toMatch(msg);
       expect(r.stdout).toBe('');
     }

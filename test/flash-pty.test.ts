@@ -100,7 +100,7 @@ describe('lnsigner firmware', () => {
     r = await cli(['firmware', 'info', out, '--trust', join(dir, 'missing.pub')]);
     expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/neither 64 hex digits nor a readable file/)]);
     expect((await cli(['firmware', 'keygen', '-o', key])).code).toBe(1); // never overwrites a key
-    expect((await cli(['firmware', 'sign', wasmPath, '-o', out])).code).toBe(2);
+    expect((await cli(['firmware', 'sign', wasmPath, '-o', out])).code).toBe(3);
     writeFileSync(join(dir, 'bad.hex'), 'zz');
     const bad = await cli(['firmware', 'sign', '--key', join(dir, 'bad.hex'), wasmPath, '-o', out]);
     expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/64 hex digits/)]);
@@ -190,7 +190,7 @@ describe('lnsigner flash', () => {
     writeFileSync(join(dir, 'x.img'), WASM);
     res = await cli(['flash', '--device', r.link, join(dir, 'x.img')]);
     expect([res.code, res.stderr]).toEqual([1, expect.stringMatching(/not a firmware image/)]);
-    expect((await cli(['flash', join(dir, 'd.img')])).code).toBe(2);
+    expect((await cli(['flash', join(dir, 'd.img')])).code).toBe(3);
     await expectServing(r, '0.1.0', WASM_HASH, 'direct');
   });
 

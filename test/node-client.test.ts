@@ -183,8 +183,8 @@ describe('lnsigner simnet (the CLI process)', () => {
     }
   });
 
-  it('refuses bad arguments with usage (exit 2)', async () => {
-    await expect(spawnAnnounced('simnet', ['--nodes', '1', '--data-dir', '/tmp/x'])).rejects.toThrow(/exited \(code 2\).*--nodes/);
+  it('refuses bad arguments with usage (exit 3, lightning-cli ERROR_USAGE)', async () => {
+    await expect(spawnAnnounced('simnet', ['--nodes', '1', '--data-dir', '/tmp/x'])).rejects.toThrow(/exited \(code 3\).*--nodes/);
     await expect(spawnAnnounced('simnet', [])).rejects.toThrow(/--data-dir/);
   });
 });

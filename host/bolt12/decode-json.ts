@@ -4,16 +4,16 @@
 import { hex } from '@scure/base';
 import { decodeBolt12String } from './bech32-string.js';
 import { chainByHash, segwitAddress } from './chains.js';
-import { Bolt12SemanticError, Bolt12SignatureError } from './errors.js';
+import { Bolt12SemanticError } from './errors.js';
 import { invreqId, offerId } from './ids.js';
 import { invoiceProblems, DEFAULT_RELATIVE_EXPIRY } from './invoice.js';
 import { invoiceRequestProblems, respondsToOffer } from './invoice-request.js';
 import { currencyMinorUnit } from './iso4217.js';
-import { parseTlvMessage, type AnyBolt12, type InvoiceFields, type InvoiceRequestFields, type OfferFields } from './message.js';
+import { parseTlvMessage, type AnyBolt12, type Invoice, type InvoiceFields, type InvoiceRequestFields, type OfferFields } from './message.js';
 import { offerProblems } from './offer.js';
 import { timeUnitName, type Recurrence } from './recurrence.js';
 import { isBip353String, type Problem } from './rules.js';
-import { signatureProblem, verifyBolt12Signature } from './signature.js';
+import { verifyBolt12Signature } from './signature.js';
 import { formatScid, type BlindedPath, type BlindedPayinfo, type FallbackAddress } from './subtypes.js';
 import type { TlvRecord } from './tlv.js';
 
@@ -39,6 +39,13 @@ class Out {
   warnings: [string, string][] = [];
   add(key: string, v: Json | undefined): void {
     if (v !== undefined) this.json[key] = v;
+  }
+  /** Text fields the TLV layer found not UTF-8 (parseTlvMessage invalidUtf8). */
+  invalidUtf8: string[] = [];
+  /** CLN json_add_utf8: the text, or `warning_invalid_<key>: "invalid UTF8"`. */
+  text(key: string, v: string): void {
+    if (this.invalidUtf8.includes(key)) this.warn(`warning_invalid_${key}`, 'invalid UTF8');
+    else this.add(key, v);
   }
   warn(key: string, message: string): void {
     this.json[key] = message;
@@ -97,21 +104,22 @@ function recurrenceJson(f: OfferFields, rec: Recurrence, compulsory: boolean): J
 }
 
 function offerFieldsJson(o: Out, f: OfferFields): void {
+  const text = (key: 'offer_currency' | 'offer_description' | 'offer_issuer', v: string) => o.text(key, v);
   if (f.offer_chains) o.add('offer_chains', f.offer_chains.map(h));
   if (f.offer_metadata) o.add('offer_metadata', h(f.offer_metadata));
   if (f.offer_currency !== undefined) {
-    o.add('offer_currency', f.offer_currency);
+    text('offer_currency', f.offer_currency);
     o.add('offer_amount', f.offer_amount);
     const minor = currencyMinorUnit(f.offer_currency);
     // Not a reader rule: Core Lightning warns but keeps `valid`.
     if (minor !== undefined) o.add('currency_minor_unit', minor);
     else o.json.warning_unknown_offer_currency = 'unknown currency code';
   } else if (f.offer_amount !== undefined) o.add('offer_amount_msat', f.offer_amount);
-  if (f.offer_description !== undefined) o.add('offer_description', f.offer_description);
+  if (f.offer_description !== undefined) text('offer_description', f.offer_description);
   else if (f.offer_amount !== undefined) {
     o.warn('warning_missing_offer_description', 'description is required if offer_amount is set (for the user to know what it was they paid for)');
   }
-  if (f.offer_issuer !== undefined) o.add('offer_issuer', f.offer_issuer);
+  if (f.offer_issuer !== undefined) text('offer_issuer', f.offer_issuer);
   if (f.offer_features) o.add('offer_features', h(f.offer_features));
   o.add('offer_absolute_expiry', f.offer_absolute_expiry);
   if (f.offer_paths) pathsJson(o, 'offer_paths', f.offer_paths);
@@ -130,7 +138,7 @@ function invreqFieldsJson(o: Out, f: InvoiceRequestFields | InvoiceFields): void
   o.add('invreq_amount_msat', f.invreq_amount);
   if (f.invreq_features) o.add('invreq_features', h(f.invreq_features));
   o.add('invreq_quantity', f.invreq_quantity);
-  o.add('invreq_payer_note', f.invreq_payer_note);
+  if (f.invreq_payer_note !== undefined) o.text('invreq_payer_note', f.invreq_payer_note);
   if (f.invreq_paths) pathsJson(o, 'invreq_paths', f.invreq_paths);
   const bip = f.invreq_bip_353_name;
   if (bip) {
@@ -175,18 +183,55 @@ function fallbacksJson(o: Out, chain: Uint8Array | undefined, fallbacks: Fallbac
   }));
 }
 
-function invoiceFieldsJson(o: Out, f: InvoiceFields): void {
-  if (f.invoice_paths) pathsJson(o, 'invoice_paths', f.invoice_paths, f.invoice_blindedpay);
-  o.add('invoice_created_at', f.invoice_created_at);
+/**
+ * The invoice's own fields in Core Lightning's order (plugins/offers.c
+ * json_add_b12_invoice): a missing required field is a `warning_missing_*`
+ * and valid:false, not an error, as its decoder only checks the minimum.
+ */
+function invoiceFieldsJson(o: Out, inv: Invoice): void {
+  const f = inv.fields;
+  // BOLT #12: MUST reject the invoice if `invoice_paths` is not present or is
+  // empty, if `invoice_blindedpay` is not present, or if it does not hold
+  // exactly one `blinded_payinfo` per path (pathsJson), or a path has 0 hops.
+  if (f.invoice_paths && f.invoice_paths.length > 0) {
+    if (!f.invoice_blindedpay) o.warn('warning_missing_invoice_blindedpay', 'invoices with paths without blindedpay are invalid');
+    pathsJson(o, 'invoice_paths', f.invoice_paths, f.invoice_blindedpay);
+  } else {
+    if (f.invoice_paths) o.add('invoice_paths', []);
+    o.warn('warning_missing_invoice_paths', 'invoices without a invoice_paths are invalid');
+  }
+  // BOLT #12: MUST reject the invoice if `invoice_created_at` is not present.
+  if (f.invoice_created_at !== undefined) o.add('invoice_created_at', f.invoice_created_at);
+  else o.warn('warning_missing_invoice_created_at', 'invoices without created_at are invalid');
   // Always printed: 7200 when absent on the wire.
   o.add('invoice_relative_expiry', f.invoice_relative_expiry ?? DEFAULT_RELATIVE_EXPIRY);
+  // BOLT #12: MUST reject the invoice if `invoice_payment_hash` is not present.
   if (f.invoice_payment_hash) o.add('invoice_payment_hash', h(f.invoice_payment_hash));
-  o.add('invoice_amount_msat', f.invoice_amount);
+  else o.warn('warning_missing_invoice_payment_hash', 'invoices without a payment_hash are invalid');
+  // BOLT #12: MUST reject the invoice if `invoice_amount` is not present.
+  if (f.invoice_amount !== undefined) o.add('invoice_amount_msat', f.invoice_amount);
+  else o.warn('warning_missing_invoice_amount', 'invoices without an amount are invalid');
   if (f.invoice_fallbacks) fallbacksJson(o, f.invreq_chain, f.invoice_fallbacks);
   if (f.invoice_features) o.add('invoice_features', h(f.invoice_features));
+  // BOLT #12: MUST reject the invoice if `invoice_node_id` is not present.
   if (f.invoice_node_id) o.add('invoice_node_id', h(f.invoice_node_id));
-  if (f.offer_recurrence_compulsory || f.offer_recurrence_optional) o.add('invoice_recurrence_basetime', f.invoice_recurrence_basetime);
+  else o.warn('warning_missing_invoice_node_id', 'invoices without an invoice_node_id are invalid');
+  // BOLT-recurrence #12: if the offer recurs: MUST reject the invoice if `invoice_recurrence_basetime` is not present.
+  if (f.offer_recurrence_compulsory || f.offer_recurrence_optional) {
+    if (f.invoice_recurrence_basetime !== undefined) o.add('invoice_recurrence_basetime', f.invoice_recurrence_basetime);
+    else o.warn('warning_missing_invoice_recurrence_basetime', 'recurring invoices without a recurrence_basetime are invalid');
+  }
+  // BOLT #12: MUST reject the invoice if `signature` is not a valid signature
+  // using `invoice_node_id` (checked when there is a key to check it with).
+  if (f.signature) {
+    if (f.invoice_node_id && !verifyBolt12Signature('invoice', inv.records, f.invoice_node_id, f.signature)) {
+      o.warn('warning_invalid_invoice_signature', 'Bad signature');
+    } else o.add('signature', h(f.signature));
+  } else o.warn('warning_missing_invoice_signature', 'Missing signature');
 }
+
+/** Invoice reader rules printed as inline warnings above rather than refused. */
+const INVOICE_WARNED = new Set(['invoice_amount', 'invoice_created_at', 'invoice_payment_hash', 'invoice_node_id', 'invoice_paths', 'invoice_blindedpay']);
 
 function unknownJson(o: Out, key: string, unknown: TlvRecord[]): void {
   if (unknown.length) o.add(key, unknown.map((r) => ({ type: r.type, length: r.value.length, value: h(r.value) })));
@@ -213,19 +258,25 @@ export function decodeToJson(input: string): Decoded {
   const { prefix, bytes } = decodeBolt12String(text);
   const o = new Out();
   if (prefix === 'lno') {
-    const offer = parseTlvMessage('offer', bytes);
-    const problems = offerProblems(offer);
+    const offer = parseTlvMessage('offer', bytes, { invalidUtf8: o.invalidUtf8 });
+    const problems = offerProblems(offer).filter((p) => !(p.cln === 'fatal' && p.field === 'offer_issuer_id'));
     throwFatal(problems);
     o.add('type', TYPE_NAME.offer);
     o.add('offer_id', h(offerId(offer.records)));
     offerFieldsJson(o, offer.fields);
+    // BOLT #12: if neither `offer_issuer_id` nor `offer_paths` are set: MUST
+    // NOT respond to the offer. An empty offer_paths is no path either (the
+    // writer MUST set at least one; Eclair, lightning-kmp and LDK refuse it).
+    if (!offer.fields.offer_issuer_id && !offer.fields.offer_paths?.length) {
+      o.warn('warning_missing_offer_issuer_id', 'offers without an issuer_id or paths are invalid');
+    }
     extraWarnings(o, problems);
     unknownJson(o, 'unknown_offer_tlvs', offer.unknown);
     o.add('valid', o.valid);
     return { message: offer, json: o.json, valid: o.valid, warnings: o.warnings };
   }
   if (prefix === 'lnr') {
-    const req = parseTlvMessage('invoice_request', bytes);
+    const req = parseTlvMessage('invoice_request', bytes, { invalidUtf8: o.invalidUtf8 });
     const problems = invoiceRequestProblems(req);
     throwFatal(problems);
     const f = req.fields;
@@ -244,22 +295,15 @@ export function decodeToJson(input: string): Decoded {
     o.add('valid', o.valid);
     return { message: req, json: o.json, valid: o.valid, warnings: o.warnings };
   }
-  const inv = parseTlvMessage('invoice', bytes);
-  // Core Lightning's invoice decoder checks the signature before anything else.
-  const sigProblem = signatureProblem(inv);
-  if (sigProblem) throw new Bolt12SignatureError(`invoice: ${sigProblem}`);
-  const problems = invoiceProblems(inv);
+  const inv = parseTlvMessage('invoice', bytes, { invalidUtf8: o.invalidUtf8 });
+  const problems = invoiceProblems(inv).filter((p) => !(p.cln === 'fatal' && p.field && INVOICE_WARNED.has(p.field)));
   throwFatal(problems);
   const f = inv.fields;
   o.add('type', TYPE_NAME.invoice);
   if (respondsToOffer(f)) o.add('offer_id', h(offerId(inv.records)));
   offerFieldsJson(o, f);
   invreqFieldsJson(o, f);
-  if ((f.offer_recurrence_compulsory || f.offer_recurrence_optional) && f.invoice_recurrence_basetime === undefined) {
-    o.warn('warning_missing_invoice_recurrence_basetime', 'recurring invoices without a recurrence_basetime are invalid');
-  }
-  invoiceFieldsJson(o, f);
-  o.add('signature', h(f.signature!));
+  invoiceFieldsJson(o, inv);
   extraWarnings(o, problems);
   unknownJson(o, 'unknown_invoice_tlvs', inv.unknown);
   o.add('valid', o.valid);

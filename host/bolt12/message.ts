@@ -8,6 +8,7 @@ import {
   type FieldName, type InvoiceFieldName, type InvoiceRequestFieldName, type MessageKind, type OfferFieldName,
 } from './tlv-types.js';
 import { ValueReader, ValueWriter } from './wire.js';
+import { TlvError } from './errors.js';
 
 export type OfferFields = Pick<FieldValues, OfferFieldName>;
 export type InvoiceRequestFields = Pick<FieldValues, InvoiceRequestFieldName>;
@@ -40,7 +41,22 @@ const KNOWN: { [K in MessageKind]: Set<bigint> } = {
 export const isKnownType = (kind: MessageKind, type: bigint) => KNOWN[kind].has(type);
 
 /** TLV layer: framing, unknown-type rule and every known field's encoding (throws TlvError). */
-export function parseTlvMessage<K extends MessageKind>(kind: K, bytes: Uint8Array): MessageOf<K> {
+/** UTF-8 text fields (`utf8` in BOLT 12's tables). */
+const UTF8_FIELDS: ReadonlySet<string> = new Set(['offer_currency', 'offer_description', 'offer_issuer', 'invreq_payer_note']);
+const lossyUtf8 = new TextDecoder('utf-8');
+
+export interface ParseOptions {
+  /**
+   * Core Lightning's `decode` prints `warning_invalid_<field>: "invalid UTF8"`
+   * for a text field that is not UTF-8 rather than refusing the string: with
+   * this list given, such a field is read lossily (U+FFFD) and its name
+   * appended here instead of failing the parse. Readers that act on a
+   * message never pass it (BOLT #12 text fields are UTF-8).
+   */
+  invalidUtf8?: string[];
+}
+
+export function parseTlvMessage<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: ParseOptions = {}): MessageOf<K> {
   const known = KNOWN[kind];
   const { records, unknown } = parseTlvStream(bytes, (t) => known.has(t));
   const fields: Record<string, unknown> = {};
@@ -49,6 +65,16 @@ export function parseTlvMessage<K extends MessageKind>(kind: K, bytes: Uint8Arra
     const name = fieldName(rec.type) as FieldName;
     const codec = FIELD_CODECS[name] as Codec<unknown>;
     const r = new ValueReader(bytes, rec.valueOffset, rec.valueOffset + rec.value.length, rec.type, name);
+    if (opts.invalidUtf8 && UTF8_FIELDS.has(name)) {
+      try {
+        fields[name] = codec.read(r);
+      } catch (e) {
+        if (!(e instanceof TlvError) || !/not valid UTF-8/.test(e.message)) throw e;
+        fields[name] = lossyUtf8.decode(rec.value);
+        opts.invalidUtf8.push(name);
+      }
+      continue;
+    }
     fields[name] = codec.read(r);
     // BOLT #1: if `length` is not exactly equal to that required for the known
     // encoding for `type`: MUST fail to parse the tlv_stream.

@@ -79,7 +79,9 @@ export function offerProblems(offer: Offer, opts: ReaderOptions = {}): Problem[]
   // BOLT #12: if `offer_currency` is set and `offer_amount` is not set: MUST NOT respond.
   if (f.offer_currency !== undefined && f.offer_amount === undefined) fatal('offer_currency is set but offer_amount is not', 'offer_currency');
   // BOLT #12: if neither `offer_issuer_id` nor `offer_paths` are set: MUST NOT respond.
-  if (!f.offer_issuer_id && !f.offer_paths) fatal('neither offer_issuer_id nor offer_paths is set', 'offer_issuer_id');
+  // An empty offer_paths is no path (the writer MUST set at least one path; Eclair,
+  // lightning-kmp and LDK refuse `lno1zqqq`).
+  if (!f.offer_issuer_id && !f.offer_paths?.length) fatal('neither offer_issuer_id nor a path in offer_paths is set', 'offer_issuer_id');
   // BOLT #12: if `num_hops` is 0 in any `blinded_path` in `offer_paths`: MUST NOT respond.
   const empty = emptyPathIndex(f.offer_paths);
   if (empty >= 0) fatal(`blinded path ${empty} has 0 hops`, 'offer_paths');

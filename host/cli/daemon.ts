@@ -11,55 +11,55 @@ import { isLogLevel } from '../daemon/log.js';
 import { isNetwork, NETWORKS } from '../daemon/network.js';
 import { connectSerialDevice } from '../daemon/serial-device.js';
 import type { Subcommand } from './main.js';
+import { flag, parseOptions, parseOrExit, str, usageFailure, UsageError, type CommandSpec } from './options.js';
 
-const USAGE =
-  'usage: lnsigner daemon --device <path> [--data-dir <dir>] [--network bitcoin|testnet|signet|regtest] ' +
-  '[--lightning-rpc <socket>] [--currency-rates <file>] [--developer] [--log-level debug|info|warn|error] [--key-mode device|node]';
+export const DAEMON_SPEC: CommandSpec = {
+  name: 'daemon',
+  summary: 'Run the host bridge daemon: JSON-RPC on <data-dir>/lnsigner-rpc, log in <data-dir>/lnsigner.log.',
+  options: {
+    device: { type: 'string', value: '<path>', description: 'serial port of the signing device (or an emulator link)' },
+    'data-dir': { type: 'string', value: '<dir>', default: '$LNSIGNER_DIR or ~/.lnsigner', description: 'store, socket and log' },
+    network: { type: 'string', value: NETWORKS.join('|'), default: 'bitcoin', description: 'the chain offers are for' },
+    'lightning-rpc': { type: 'string', value: '<socket>', description: "a lightningd (or simnet) JSON-RPC socket, for payments" },
+    'currency-rates': { type: 'string', value: '<file>', description: 'JSON rates for currency offers' },
+    developer: { type: 'boolean', description: 'developer mode: errors echo the offending value' },
+    'log-level': { type: 'string', value: 'debug|info|warn|error', default: 'info', description: 'lowest level written to the log' },
+    'key-mode': { type: 'string', value: 'device|node', default: 'device', description: 'who holds the node key' },
+  },
+  notes: ['Prints {"rpc_file": "<path>"} once the socket accepts requests. SIGTERM / Ctrl-C stop it (exit 0).'],
+};
 
-const VALUED = new Set(['--device', '--data-dir', '--network', '--lightning-rpc', '--currency-rates', '--log-level', '--key-mode']);
-
+/** Throws UsageError. */
 export function parseDaemonArgs(args: string[]): DaemonConfig {
-  const v: Record<string, string> = {};
-  let developer = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = a.indexOf('=');
-    const key = eq > 0 ? a.slice(0, eq) : a;
-    if (key === '--developer' && eq < 0) {
-      developer = true;
-      continue;
-    }
-    if (!VALUED.has(key)) throw new Error(`unknown option '${a}'`);
-    const value = eq > 0 ? a.slice(eq + 1) : args[++i];
-    if (value === undefined || value === '') throw new Error(`${key} needs a value`);
-    if (key in v) throw new Error(`${key} given twice`);
-    v[key] = value;
-  }
-  const network = v['--network'] ?? 'bitcoin';
-  if (!isNetwork(network)) throw new Error(`--network must be one of ${NETWORKS.join(', ')}`);
-  const logLevel = v['--log-level'] ?? 'info';
-  if (!isLogLevel(logLevel)) throw new Error('--log-level must be debug, info, warn or error');
-  const keyMode = v['--key-mode'] ?? 'device';
-  if (!isKeyMode(keyMode)) throw new Error('--key-mode must be device or node');
+  const p = parseOptions(DAEMON_SPEC, args);
+  const v = p.values;
+  const network = str(v, 'network') ?? 'bitcoin';
+  if (!isNetwork(network)) throw new UsageError(`--network must be one of ${NETWORKS.join(', ')}`);
+  const logLevel = str(v, 'log-level') ?? 'info';
+  if (!isLogLevel(logLevel)) throw new UsageError('--log-level must be debug, info, warn or error');
+  const keyMode = str(v, 'key-mode') ?? 'device';
+  if (!isKeyMode(keyMode)) throw new UsageError('--key-mode must be device or node');
   return {
     keyMode,
-    dataDir: v['--data-dir'] ?? defaultDataDir(),
+    dataDir: str(v, 'data-dir') ?? defaultDataDir(),
     network,
-    device: v['--device'],
-    lightningRpc: v['--lightning-rpc'],
-    currencyRates: v['--currency-rates'],
-    developer,
+    device: str(v, 'device'),
+    lightningRpc: str(v, 'lightning-rpc'),
+    currencyRates: str(v, 'currency-rates'),
+    developer: flag(v, 'developer'),
     logLevel,
   };
 }
 
 export async function runDaemon(args: string[]): Promise<number> {
+  const p = parseOrExit(DAEMON_SPEC, args);
+  if (typeof p === 'number') return p;
   let cfg: DaemonConfig;
   try {
     cfg = parseDaemonArgs(args);
   } catch (e) {
-    console.error(`lnsigner daemon: ${(e as Error).message}\n${USAGE}`);
-    return 3;
+    if (e instanceof UsageError) return usageFailure(DAEMON_SPEC, e.message);
+    throw e;
   }
   let daemon;
   try {
@@ -89,5 +89,6 @@ export async function runDaemon(args: string[]): Promise<number> {
 
 export const subcommand: Subcommand = {
   summary: 'run the host bridge daemon (JSON-RPC on <data-dir>/lnsigner-rpc)',
+  spec: DAEMON_SPEC,
   run: runDaemon,
 };

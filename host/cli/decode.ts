@@ -1,36 +1,40 @@
 // `lnsigner decode <string>`: prints a BOLT 12 offer, invoice_request or invoice
 // as Core Lightning's `decode` JSON. Needs no daemon and no device.
 //
-// Exit codes: 0 decoded and valid; 1 refused (error on stderr, naming the
-// layer); 3 decoded but not valid (JSON on stdout, warnings on stderr); 2 usage.
-import { Bolt12Error } from '../bolt12/errors.js';
-import { decodeToJson, stringifyJson } from '../bolt12/decode-json.js';
+// Exactly the daemon's (and Core Lightning's) answer, printed as lightning-cli
+// prints it. Exit codes as lightning-cli's: 0 decoded (valid true, or false
+// with warning_* fields), 1 not decodable (CLN's error object on stdout), 3 usage.
+import { stringifyJson } from '../bolt12/decode-json.js';
+import { decodeString } from '../commands/decode.js';
+import { badParamMessage, ErrorCode } from '../rpc/errors.js';
 import type { Subcommand } from './main.js';
+import { EXIT_ERROR, EXIT_OK, parseOrExit, type CommandSpec } from './options.js';
 
-const USAGE = 'usage: lnsigner decode <bolt12 string>   (lno1... offer, lnr1... invoice_request, lni1... invoice)';
+export const DECODE_SPEC: CommandSpec = {
+  name: 'decode',
+  summary: "Decode a BOLT 12 offer (lno1...), invoice_request (lnr1...) or invoice (lni1...) as Core Lightning's `decode` prints it; needs no daemon and no device.",
+  positionals: ['<string>'],
+  options: {},
+  notes: ['Exit 0 decoded (the JSON says valid true or false, with warning_* fields saying why not), 1 not decodable (Core Lightning\'s error object on stdout), 3 usage.'],
+};
 
 export const decode: Subcommand = {
   summary: 'print a BOLT 12 offer / invoice_request / invoice as Core Lightning decode JSON',
+  spec: DECODE_SPEC,
   async run(args: string[]): Promise<number> {
-    if (args.length !== 1 || args[0] === '--help' || args[0] === '-h') {
-      console.error(USAGE);
-      return 2;
+    const p = parseOrExit(DECODE_SPEC, args);
+    if (typeof p === 'number') return p;
+    // The same function as the daemon's `decode` method; printed as
+    // lightning-cli prints its answer: the result (valid true or false: exit
+    // 0), or CLN's error object on stdout (exit 1).
+    const r = decodeString(p.positionals[0]);
+    if ('error' in r) {
+      const error = { code: ErrorCode.INVALID_PARAMS, message: badParamMessage(r.error, false) };
+      process.stdout.write(`${JSON.stringify(error, null, 2)}\n`);
+      return EXIT_ERROR;
     }
-    try {
-      const d = decodeToJson(args[0]);
-      process.stdout.write(`${stringifyJson(d.json)}\n`);
-      if (!d.valid) {
-        for (const [k, m] of d.warnings) console.error(`lnsigner decode: not valid: ${k}: ${m}`);
-        return 3;
-      }
-      return 0;
-    } catch (e) {
-      if (e instanceof Bolt12Error) {
-        console.error(`lnsigner decode: invalid string (${e.layer} layer): ${e.message}`);
-        return 1;
-      }
-      throw e;
-    }
+    process.stdout.write(`${stringifyJson(r.result)}\n`);
+    return EXIT_OK;
   },
 };
 

@@ -19,8 +19,18 @@ import { runClient } from './client.js';
 import { startSimnet, type RunningSimnet } from '../simnet/server.js';
 import { LightningRpcClient } from '../node/client.js';
 import type { Subcommand } from './main.js';
+import { flag, parseOrExit, str, usageFailure, UsageError, type CommandSpec, type OptionValues } from './options.js';
 
-const USAGE = 'usage: lnsigner demo [--data-dir <dir>] [--network bitcoin|testnet|signet|regtest] [--once]';
+export const DEMO_SPEC: CommandSpec = {
+  name: 'demo',
+  summary: 'Run an emulated signer, a simulated network and the daemon on local defaults (what `npm start` runs).',
+  options: {
+    'data-dir': { type: 'string', value: '<dir>', default: '$LNSIGNER_DIR or ~/.lnsigner', description: 'device flash, store, sockets and log' },
+    network: { type: 'string', value: NETWORKS.join('|'), default: 'regtest', description: 'the chain' },
+    once: { type: 'boolean', description: 'walk through an offer and a payment, then stop' },
+  },
+  notes: ['Runs until Ctrl-C, which stops everything and exits 0.'],
+};
 
 interface DemoOptions {
   dataDir: string;
@@ -28,19 +38,10 @@ interface DemoOptions {
   once: boolean;
 }
 
-function parseArgs(args: string[]): DemoOptions {
-  const o: DemoOptions = { dataDir: defaultDataDir(), network: 'regtest', once: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--once') o.once = true;
-    else if (a === '--data-dir' && args[i + 1]) o.dataDir = resolve(args[++i]);
-    else if (a === '--network' && args[i + 1]) {
-      const n = args[++i];
-      if (!isNetwork(n)) throw new Error(`--network must be one of ${NETWORKS.join(', ')}`);
-      o.network = n;
-    } else throw new Error(`unknown or incomplete option '${a}'`);
-  }
-  return o;
+function parseDemoArgs(v: OptionValues): DemoOptions {
+  const network = str(v, 'network') ?? 'regtest';
+  if (!isNetwork(network)) throw new UsageError(`--network must be one of ${NETWORKS.join(', ')}`);
+  return { dataDir: resolve(str(v, 'data-dir') ?? defaultDataDir()), network, once: flag(v, 'once') };
 }
 
 /** Provisions the device with a secret it draws itself, unless it already holds one. */
@@ -98,13 +99,16 @@ async function walkThrough(dataDir: string, sim: RunningSimnet): Promise<number>
 
 export const subcommand: Subcommand = {
   summary: 'run an emulated signer and the daemon on local defaults (npm start)',
+  spec: DEMO_SPEC,
   async run(args) {
+    const p = parseOrExit(DEMO_SPEC, args);
+    if (typeof p === 'number') return p;
     let o: DemoOptions;
     try {
-      o = parseArgs(args);
+      o = parseDemoArgs(p.values);
     } catch (e) {
-      console.error(`lnsigner demo: ${(e as Error).message}\n${USAGE}`);
-      return 2;
+      if (!(e instanceof UsageError)) throw e;
+      return usageFailure(DEMO_SPEC, e.message);
     }
     mkdirSync(o.dataDir, { recursive: true });
     // The emulator's link and every socket stay inside the data directory, and
@@ -154,10 +158,22 @@ export const subcommand: Subcommand = {
       }
       console.log('\nCtrl-C stops the daemon and the signer.');
       return await new Promise<number>((done) => {
-        const stop = () => void stopAll().then(() => done(0));
+        // Ctrl-C is a normal stop: exit 0. The terminal sends SIGINT to the
+        // daemon child too, which may exit before our handler runs; a daemon
+        // that stops with 0 (its own clean SIGINT/SIGTERM stop) is not a failure.
+        let stopping = false;
+        const stop = () => {
+          stopping = true;
+          void stopAll().then(() => done(0));
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         void daemon!.exited.then((c) => {
+          if (stopping || c === 0) {
+            stopping = true;
+            void stopAll().then(() => done(0));
+            return;
+          }
           console.error(`the daemon stopped (code ${c}); see ${join(o.dataDir, 'lnsigner.log')}`);
           void stopAll().then(() => done(1));
         });

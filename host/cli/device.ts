@@ -17,19 +17,35 @@ import { HsmSecretFileError, readHsmSecretFile } from '../device-admin/hsm-secre
 import { deviceFailureMessage } from '../device-admin/messages.js';
 import { readPassphrase } from '../device-admin/passphrase.js';
 import type { Subcommand } from './main.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_TALKING, EXIT_USAGE, flag, parseOptions, parseOrExit, str, usageFailure, UsageError, type CommandSpec } from './options.js';
+import { cut } from '../rpc/cut.js';
+import { DeviceError, TransportError } from '../transport/errors.js';
+
+const deviceOpt = { type: 'string', value: '<path>', required: true, description: 'serial port of the device (no daemon may hold it)' } as const;
+export const DEVICE_SPECS: Record<'info' | 'provision' | 'wipe', CommandSpec> = {
+  info: { name: 'device info', summary: "Print the device's get_info as JSON.", options: { device: deviceOpt } },
+  provision: {
+    name: 'device provision',
+    summary: 'Give the device its secret: from a Core Lightning hsm_secret file, or one it generates itself (no backup).',
+    options: {
+      device: deviceOpt,
+      'hsm-secret-file': { type: 'string', value: '<file>', description: 'hsm_secret to load (a passphrase comes from $LNSIGNER_HSM_PASSPHRASE or a prompt)' },
+      generate: { type: 'boolean', description: 'the device draws its own secret' },
+      network: { type: 'string', value: Object.keys(NETWORK_CODES).join('|'), default: 'bitcoin', description: 'the chain' },
+    },
+    notes: ['Exactly one of --hsm-secret-file and --generate.'],
+  },
+  wipe: { name: 'device wipe', summary: "Erase the device's secret (asks on the device).", options: { device: deviceOpt } },
+};
 
 const USAGE = `usage: lnsigner device info --device <path>
        lnsigner device provision --device <path> (--hsm-secret-file <file> | --generate)
                                  [--network bitcoin|testnet|signet|regtest]
-       lnsigner device wipe --device <path>`;
+       lnsigner device wipe --device <path>
+(lnsigner device <action> --help for each)`;
 
 export const PASSPHRASE_ENV = 'LNSIGNER_HSM_PASSPHRASE';
 
-const EXIT_OK = 0;
-const EXIT_DEVICE = 1;
-const EXIT_USAGE = 2;
-
-class UsageError extends Error {}
 /** A refusal decided here, before anything was sent. */
 class Refused extends Error {}
 
@@ -41,40 +57,20 @@ interface DeviceArgs {
   network: NetworkName;
 }
 
-const VALUED = new Set(['--device', '--hsm-secret-file', '--network']);
-
+/** Throws UsageError. */
 export function parseDeviceArgs(args: string[]): DeviceArgs {
   const [action, ...rest] = args;
   if (action !== 'info' && action !== 'provision' && action !== 'wipe') {
-    throw new UsageError(action ? `unknown action '${action}'` : 'an action is required (info, provision or wipe)');
+    throw new UsageError(action ? `unknown action '${cut(action)}'` : 'an action is required (info, provision or wipe)');
   }
-  const v: Record<string, string> = {};
-  let generate = false;
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    const eq = a.indexOf('=');
-    const key = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    if (key === '--generate' && eq < 0) {
-      generate = true;
-      continue;
-    }
-    if (!VALUED.has(key)) throw new UsageError(`unknown option '${a}'`);
-    const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
-    if (value === undefined || value === '') throw new UsageError(`${key} needs a value`);
-    if (key in v) throw new UsageError(`${key} given twice`);
-    v[key] = value;
-  }
-  if (!v['--device']) throw new UsageError('--device <path> is required');
-  const network = v['--network'] ?? 'bitcoin';
+  const v = parseOptions(DEVICE_SPECS[action], rest).values;
+  const network = str(v, 'network') ?? 'bitcoin';
   if (!(network in NETWORK_CODES)) throw new UsageError(`--network must be one of ${Object.keys(NETWORK_CODES).join(', ')}`);
-  if (action === 'provision') {
-    if (generate === (v['--hsm-secret-file'] !== undefined)) {
-      throw new UsageError('provision needs exactly one of --hsm-secret-file <file> and --generate');
-    }
-  } else if (generate || v['--hsm-secret-file'] || v['--network']) {
-    throw new UsageError(`--hsm-secret-file, --generate and --network are for provision, not ${action}`);
+  const generate = flag(v, 'generate');
+  if (action === 'provision' && generate === (str(v, 'hsm-secret-file') !== undefined)) {
+    throw new UsageError('provision needs exactly one of --hsm-secret-file <file> and --generate');
   }
-  return { action, device: v['--device'], hsmSecretFile: v['--hsm-secret-file'], generate, network: network as NetworkName };
+  return { action, device: str(v, 'device')!, hsmSecretFile: str(v, 'hsm-secret-file'), generate, network: network as NetworkName };
 }
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -136,17 +132,24 @@ async function wipe(client: DeviceClient, a: DeviceArgs): Promise<Record<string,
 }
 
 async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return EXIT_OK;
+  const [action, ...rest] = args;
+  const spec = DEVICE_SPECS[action as keyof typeof DEVICE_SPECS] as CommandSpec | undefined;
+  if (!spec) {
+    if (action === '--help' || action === '-h' || action === 'help') {
+      console.log(USAGE);
+      return EXIT_OK;
+    }
+    say(`lnsigner device: ${action ? `unknown action '${cut(action)}'` : 'an action is required (info, provision or wipe)'}\n${USAGE}`);
+    return EXIT_USAGE;
   }
+  const p = parseOrExit(spec, rest);
+  if (typeof p === 'number') return p;
   let a: DeviceArgs;
   try {
     a = parseDeviceArgs(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    say(`lnsigner device: ${e.message}\n${USAGE}`);
-    return EXIT_USAGE;
+    return usageFailure(spec, e.message);
   }
   let client: DeviceClient | undefined;
   try {
@@ -158,10 +161,11 @@ async function run(args: string[]): Promise<number> {
   } catch (e) {
     const msg = e instanceof Refused || e instanceof HsmSecretFileError ? e.message : deviceFailureMessage(e, a.device);
     say(`lnsigner device ${a.action}: ${msg}`);
-    return EXIT_DEVICE;
+    // lightning-cli's codes: 2 when the device could not be reached at all, 1 when it answered no.
+    return e instanceof TransportError && !(e instanceof DeviceError) ? EXIT_TALKING : EXIT_ERROR;
   } finally {
     await client?.close();
   }
 }
 
-export const subcommand: Subcommand = { summary: 'manage a device no daemon holds: info | provision | wipe', run };
+export const subcommand: Subcommand = { summary: 'manage a device no daemon holds: info | provision | wipe', spec: Object.values(DEVICE_SPECS), run };

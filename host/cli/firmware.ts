@@ -14,47 +14,54 @@ import {
   readReleaseKey, readReleasePublicKey, releasePublicKey, signImage, toHex, verifyImageSignature,
 } from '../flash/image.js';
 import type { Subcommand } from './main.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, flag, parseOrExit, str, usageFailure, UsageError, type CommandSpec, type OptionValues } from './options.js';
+import { cut } from '../rpc/cut.js';
+
+export const FIRMWARE_SPECS: Record<'sign' | 'keygen' | 'info', CommandSpec> = {
+  sign: {
+    name: 'firmware sign',
+    summary: 'Sign a firmware .wasm into an image a device accepts (docs/firmware-images.md).',
+    positionals: ['<firmware.wasm>'],
+    options: {
+      key: { type: 'string', value: '<keyfile>', required: true, description: 'release key (32-byte secret, hex)' },
+      output: { type: 'string', short: 'o', value: '<image>', required: true, description: 'image file to write' },
+      version: { type: 'string', value: '<x.y.z|N>', default: 'package.json version', description: 'version in the header' },
+    },
+  },
+  keygen: {
+    name: 'firmware keygen',
+    summary: 'Make a release key (secret in <keyfile>, public key in <keyfile>.pub).',
+    options: {
+      output: { type: 'string', short: 'o', value: '<keyfile>', required: true, description: 'key file to write' },
+      force: { type: 'boolean', description: 'overwrite an existing key' },
+    },
+  },
+  info: {
+    name: 'firmware info',
+    summary: 'Show an image and check its signature (exit 1 when not signed by the trusted key).',
+    positionals: ['<image>'],
+    options: {
+      trust: { type: 'string', value: '<pubkey hex|file>', default: 'the development key', description: 'key to check against' },
+      json: { type: 'boolean', description: 'JSON output' },
+    },
+  },
+};
 
 const USAGE = `usage: lnsigner firmware sign --key <keyfile> <firmware.wasm> -o <image> [--version <x.y.z|N>]
-       lnsigner firmware keygen -o <keyfile>
-       lnsigner firmware info <image> [--trust <pubkey hex|file>] [--json]`;
-
-class UsageError extends Error {}
+       lnsigner firmware keygen -o <keyfile> [--force]
+       lnsigner firmware info <image> [--trust <pubkey hex|file>] [--json]
+(lnsigner firmware <command> --help for each)`;
 
 function packageVersion(): number {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   return parseVersion(pkg.version);
 }
 
-function parse(args: string[], valued: string[]): { opts: Record<string, string>; flags: Set<string>; rest: string[] } {
-  const opts: Record<string, string> = {};
-  const flags = new Set<string>();
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (valued.includes(a)) {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      opts[a] = v;
-    } else if (a === '--json' || a === '--force') {
-      flags.add(a);
-    } else if (a.startsWith('-') && a !== '-') {
-      throw new UsageError(`unknown option ${a}`);
-    } else {
-      rest.push(a);
-    }
-  }
-  return { opts, flags, rest };
-}
-
-function sign(args: string[]): number {
-  const { opts, rest } = parse(args, ['--key', '-o', '--output', '--version']);
-  const out = opts['-o'] ?? opts['--output'];
-  if (!opts['--key']) throw new UsageError('--key <keyfile> is required');
-  if (!out) throw new UsageError('-o <image> is required');
-  if (rest.length !== 1) throw new UsageError('exactly one firmware .wasm file');
-  const version = opts['--version'] !== undefined ? parseVersion(opts['--version']) : packageVersion();
-  const key = readReleaseKey(opts['--key']);
+function sign(v: OptionValues, rest: string[]): number {
+  const out = str(v, 'output')!;
+  const versionText = str(v, 'version');
+  const version = versionText !== undefined ? parseVersion(versionText) : packageVersion();
+  const key = readReleaseKey(str(v, 'key')!);
   let wasm: Uint8Array;
   try {
     wasm = new Uint8Array(readFileSync(rest[0]));
@@ -73,13 +80,12 @@ function sign(args: string[]): number {
   return 0;
 }
 
-function keygen(args: string[]): number {
-  const { opts, flags, rest } = parse(args, ['-o', '--output']);
-  const out = opts['-o'] ?? opts['--output'];
-  if (!out || rest.length) throw new UsageError('keygen takes -o <keyfile> only');
-  if (existsSync(out) && !flags.has('--force')) throw new ImageError(`${out} exists; not overwriting a key (use --force)`);
+function keygen(v: OptionValues): number {
+  const out = str(v, 'output')!;
+  const force = flag(v, 'force');
+  if (existsSync(out) && !force) throw new ImageError(`${out} exists; not overwriting a key (use --force)`);
   const key = generateReleaseKey();
-  if (existsSync(`${out}.pub`) && !flags.has('--force')) throw new ImageError(`${out}.pub exists; not overwriting (use --force)`);
+  if (existsSync(`${out}.pub`) && !force) throw new ImageError(`${out}.pub exists; not overwriting (use --force)`);
   writeFileSync(out, `${toHex(key)}\n`, { mode: 0o600 });
   writeFileSync(`${out}.pub`, `${toHex(releasePublicKey(key))}\n`);
   console.log(`${out}: new release key (SECRET: keep it offline); public key ${toHex(releasePublicKey(key))} in ${out}.pub`);
@@ -88,9 +94,7 @@ function keygen(args: string[]): number {
   return 0;
 }
 
-function info(args: string[]): number {
-  const { opts, flags, rest } = parse(args, ['--trust']);
-  if (rest.length !== 1) throw new UsageError('exactly one image file');
+function info(v: OptionValues, rest: string[]): number {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(rest[0]));
@@ -99,7 +103,7 @@ function info(args: string[]): number {
   }
   const img = parseImage(bytes);
   const dev = devReleasePublicKey();
-  const trust = opts['--trust'] !== undefined ? readReleasePublicKey(opts['--trust']) : dev;
+  const trust = str(v, 'trust') !== undefined ? readReleasePublicKey(str(v, 'trust')!) : dev;
   const trustIsDev = toHex(trust) === toHex(dev);
   const valid = verifyImageSignature(img, trust);
   const byDev = trustIsDev ? valid : verifyImageSignature(img, dev);
@@ -119,7 +123,7 @@ function info(args: string[]): number {
   };
   const keyName = trustIsDev ? `the DEVELOPMENT release key ${r.trustedKey} (its secret is public; default --trust)` :
     `release key ${r.trustedKey}`;
-  if (flags.has('--json')) {
+  if (flag(v, 'json')) {
     console.log(JSON.stringify(r, null, 2));
   } else {
     console.log(`version   ${r.version}`);
@@ -139,27 +143,31 @@ function info(args: string[]): number {
 async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    console.log(USAGE);
-    return sub ? 0 : 2;
+    if (sub) console.log(`${USAGE}\n`);
+    else console.error(`lnsigner firmware: a command is required (sign, keygen or info)\n${USAGE}`);
+    return sub ? EXIT_OK : EXIT_USAGE;
   }
+  if (sub !== 'sign' && sub !== 'keygen' && sub !== 'info') {
+    console.error(`lnsigner firmware: unknown firmware command '${cut(sub)}'\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const spec = FIRMWARE_SPECS[sub];
+  const p = parseOrExit(spec, rest);
+  if (typeof p === 'number') return p;
   try {
     switch (sub) {
-      case 'sign': return sign(rest);
-      case 'keygen': return keygen(rest);
-      case 'info': return info(rest);
-      default: throw new UsageError(`unknown firmware command ${sub}`);
+      case 'sign': return sign(p.values, p.positionals);
+      case 'keygen': return keygen(p.values);
+      case 'info': return info(p.values, p.positionals);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`lnsigner firmware: ${e.message}\n${USAGE}`);
-      return 2;
-    }
+    if (e instanceof UsageError) return usageFailure(spec, e.message);
     if (e instanceof ImageError) {
       console.error(`lnsigner firmware: ${e.message}`);
-      return 1;
+      return EXIT_ERROR;
     }
     throw e;
   }
 }
 
-export const subcommand: Subcommand = { summary: 'sign, inspect and make keys for firmware images', run };
+export const subcommand: Subcommand = { summary: 'sign, inspect and make keys for firmware images', spec: Object.values(FIRMWARE_SPECS), run };

@@ -12,10 +12,22 @@ import { DeviceClient } from '../device/client.js';
 import { FlashError, flashImage } from '../flash/flasher.js';
 import { ImageError, formatVersion, isDevelopmentImage, parseImage, toHex } from '../flash/image.js';
 import { progressReporter } from '../flash/progress.js';
-import { TransportError } from '../transport/errors.js';
+import { DeviceError, TransportError } from '../transport/errors.js';
 import type { Subcommand } from './main.js';
+import { EXIT_ERROR, EXIT_TALKING, flag, parseOrExit, str, usageFailure, type CommandSpec } from './options.js';
+import { cut } from '../rpc/cut.js';
 
-const USAGE = 'usage: lnsigner flash --device <path> <image> [--chunk <bytes>] [--no-reboot]';
+export const FLASH_SPEC: CommandSpec = {
+  name: 'flash',
+  summary: "Upload a signed firmware image through the device's bootloader, commit it and reboot into it (docs/firmware-images.md).",
+  positionals: ['<image>'],
+  options: {
+    device: { type: 'string', value: '<path>', required: true, description: 'serial port of the device' },
+    chunk: { type: 'string', value: '<bytes>', description: 'upload chunk size, 1..8192' },
+    'no-reboot': { type: 'boolean', description: 'commit only; the device boots it at its next reset' },
+  },
+  notes: ['Exit 0 flashed, 1 the device or the image was refused, 2 the device could not be reached, 3 usage.'],
+};
 
 const DEV_WARNING = [
   '!!! WARNING: DEVELOPMENT FIRMWARE IMAGE !!!',
@@ -26,35 +38,16 @@ const DEV_WARNING = [
 ].join('\n');
 
 async function run(args: string[]): Promise<number> {
-  let device: string | undefined;
+  const p = parseOrExit(FLASH_SPEC, args);
+  if (typeof p === 'number') return p;
+  const device = str(p.values, 'device')!;
+  const rest = p.positionals;
+  const noReboot = flag(p.values, 'no-reboot');
   let chunk: number | undefined;
-  let noReboot = false;
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') {
-      console.log(USAGE);
-      return 0;
-    } else if (a === '--device') {
-      device = args[++i];
-    } else if (a === '--chunk') {
-      chunk = Number(args[++i]);
-      if (!Number.isInteger(chunk) || chunk < 1 || chunk > 8192) {
-        console.error(`lnsigner flash: --chunk must be 1..8192\n${USAGE}`);
-        return 2;
-      }
-    } else if (a === '--no-reboot') {
-      noReboot = true;
-    } else if (a.startsWith('--')) {
-      console.error(`lnsigner flash: unknown option ${a}\n${USAGE}`);
-      return 2;
-    } else {
-      rest.push(a);
-    }
-  }
-  if (!device || rest.length !== 1) {
-    console.error(`lnsigner flash: ${!device ? '--device <path> is required' : 'exactly one image file'}\n${USAGE}`);
-    return 2;
+  const chunkText = str(p.values, 'chunk');
+  if (chunkText !== undefined) {
+    chunk = Number(chunkText);
+    if (!/^\d+$/.test(chunkText) || chunk < 1 || chunk > 8192) return usageFailure(FLASH_SPEC, `--chunk must be 1..8192, not ${cut(chunkText)}`);
   }
   const say = (m: string) => process.stderr.write(`${m}\n`);
   let img;
@@ -96,7 +89,8 @@ async function run(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof FlashError || e instanceof TransportError) {
       say(`lnsigner flash: ${e.message}`);
-      return 1;
+      // lightning-cli's codes: 2 could not talk to it, 1 it answered no.
+      return e instanceof TransportError && !(e instanceof DeviceError) ? EXIT_TALKING : EXIT_ERROR;
     }
     throw e;
   } finally {
@@ -104,4 +98,4 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-export const subcommand: Subcommand = { summary: 'upload a signed firmware image to a device', run };
+export const subcommand: Subcommand = { summary: 'upload a signed firmware image to a device', spec: FLASH_SPEC, run };

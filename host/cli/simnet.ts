@@ -12,10 +12,23 @@ import { startSimnet } from '../simnet/server.js';
 import type { PluginOptionArg } from '../simnet/plugin-host.js';
 import { MAX_NODES } from '../simnet/network.js';
 import type { Subcommand } from './main.js';
+import { list, parseOptions, parseOrExit, str, usageFailure, UsageError, type CommandSpec } from './options.js';
+import { cut } from '../rpc/cut.js';
 
-const USAGE = `usage: lnsigner simnet --data-dir <dir> [--nodes N] [--seed S] [--blockheight H] [--mpp-timeout-ms MS] [--plugin <path>]... [--plugin-option name[=value]]...`;
-
-class UsageError extends Error {}
+export const SIMNET_SPEC: CommandSpec = {
+  name: 'simnet',
+  summary: 'Run a simulated Lightning network with a lightningd-compatible socket (<data-dir>/lightning-rpc) for its payer node (docs/host/simnet.md).',
+  options: {
+    'data-dir': { type: 'string', value: '<dir>', required: true, description: 'the socket lives there' },
+    nodes: { type: 'string', value: '<N>', default: '5', description: `number of nodes, 2..${MAX_NODES}` },
+    seed: { type: 'string', value: '<S>', default: 'lnsigner', description: 'keys, invoices and channels derive from it' },
+    blockheight: { type: 'string', value: '<H>', default: '1000', description: 'chain height, 100..10000000' },
+    'mpp-timeout-ms': { type: 'string', value: '<MS>', default: '60000', description: 'how long a payee holds partial payments' },
+    plugin: { type: 'string', value: '<path>', multiple: true, description: 'a Core Lightning plugin to start on the first node' },
+    'plugin-option': { type: 'string', value: 'name[=value]', multiple: true, description: "an option for the plugins" },
+  },
+  notes: ["The socket answers `help` with every method it has, test (dev-simnet-*) ones included."],
+};
 
 export interface SimnetArgs {
   dataDir: string;
@@ -28,55 +41,42 @@ export interface SimnetArgs {
 }
 
 export function parseSimnetArgs(args: string[]): SimnetArgs {
-  const o: Partial<SimnetArgs> & Pick<SimnetArgs, 'plugins' | 'pluginOptions'> =
-    { nodes: 5, seed: 'lnsigner', blockheight: 1000, mppTimeoutMs: 60_000, plugins: [], pluginOptions: [] };
-  const int = (flag: string, v: string, min: number, max: number) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${flag} must be a whole number ${min}..${max}, not ${v}`);
+  const v = parseOptions(SIMNET_SPEC, args).values;
+  const int = (flag: string, d: number, min: number, max: number) => {
+    const t = str(v, flag);
+    if (t === undefined) return d;
+    const n = Number(t);
+    if (!/^\d+$/.test(t) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number ${min}..${max}, not ${cut(t)}`);
     return n;
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case '--data-dir': o.dataDir = value(); break;
-      case '--nodes': o.nodes = int(a, value(), 2, MAX_NODES); break;
-      case '--seed': o.seed = value(); break;
-      case '--blockheight': o.blockheight = int(a, value(), 100, 10_000_000); break;
-      case '--mpp-timeout-ms': o.mppTimeoutMs = int(a, value(), 1, 3_600_000); break;
-      case '--plugin': o.plugins.push(resolve(value())); break;
-      case '--plugin-option': {
-        const v = value();
-        const eq = v.indexOf('=');
-        const name = eq < 0 ? v : v.slice(0, eq);
-        if (!name) throw new UsageError(`--plugin-option needs name[=value], not ${v}`);
-        o.pluginOptions.push([name, eq < 0 ? undefined : v.slice(eq + 1)]);
-        break;
-      }
-      default: throw new UsageError(`unknown option ${a}`);
-    }
-  }
-  if (!o.dataDir) throw new UsageError('--data-dir <dir> is required (the socket lives there)');
-  if (o.pluginOptions.length && !o.plugins.length) throw new UsageError('--plugin-option needs a --plugin');
-  return o as SimnetArgs;
+  const pluginOptions: PluginOptionArg[] = list(v, 'plugin-option').map((o) => {
+    const eq = o.indexOf('=');
+    const name = eq < 0 ? o : o.slice(0, eq);
+    if (!name) throw new UsageError(`--plugin-option needs name[=value], not ${cut(o)}`);
+    return [name, eq < 0 ? undefined : o.slice(eq + 1)];
+  });
+  const plugins = list(v, 'plugin').map((p) => resolve(p));
+  if (pluginOptions.length && !plugins.length) throw new UsageError('--plugin-option needs a --plugin');
+  return {
+    dataDir: str(v, 'data-dir')!,
+    nodes: int('nodes', 5, 2, MAX_NODES),
+    seed: str(v, 'seed') ?? 'lnsigner',
+    blockheight: int('blockheight', 1000, 100, 10_000_000),
+    mppTimeoutMs: int('mpp-timeout-ms', 60_000, 1, 3_600_000),
+    plugins,
+    pluginOptions,
+  };
 }
 
 async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
+  const p = parseOrExit(SIMNET_SPEC, args);
+  if (typeof p === 'number') return p;
   let a: SimnetArgs;
   try {
     a = parseSimnetArgs(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`lnsigner simnet: ${e.message}\n${USAGE}`);
-    return 2;
+    return usageFailure(SIMNET_SPEC, e.message);
   }
   let sim;
   try {
@@ -103,5 +103,6 @@ async function run(args: string[]): Promise<number> {
 
 export const subcommand: Subcommand = {
   summary: 'run a simulated Lightning network with a lightningd-compatible socket for its payer node',
+  spec: SIMNET_SPEC,
   run,
 };

@@ -14,7 +14,8 @@ export function toBolt12Fields(f: OfferFields): Bolt12OfferFields {
     offer_quantity_max: f.quantityMax,
     offer_absolute_expiry: f.absoluteExpiry,
     offer_issuer_id: f.issuerId,
-    offer_recurrence_compulsory: f.recurrence,
+    offer_recurrence_compulsory: f.recurrenceOptional ? undefined : f.recurrence,
+    offer_recurrence_optional: f.recurrenceOptional ? f.recurrence : undefined,
     offer_recurrence_base: f.recurrenceBase && {
       proportionalAmount: f.recurrenceBase.proportionalAmount ? 1 : 0,
       basetime: f.recurrenceBase.basetime,

@@ -85,13 +85,15 @@ export async function createInvoiceRequest(ctx: CommandContext, p: InvoiceReques
     throw new RpcError(ErrorCode.LIGHTNINGD, 'Could not create invoice_request! It already exists');
   }
   // Committed (synchronous=FULL) before the result is returned.
-  return ctx.store.invoiceRequests.create({
+  const record = ctx.store.invoiceRequests.create({
     invreqId: id,
     bolt12: encodeBolt12String('lnr', signed),
     label: p.label,
     singleUse: p.singleUse,
     refundPayerKey: p.refundPayerKey && bytesToHex(p.refundPayerKey),
   });
+  ctx.log.info(`invoice_request created: ${id} for ${p.amountMsat} msat${p.singleUse ? ', single use' : ''}`);
+  return record;
 }
 
 /** Hidden developer parameter: 32 hex digits of invreq_metadata. */

@@ -18,6 +18,8 @@ export interface OfferFields {
   /** offer_issuer_id: our node id (always set, as CLN does). */
   issuerId: Uint8Array;
   recurrence?: Recurrence;
+  /** CLN's optional_recurrence: the recurrence goes in offer_recurrence_optional (TLV 1000000025). */
+  recurrenceOptional?: boolean;
   /** offer_recurrence_base: basetime and the proportional_amount flag (`%`). */
   recurrenceBase?: { basetime: bigint; proportionalAmount: boolean };
   recurrencePaywindow?: Pick<RecurrencePaywindow, 'secondsBefore' | 'secondsAfter'>;

@@ -1,6 +1,7 @@
 // offer amount description [issuer] [label] [quantity_max] [absolute_expiry]
 //       [recurrence] [recurrence_base] [recurrence_paywindow] [recurrence_limit]
-//       [single_use]
+//       [single_use] [proportional_amount] [optional_recurrence] [fronting_nodes]
+//       [vendor] [quantity_min]
 // Parameters in the order of the user's spec (seed 003); behaviour as
 // cln-rpc-digest §1.1 and §3. Offers are not signed; the device inserts
 // offer_metadata and offer_issuer_id (offer_create, issue 11: key modes and
@@ -10,7 +11,8 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { defineMethod } from '../rpc/method.js';
 import { bad, opt, optDef, req } from '../rpc/params.js';
-import { pBool, pEscapedString, pU32, pU64 } from '../rpc/param-types.js';
+import { pBool, pEscapedString, pPubkeyArray, pU32, pU64 } from '../rpc/param-types.js';
+import { cut } from '../rpc/cut.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
 import { pOfferAmount, pRecurrence, pRecurrenceBase, pRecurrencePaywindow } from './amount-params.js';
 import { requireDevice, type CommandContext } from './context.js';
@@ -36,6 +38,14 @@ export const offer = defineMethod({
     recurrence_paywindow: opt(pRecurrencePaywindow),
     recurrence_limit: opt(pU32),
     single_use: optDef(pBool, false),
+    // Core Lightning v25.12+ / v26.04+ (cln-rpc-digest §1.1 #12-14), in its order.
+    proportional_amount: optDef(pBool, false),
+    optional_recurrence: optDef(pBool, false),
+    fronting_nodes: opt(pPubkeyArray),
+    // Seed 001's names, by name: `vendor` (older name of issuer) and
+    // `quantity_min` (no longer encoded; stored and checked by the issuer).
+    vendor: opt(pEscapedString()),
+    quantity_min: opt(pU64),
   },
   async run({ values: p }, ctx: CommandContext) {
     // CLN json_offer: the recurrence_* parameters need a recurrence.
@@ -50,6 +60,26 @@ export const offer = defineMethod({
     if (p.recurrence_paywindow?.proportionalAmount && !p.recurrence_base) {
       bad('recurrence_paywindow', 'proportional amount (%) needs recurrence_base');
     }
+    // CLN: "proportional_amount needs recurrence_base"; optional_recurrence
+    // puts the recurrence in TLV 1000000025, which takes no base.
+    if (p.proportional_amount && !p.recurrence_base) bad('proportional_amount', 'needs recurrence_base');
+    if (p.optional_recurrence && !p.recurrence) bad('optional_recurrence', 'needs recurrence');
+    if (p.optional_recurrence && p.recurrence_base) bad('optional_recurrence', 'incompatible with recurrence_base');
+    // Seed 001: vendor is issuer's older name; one of them.
+    if (p.vendor !== undefined && p.issuer !== undefined) bad('vendor', 'cannot be given with issuer (vendor is its older name)');
+    const issuer = p.issuer ?? p.vendor;
+    // Seed 001: quantity_min..quantity_max is the range an invoice may ask
+    // for; BOLT 12 no longer encodes the minimum, so it is stored and the
+    // issuer refuses smaller invreq_quantity (store quantityMinRefusal). A
+    // minimum alone still needs offer_quantity_max (0 = unlimited) so payers
+    // send a quantity.
+    if (p.quantity_min !== undefined) {
+      if (p.quantity_min < 1n) bad('quantity_min', 'must be at least 1');
+      if (p.quantity_max !== undefined && p.quantity_max !== 0n && p.quantity_min > p.quantity_max) {
+        bad('quantity_min', `must not exceed quantity_max (${p.quantity_max})`);
+      }
+    }
+    const quantityMax = p.quantity_max ?? (p.quantity_min !== undefined ? 0n : undefined);
     // The offer reader rules createoffer applies (cln-rpc-digest §3.1).
     if (p.amount.kind !== 'any' && (p.amount.kind === 'msat' ? p.amount.msat : p.amount.amount) === 0n) {
       bad('amount', 'Offer contains a zero amount');
@@ -90,14 +120,15 @@ export const offer = defineMethod({
       currency: p.amount.kind === 'currency' ? p.amount.currency : undefined,
       amount: p.amount.kind === 'msat' ? p.amount.msat : p.amount.kind === 'currency' ? p.amount.amount : undefined,
       description: p.description,
-      issuer: p.issuer,
-      quantityMax: p.quantity_max,
+      issuer,
+      quantityMax,
       absoluteExpiry: p.absolute_expiry,
       issuerId: device.info.nodeId,
       recurrence: p.recurrence,
+      recurrenceOptional: p.optional_recurrence,
       recurrenceBase: p.recurrence_base && {
         basetime: p.recurrence_base.basetime,
-        proportionalAmount: p.recurrence_paywindow?.proportionalAmount ?? false,
+        proportionalAmount: p.proportional_amount || (p.recurrence_paywindow?.proportionalAmount ?? false),
       },
       recurrencePaywindow: p.recurrence_paywindow && {
         secondsBefore: p.recurrence_paywindow.secondsBefore,
@@ -148,7 +179,13 @@ export const offer = defineMethod({
       singleUse: p.single_use,
       startAtPeriodZero: p.recurrence_base?.startAtPeriodZero ?? false,
       keyMode,
+      quantityMin: p.quantity_min,
+      // Blinded paths through them come with the merchant flow (route blinding);
+      // for now they are kept with the offer and reported as force_paths, as CLN.
+      frontingNodes: p.fronting_nodes,
+      forcePaths: (p.fronting_nodes?.length ?? 0) > 0,
     });
+    ctx.log.info(`offer ${created ? 'created' : 'returned (exists)'}: ${record.offerId}${p.label ? ` label ${cut(p.label)}` : ''}`);
     // CLN offers plugin check_result: an inactive existing offer is an error.
     if (!record.active) throw new RpcError(ErrorCode.OFFER_ALREADY_EXISTS, "Already exists, but isn't active");
     return { ...offerEntry(record, false), created };

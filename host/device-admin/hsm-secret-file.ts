@@ -3,6 +3,7 @@
 // the firmware parses and checks it again and has the last word — so that a
 // passphrase is asked for exactly when the file has one, and an encrypted
 // file is refused with the tool that decrypts it.
+import { HSM_SECRET_TEXT } from '../device/explain.js';
 import { readFileSync } from 'node:fs';
 import * as K from '../../shared/keys-status.js';
 
@@ -44,17 +45,5 @@ export function readHsmSecretFile(path: string): HsmSecretFile {
 
 /** Why the firmware refused the file (ERR_HSM_SECRET detail, shared/keys-status.ts). */
 export function hsmSecretRefusal(detail: number): string {
-  switch (detail) {
-    case K.KEYS_ERR_FORMAT: return 'the file is shorter than 32 bytes';
-    case K.KEYS_ERR_ENCRYPTED: return 'the file is encrypted: decrypt it first with `lightning-hsmtool decrypt`';
-    case K.KEYS_ERR_MNEMONIC_TEXT: return 'the mnemonic text is not lower-case words separated by single spaces';
-    case K.KEYS_ERR_MNEMONIC_WORDS: return 'the mnemonic does not have 12, 15, 18, 21 or 24 words';
-    case K.KEYS_ERR_MNEMONIC_WORD: return 'a mnemonic word is not in the BIP39 English list';
-    case K.KEYS_ERR_MNEMONIC_CHECKSUM: return "the mnemonic's BIP39 checksum does not match";
-    case K.KEYS_ERR_PASSPHRASE_REQUIRED: return 'the file was made with a passphrase and none was given';
-    case K.KEYS_ERR_PASSPHRASE_NOT_NEEDED: return 'a passphrase was given but the file was made without one';
-    case K.KEYS_ERR_WRONG_PASSPHRASE: return 'wrong passphrase (the seed does not match the hash in the file)';
-    case K.KEYS_ERR_PASSPHRASE_LENGTH: return `the passphrase is longer than ${K.KEYS_MAX_PASSPHRASE} bytes`;
-    default: return `key derivation failed (detail ${detail})`;
-  }
+  return HSM_SECRET_TEXT[detail] ?? `key derivation failed (detail ${detail})`;
 }

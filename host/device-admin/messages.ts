@@ -4,6 +4,7 @@
 import * as P from '../../shared/protocol.js';
 import { DeviceBusyError, DeviceError, TransportError, statusName } from '../transport/errors.js';
 import { confirmFailure } from './confirm-adapter.js';
+import { explainDeviceStatus } from '../device/explain.js';
 import { hsmSecretRefusal } from './hsm-secret-file.js';
 
 export function confirmFailureMessage(kind: 'denied' | 'timeout' | 'busy'): string {
@@ -40,7 +41,7 @@ export function deviceFailureMessage(e: unknown, path: string): string {
       case P.ERR_BAD_PAYLOAD:
         return `the device refused the request as malformed (${statusName(e.status)}): nothing was changed`;
       default:
-        return `the device refused: ${statusName(e.status)}${e.detail ? ` (detail ${e.detail})` : ''}`;
+        return `the device refused: ${explainDeviceStatus(e.status, e.detail)} (${statusName(e.status)})`;
     }
   }
   if (e instanceof TransportError) return e.message;

@@ -14,6 +14,8 @@
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { BuildOnionRequest, BuiltOnion } from '../daemon/device-signer.js';
 import { DeviceError, statusName } from '../transport/errors.js';
+import { POLICY_LIMIT_TEXT } from '../device/explain.js';
+import { cut } from '../rpc/cut.js';
 import * as P from '../../shared/protocol.js';
 import type { PaymentFailure, PaymentRecord, Store } from '../store/index.js';
 import { encodeHopPayload, withLength } from '../onion/payload.js';
@@ -21,6 +23,9 @@ import { classify, decodeFailure, routeOf } from './failure.js';
 import { failureData, paymentEntry } from './format.js';
 import { scidBytes, type Hop } from './route.js';
 import { checkAmounts, checkInvoiceRequest, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
+
+/** WIRE_UNKNOWN_NEXT_PEER (PERM|10): the node's failcode when it has no channel to the first hop. */
+const FIRST_PEER_UNKNOWN = 0x4000 | 10;
 
 /** What the payment flow needs from the node (host/node/client.ts LightningRpcClient). */
 export interface PayNode {
@@ -89,7 +94,7 @@ export function deviceRefusal(e: unknown): RpcError {
   if (e instanceof DeviceError) {
     const name = statusName(e.status);
     if (name === 'ERR_POLICY') {
-      const limit = POLICY_LIMITS[e.detail] ?? `rule ${e.detail}`;
+      const limit = POLICY_LIMIT_TEXT[e.detail] ?? `limit ${e.detail}`;
       return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${limit}`, { device_status: name, device_detail: e.detail });
     }
     // A payment above the device's confirmation threshold that the user did not approve.
@@ -105,15 +110,6 @@ export function deviceRefusal(e: unknown): RpcError {
   return new RpcError(ErrorCode.LIGHTNINGD, `The signing device did not build the onion: ${(e as Error).message}`);
 }
 
-/** ERR_POLICY details (shared/protocol.ts POLICY_LIMIT_*). */
-const POLICY_LIMITS: Record<number, string> = {
-  [P.POLICY_LIMIT_MAX_AMOUNT]: 'amount above its per-payment limit',
-  [P.POLICY_LIMIT_MAX_FEE_ABS]: 'fee above its fee limit',
-  [P.POLICY_LIMIT_MAX_FEE_PPM]: 'fee above its proportional fee limit',
-  [P.POLICY_LIMIT_DAILY]: 'would exceed its 24-hour spending limit',
-  [P.POLICY_LIMIT_LOG_FULL]: 'its spend log is full',
-  [P.POLICY_LIMIT_CLOCK]: 'its clock is not set',
-};
 
 export interface EngineLog { info(m: string): void; warn(m: string): void; error(m: string): void }
 
@@ -289,8 +285,16 @@ export class PaymentEngine {
       });
     } catch (e) {
       if (isNodeError(e)) {
-        // The node refused it (no part there): the part failed, unsent.
         const d = (e.data ?? {}) as Record<string, unknown>;
+        // CLN (lightningd/pay.c send_payment_core): no channel to the first
+        // peer fails the call before the payment is stored: no record.
+        if (e.code === PayCode.PAY_TRY_OTHER_ROUTE && d.failcode === FIRST_PEER_UNKNOWN && (d.erring_index ?? 0) === 0) {
+          this.store.payments.removeUnsent(part.id);
+          this.wake(part.id);
+          this.log.info(`payments: ${r.paymentHash} part ${r.partid}: the node has no channel to the first peer ${r.route[0].id}; nothing stored`);
+          throw new RpcError(e.code, e.message, e.data);
+        }
+        // The node refused it (no part there): the part failed, unsent.
         this.store.payments.fail(part.id, {
           code: e.code,
           message: e.message,
@@ -313,6 +317,7 @@ export class PaymentEngine {
     await this.hooks.afterSendonion?.(part);
     this.store.payments.markSent(part.id);
     const sent = this.store.payments.byId(part.id)!;
+    this.log.info(`payments: sent ${r.paymentHash} part ${part.partid} group ${part.groupid}: ${amounts.sent} msat over ${r.route.length} hops via ${r.route[0].id}`);
     this.track(sent);
     return paymentEntry(sent, { message: true });
   }
@@ -328,11 +333,13 @@ export class PaymentEngine {
           const ok = await node.waitsendpay({ payment_hash: p.paymentHash, partid: p.partid, groupid: p.groupid });
           if (!ok.payment_preimage) throw new Error('complete payment without a preimage');
           this.store.payments.complete(p.id, ok.payment_preimage);
+          this.log.info(`payments: ${p.paymentHash} part ${p.partid} group ${p.groupid} complete`);
           break;
         } catch (e) {
           if (this.stopped) break;
           if (isNodeError(e) && e.code >= 202 && e.code <= 204) {
             this.store.payments.fail(p.id, this.failureOf(p, e));
+            this.log.info(`payments: ${p.paymentHash} part ${p.partid} group ${p.groupid} failed: ${e.code} ${cut(e.message)}`);
             break;
           }
           if (isNodeError(e) && e.code === PayCode.PAY_NO_SUCH_PAYMENT) {

@@ -1,5 +1,6 @@
 // JSON-RPC error objects and the error codes Core Lightning uses for the
 // commands we implement (common/jsonrpc_errors.h; cln-rpc-digest §1.20).
+import { cut } from './cut.js';
 
 export const ErrorCode = {
   INVALID_REQUEST: -32600,
@@ -64,10 +65,10 @@ export class BadParamError extends Error {
 /**
  * CLN (common/json_command.h command_fail_badparam): `NAME: REASON: invalid
  * token (see logs for details)`; in developer mode the token is echoed:
- * `NAME: REASON: invalid token 'TOKEN'`.
+ * `NAME: REASON: invalid token 'TOKEN'` (cut to MAX_ECHO_CHARS, host/rpc/cut.ts).
  */
 export function badParamMessage(e: BadParamError, developer: boolean): string {
-  if (developer && e.token !== undefined) return `${e.param}: ${e.reason}: invalid token '${e.token}'`;
+  if (developer && e.token !== undefined) return `${e.param}: ${e.reason}: invalid token '${cut(e.token)}'`;
   return `${e.param}: ${e.reason}: invalid token (see logs for details)`;
 }
 

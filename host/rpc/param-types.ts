@@ -1,6 +1,7 @@
 // Parsers for the parameter types our commands use, with Core Lightning's
 // reason strings (common/json_param.c) where CLN has the type.
 import { bad, type ParamParser } from './params.js';
+import * as secp from '@noble/secp256k1';
 import { rawText, type JsonNode } from './json-scan.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -80,3 +81,22 @@ export const pString =
     if (tok.type !== 'string') return bad(name, 'should be a string', tok);
     return checkText(tok, name, maxBytes);
   };
+
+/** CLN param_pubkey: 33 bytes of hex, a valid compressed secp256k1 point. Returned lower-cased. */
+export const pPubkey: ParamParser<string> = (tok, name) => {
+  if (tok.type === 'string' && /^0[23][0-9a-fA-F]{64}$/.test(tok.value)) {
+    try {
+      secp.Point.fromHex(tok.value);
+      return tok.value.toLowerCase();
+    } catch {
+      // not on the curve
+    }
+  }
+  return bad(name, 'should be a compressed pubkey', tok);
+};
+
+/** A JSON array of pubkeys (CLN's fronting_nodes); `[]` is allowed. */
+export const pPubkeyArray: ParamParser<string[]> = (tok, name) => {
+  if (tok.type !== 'array') return bad(name, 'should be an array', tok);
+  return tok.items.map((t, i) => pPubkey(t, `${name}[${i}]`));
+};

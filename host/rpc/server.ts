@@ -6,6 +6,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { unlinkSync } from 'node:fs';
 import { BadParamError, badParamMessage, ErrorCode, RpcError } from './errors.js';
+import { cut } from './cut.js';
 import { firstDuplicateKey, JsonSyntaxError, member, parseJson, rawText, type JsonNode } from './json-scan.js';
 import { toJsonText } from './json-out.js';
 import type { NotifyLevel, RpcMethod } from './method.js';
@@ -220,9 +221,13 @@ export class RpcServer<C> {
       log.debug(`rpc ${name} id=${id} ok in ${elapsedMs(started)} ms`);
     } catch (e) {
       if (e instanceof BadParamError) {
-        // As CLN: the client sees NAME: REASON; the log also gets the token.
-        log.info(`Invalid parameter ${e.param} (${e.reason}): token '${e.token ?? ''}'`);
-        return fail(ErrorCode.INVALID_PARAMS, badParamMessage(e, this.opts.developer ?? false));
+        // A check inside the command (not the parameter's own parser) names
+        // the parameter but not its token: take it from the request, so
+        // --developer echoes the offending value there too.
+        const err = e.token === undefined && !method.rawParams ? withToken(e, method.params, paramsTok) : e;
+        // As CLN: the client sees NAME: REASON; the log also gets the token (cut).
+        log.info(`Invalid parameter ${err.param} (${err.reason}): token '${cut(err.token ?? '')}'`);
+        return fail(ErrorCode.INVALID_PARAMS, badParamMessage(err, this.opts.developer ?? false));
       }
       if (e instanceof RpcError) {
         log.debug(`rpc ${name} id=${id} failed ${e.code}: ${e.message}`);
@@ -232,6 +237,17 @@ export class RpcServer<C> {
       return fail(ErrorCode.LIGHTNINGD, `Internal error: ${(e as Error)?.message ?? String(e)}`);
     }
   }
+}
+
+/** `e` with the raw text of its parameter's token in `params`, when the request gave it. */
+function withToken(e: BadParamError, table: Record<string, unknown>, params: JsonNode): BadParamError {
+  let tok: JsonNode | undefined;
+  if (params.type === 'object') tok = member(params, e.param);
+  else if (params.type === 'array') {
+    const i = Object.keys(table).indexOf(e.param);
+    if (i >= 0) tok = params.items[i];
+  }
+  return tok === undefined || tok.type === 'null' ? e : new BadParamError(e.param, e.reason, rawText(tok));
 }
 
 const elapsedMs = (since: bigint) => Number((process.hrtime.bigint() - since) / 1000n) / 1000;

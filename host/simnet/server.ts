@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { RpcServer, type RpcLog } from '../rpc/server.js';
 import { defineMethod, type RpcMethod } from '../rpc/method.js';
-import { bad, opt, optDef, req, type ParamParser } from '../rpc/params.js';
+import { bad, opt, optDef, req, usage, type ParamParser } from '../rpc/params.js';
 import { pSha256, pString, pU32, pU64 } from '../rpc/param-types.js';
 import { rawText, toPlain } from '../rpc/json-scan.js';
 import { RpcError, ErrorCode } from '../rpc/errors.js';
@@ -305,6 +305,32 @@ SIMNET_METHODS.push(...ONION_METHODS);
 // The simulated BOLT 12 payer (host/simnet/payer/): dev-simnet-fetchinvoice, dev-simnet-pay.
 SIMNET_METHODS.push(...PAYER_METHODS);
 
+/**
+ * lightningd's `help [command]`: {"help":[{command, category, description}],
+ * "format-hint":"simple"}, one entry per method this socket answers (looked
+ * up when called, so plugin methods registered later are listed too).
+ */
+export function helpMethod(methods: ReadonlyMap<string, RpcMethod<any, SimnetContext>>): M {
+  return defineMethod({
+    name: 'help',
+    summary: 'List the methods of this socket (test ones included), or describe one',
+    params: { command: opt(pString()) },
+    run: ({ values }) => {
+      const entry = (m: RpcMethod<any, SimnetContext>) => ({
+        command: m.rawParams ? m.name : `${m.name}${Object.keys(m.params).length ? ` ${usage(m.params)}` : ''}`,
+        category: m.name.startsWith('dev-') ? 'developer' : m.rawParams ? 'plugin' : 'simnet',
+        description: m.summary,
+      });
+      if (values.command !== undefined) {
+        const m = methods.get(values.command);
+        if (!m) throw new RpcError(ErrorCode.METHOD_NOT_FOUND, `Unknown command ${values.command}`);
+        return { help: [entry(m)], 'format-hint': 'simple' };
+      }
+      return { help: [...methods.values()].sort((a, b) => a.name.localeCompare(b.name)).map(entry), 'format-hint': 'simple' };
+    },
+  });
+}
+
 const faultsJson = (ctx: SimnetContext) =>
   ctx.net.listFaults().map((f) => ({ kind: f.kind, node: f.node === undefined ? undefined : ctx.net.nodes[f.node].id, channel: f.channel }));
 
@@ -343,6 +369,8 @@ export async function startSimnet(dataDir: string, opts: SimnetOptions, log: Rpc
   messengerOf(net).setLog((line) => log.debug(`onion messages: ${line}`));
   const simlog = new SimnetLog(dir, (line) => process.stderr.write(`lnsigner simnet: ${line}\n`));
   const methods = new Map<string, RpcMethod<any, SimnetContext>>(SIMNET_METHODS.map((m) => [m.name, m]));
+  // `help` lists what this socket answers, test (dev-simnet-*) methods and plugins' included.
+  methods.set('help', helpMethod(methods));
   const context: SimnetContext = { net, ld };
   const server = new RpcServer<SimnetContext>({ methods, context, log, developer: true });
   const rpcFile = join(dir, SIMNET_RPC_FILE);

@@ -2,6 +2,7 @@
 // disable, and "paid" (a single-use request becomes inactive). One SQLite
 // transaction per method.
 import type { Db } from './db.js';
+import { bit, idBytes, nowSeconds, statusFields, type StatusRow } from './status-rows.js';
 
 export interface InvoiceRequestRecord {
   invreqId: string;
@@ -28,32 +29,18 @@ export type InvreqStatusChange =
   | { ok: true; record: InvoiceRequestRecord }
   | { ok: false; why: 'unknown' | 'not-active' };
 
-interface Row {
+interface Row extends StatusRow {
   invreq_id: Buffer;
-  bolt12: string;
-  label: string | null;
-  active: number;
-  single_use: number;
-  used: number;
   refund_payer_key: Buffer | null;
-  created_at: number;
 }
 
 const toRecord = (r: Row): InvoiceRequestRecord => ({
   invreqId: r.invreq_id.toString('hex'),
-  bolt12: r.bolt12,
-  ...(r.label === null ? {} : { label: r.label }),
-  active: r.active === 1,
-  singleUse: r.single_use === 1,
-  used: r.used === 1,
+  ...statusFields(r),
   ...(r.refund_payer_key === null ? {} : { refundPayerKey: r.refund_payer_key.toString('hex') }),
-  createdAt: r.created_at,
 });
 
-const idBytes = (hex: string) => {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`invreq_id must be 64 lower-case hex characters: ${hex}`);
-  return Buffer.from(hex, 'hex');
-};
+const idOf = (hex: string) => idBytes(hex, 'invreq_id');
 
 export class InvoiceRequestStore {
   private readonly insert;
@@ -78,21 +65,21 @@ export class InvoiceRequestStore {
   /** Stores a new request (committed when this returns). Throws if the id exists. */
   create(r: NewInvoiceRequest): InvoiceRequestRecord {
     return this.db.transaction(() => {
-      const id = idBytes(r.invreqId);
+      const id = idOf(r.invreqId);
       this.insert.run(
         id,
         r.bolt12,
         r.label ?? null,
-        r.singleUse ? 1 : 0,
+        bit(r.singleUse),
         r.refundPayerKey === undefined ? null : Buffer.from(r.refundPayerKey, 'hex'),
-        r.createdAt ?? Math.floor(Date.now() / 1000),
+        r.createdAt ?? nowSeconds(),
       );
       return toRecord(this.byId.get(id) as Row);
     }).immediate();
   }
 
   get(invreqId: string): InvoiceRequestRecord | undefined {
-    const row = this.byId.get(idBytes(invreqId)) as Row | undefined;
+    const row = this.byId.get(idOf(invreqId)) as Row | undefined;
     return row && toRecord(row);
   }
 
@@ -106,7 +93,7 @@ export class InvoiceRequestStore {
 
   disable(invreqId: string): InvreqStatusChange {
     return this.db.transaction((): InvreqStatusChange => {
-      const id = idBytes(invreqId);
+      const id = idOf(invreqId);
       const row = this.byId.get(id) as Row | undefined;
       if (!row) return { ok: false, why: 'unknown' };
       if (row.active !== 1) return { ok: false, why: 'not-active' };
@@ -118,7 +105,7 @@ export class InvoiceRequestStore {
   /** We paid an invoice for it: used; a single-use request becomes inactive. */
   markUsed(invreqId: string): InvreqStatusChange {
     return this.db.transaction((): InvreqStatusChange => {
-      const id = idBytes(invreqId);
+      const id = idOf(invreqId);
       const row = this.byId.get(id) as Row | undefined;
       if (!row) return { ok: false, why: 'unknown' };
       this.setFlags.run(row.single_use === 1 ? 0 : row.active, 1, id);

@@ -152,4 +152,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invoices_offer ON invoices (local_offer_id);
     `,
   },
+  {
+    // Seed 001's quantity_min (BOLT 12 no longer encodes it: checked by the
+    // issuer against invreq_quantity, decimal u64 text) and CLN's
+    // fronting_nodes (JSON array of node ids) are kept with the offer.
+    name: 'offers.quantity_min and offers.fronting_nodes',
+    sql: `
+      ALTER TABLE offers ADD COLUMN quantity_min TEXT CHECK (quantity_min IS NULL OR (quantity_min GLOB '[1-9]*' AND quantity_min NOT GLOB '*[^0-9]*'));
+      ALTER TABLE offers ADD COLUMN fronting_nodes TEXT CHECK (fronting_nodes IS NULL OR json_valid(fronting_nodes));
+    `,
+  },
 ];

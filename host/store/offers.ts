@@ -3,6 +3,7 @@
 // method is one SQLite transaction; better-sqlite3 is synchronous, so nothing
 // else runs on the daemon between a method's read and its write.
 import type { Db } from './db.js';
+import { bit, idBytes, nowSeconds, statusFields, type StatusRow } from './status-rows.js';
 
 export interface OfferRecord {
   offerId: string;
@@ -15,6 +16,10 @@ export interface OfferRecord {
   forcePaths: boolean;
   /** recurrence_base was given with `@`: the payer must start at period 0. */
   startAtPeriodZero: boolean;
+  /** Seed 001's quantity_min (not encoded in the offer): see quantityMinRefusal. */
+  quantityMin?: bigint;
+  /** `offer` fronting_nodes (node ids, hex), when given. */
+  frontingNodes?: string[];
   /** Unix seconds. */
   createdAt: number;
   /** Which key issued it: a device-derived offer key or the node id. */
@@ -29,6 +34,8 @@ export interface NewOffer {
   singleUse: boolean;
   forcePaths?: boolean;
   startAtPeriodZero?: boolean;
+  quantityMin?: bigint;
+  frontingNodes?: string[];
   createdAt?: number;
   /** Default 'node' (offers before key modes were node-key offers). */
   keyMode?: 'device' | 'node';
@@ -39,38 +46,42 @@ export type StatusChange =
   | { ok: true; record: OfferRecord }
   | { ok: false; why: 'unknown' | 'not-active' | 'already-active' | 'used-single-use' };
 
-interface Row {
+interface Row extends StatusRow {
   offer_id: Buffer;
-  bolt12: string;
-  label: string | null;
   description: string | null;
-  active: number;
-  single_use: number;
-  used: number;
   force_paths: number;
   recurrence_start_period0: number;
   created_at: number;
   key_mode: 'device' | 'node';
+  quantity_min: string | null;
+  fronting_nodes: string | null;
 }
 
 const toRecord = (r: Row): OfferRecord => ({
   offerId: r.offer_id.toString('hex'),
-  bolt12: r.bolt12,
-  ...(r.label === null ? {} : { label: r.label }),
+  ...statusFields(r),
   ...(r.description === null ? {} : { description: r.description }),
-  active: r.active === 1,
-  singleUse: r.single_use === 1,
-  used: r.used === 1,
   forcePaths: r.force_paths === 1,
   startAtPeriodZero: r.recurrence_start_period0 === 1,
   createdAt: r.created_at,
   keyMode: r.key_mode,
+  ...(r.quantity_min === null ? {} : { quantityMin: BigInt(r.quantity_min) }),
+  ...(r.fronting_nodes === null ? {} : { frontingNodes: JSON.parse(r.fronting_nodes) as string[] }),
 });
 
-const idBytes = (hex: string) => {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`offer_id must be 64 lower-case hex characters: ${hex}`);
-  return Buffer.from(hex, 'hex');
-};
+const idOf = (hex: string) => idBytes(hex, 'offer_id');
+
+/**
+ * Seed 001's quantity_min, which BOLT 12 no longer encodes: the issuer checks
+ * it when answering an invoice_request (host/merchant). Returns why
+ * `quantity` (invreq_quantity; undefined when absent) is refused, or undefined.
+ */
+export function quantityMinRefusal(offer: Pick<OfferRecord, 'quantityMin'>, quantity: bigint | undefined): string | undefined {
+  if (offer.quantityMin === undefined) return undefined;
+  if (quantity === undefined) return `invreq_quantity is missing: the offer needs at least ${offer.quantityMin}`;
+  if (quantity < offer.quantityMin) return `invreq_quantity ${quantity} is below the offer's quantity_min ${offer.quantityMin}`;
+  return undefined;
+}
 
 export class OfferStore {
   private readonly insert;
@@ -83,8 +94,8 @@ export class OfferStore {
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO offers (offer_id, bolt12, label, description, active, single_use, used, force_paths,
-                           recurrence_start_period0, created_at, key_mode)
-       VALUES (?, ?, ?, ?, 1, ?, 0, ?, ?, ?, ?) ON CONFLICT (offer_id) DO NOTHING`,
+                           recurrence_start_period0, quantity_min, fronting_nodes, created_at, key_mode)
+       VALUES (?, ?, ?, ?, 1, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT (offer_id) DO NOTHING`,
     );
     this.byId = db.prepare('SELECT * FROM offers WHERE offer_id = ?');
     // CLN has no ORDER BY; SQLite returns rows by primary key, i.e. offer_id bytes.
@@ -101,16 +112,18 @@ export class OfferStore {
    */
   createOrGet(o: NewOffer): { record: OfferRecord; created: boolean } {
     return this.db.transaction(() => {
-      const id = idBytes(o.offerId);
+      const id = idOf(o.offerId);
       const info = this.insert.run(
         id,
         o.bolt12,
         o.label ?? null,
         o.description ?? null,
-        o.singleUse ? 1 : 0,
-        o.forcePaths ? 1 : 0,
-        o.startAtPeriodZero ? 1 : 0,
-        o.createdAt ?? Math.floor(Date.now() / 1000),
+        bit(o.singleUse),
+        bit(o.forcePaths),
+        bit(o.startAtPeriodZero),
+        o.quantityMin === undefined ? null : o.quantityMin.toString(),
+        o.frontingNodes === undefined ? null : JSON.stringify(o.frontingNodes),
+        o.createdAt ?? nowSeconds(),
         o.keyMode ?? 'node',
       );
       const row = this.byId.get(id) as Row;
@@ -119,7 +132,7 @@ export class OfferStore {
   }
 
   get(offerId: string): OfferRecord | undefined {
-    const row = this.byId.get(idBytes(offerId)) as Row | undefined;
+    const row = this.byId.get(idOf(offerId)) as Row | undefined;
     return row && toRecord(row);
   }
 
@@ -158,7 +171,7 @@ export class OfferStore {
     decide: (r: OfferRecord) => { active: boolean; used: boolean } | Exclude<Extract<StatusChange, { ok: false }>['why'], 'unknown'>,
   ): StatusChange {
     return this.db.transaction((): StatusChange => {
-      const id = idBytes(offerId);
+      const id = idOf(offerId);
       const row = this.byId.get(id) as Row | undefined;
       if (!row) return { ok: false, why: 'unknown' };
       const next = decide(toRecord(row));

@@ -205,6 +205,13 @@ export class PaymentStore {
     }).immediate();
   }
 
+  /** A part the node refused before storing anything (CLN keeps no record): gone, onion and all. */
+  removeUnsent(id: number): void {
+    this.db.transaction(() => {
+      this.q(`DELETE FROM payments WHERE id = ? AND stage IN ('reserved', 'onion') AND status = 'pending'`).run(id);
+    }).immediate();
+  }
+
   /** Parts that pay invoices for our invoice_request `invreqId` (§5.5). */
   byInvoiceRequest(invreqId: string): PaymentRecord[] {
     return this.q('SELECT * FROM payments WHERE localinvreqid = ? ORDER BY id').all(hashBytes(invreqId)).map(toRecord);
