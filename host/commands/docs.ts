@@ -203,6 +203,32 @@ export const METHOD_DOCS: Record<string, MethodDoc> = {
     errors: [PARAMS_ERR],
     example: 'lnsigner listsendpays',
   },
+  listinvoices: {
+    params: {
+      label: { type: 'string', description: 'only the invoice with this label (<offer_id>-<payer_id>-<counter>)' },
+      invstring: { type: 'lni1...', description: 'only this invoice' },
+      payment_hash: sha('only the invoice with this payment hash'),
+      offer_id: sha('only invoices for this offer of ours'),
+      index: { type: 'created|updated', description: 'order and start by this index' },
+      start: { type: 'u64', description: 'first index' },
+      limit: { type: 'u32', description: 'how many' },
+    },
+    errors: [PARAMS_ERR],
+    example: 'lnsigner listinvoices',
+  },
+  waitinvoice: {
+    params: { label: { type: 'string', description: 'the invoice to wait for' } },
+    errors: [PARAMS_ERR, '-1: no such invoice', '903: the invoice expired before it was paid'],
+    example: 'lnsigner waitinvoice <offer_id>-<payer_id>-0',
+  },
+  waitanyinvoice: {
+    params: {
+      lastpay_index: { type: 'u64', description: 'return the first invoice paid after this pay_index', default: '0' },
+      timeout: { type: 'u64', description: 'seconds to wait' },
+    },
+    errors: [PARAMS_ERR, '904: timed out'],
+    example: 'lnsigner waitanyinvoice 0 60',
+  },
   createonion: {
     params: {
       hops: { type: 'hops', description: 'JSON array of {pubkey, payload}' },

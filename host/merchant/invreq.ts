@@ -18,6 +18,7 @@ import { secp } from '../crypto/noble.js';
 import { currencyMinorUnit } from '../bolt12/iso4217.js';
 import type { CurrencyConverter } from '../grammar/currency-converter.js';
 import type { Store, OfferRecord, InvoiceRecord } from '../store/index.js';
+import { quantityMinRefusal } from '../store/offers.js';
 import { DeviceRuleError, type MerchantDevicePort } from './device-port.js';
 import { offerPathId } from './offer-create.js';
 import type { IntroPeer } from './peers.js';
@@ -133,6 +134,10 @@ export function validateInvoiceRequest(
   } else if (f.invreq_quantity !== undefined) {
     fail('unexpected invreq_quantity');
   }
+  // Seed 001's quantity_min: BOLT 12 no longer encodes it, so we enforce it as
+  // the issuer (stored with the offer; issue 13).
+  const belowMin = quantityMinRefusal(offer, f.invreq_quantity);
+  if (belowMin && f.invreq_recurrence_cancel === undefined) fail(belowMin);
   // 17 payer signature (BIP-340, tag lightning‖invoice_request‖signature, key invreq_payer_id).
   if (!f.signature) fail('missing signature');
   if (!verifyBolt12Signature('invoice_request', req.records, f.invreq_payer_id!, f.signature!)) fail('bad signature');
