@@ -231,8 +231,8 @@ async function writeBenchInputs() {
   // packet (32834 bytes) and its three reads.
   const P = await imp('shared/protocol.js');
   const { encodeFrame } = await imp('host/transport/codec.js');
-  const { encodeProvision } = await imp('host/device/requests.js');
-  const B = await imp('host/device/blinding-requests.js');
+  const { encodeProvision } = await imp('host/device-client/requests.js');
+  const B = await imp('host/device-client/blinding-requests.js');
   const { decodeBlindedPath } = await imp('host/blinding/path.js');
   const rec = (t, v) => Uint8Array.from([t, ...(v.length < 0xfd ? [v.length] : [0xfd, v.length >> 8, v.length & 0xff]), ...v]);
   const ids = Array.from({ length: 10 }, (_, i) => secp.getPublicKey(h(9, i), true));

@@ -1,6 +1,6 @@
 // The lnsigner serial wire protocol: the one definition read by the firmware
 // (AssemblyScript, device/proto/) and the host (TypeScript, host/transport/,
-// host/device/). Written in the subset both compilers accept: integer
+// host/device-client/). Written in the subset both compilers accept: integer
 // constants (`export const NAME = 0x12;`, AssemblyScript infers i32) and small
 // functions on i32. docs/protocol.md explains every field; keep them in step.
 //

@@ -2,7 +2,7 @@
 // compiled CLI) -> unix socket -> daemon -> SQLite. The daemon runs as its own
 // process: either `lnsigner daemon` itself (no device yet), or the same
 // startDaemon() with a device test double standing in for the serial client of
-// host/device/ (it only reports the CLN examples' node id; offers need no
+// host/device-client/ (it only reports the CLN examples' node id; offers need no
 // signature).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient } from '../host/device/client.js';
+import { DeviceClient } from '../host/device-client/client.js';
 import { peel } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, h, rec, tlvRecords, vector, x } from './helpers/bytes.js';

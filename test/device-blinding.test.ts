@@ -14,11 +14,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { loadFirmware } from '../host/firmware/load.js';
-import { encodeBuildOnion, encodeProvision, encodeSetPolicy, decodePolicy } from '../host/device/requests.js';
+import { encodeBuildOnion, encodeProvision, encodeSetPolicy, decodePolicy } from '../host/device-client/requests.js';
 import {
   encodeBlindedPathRequest, encodeOnionMessageRead, encodeOnionMessageRequest,
   type OnionMessageRequest,
-} from '../host/device/blinding-requests.js';
+} from '../host/device-client/blinding-requests.js';
 import { peel, peelOnion } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
 import { onionMessageOf, powerUp, type Chip } from './helpers/chip.js';

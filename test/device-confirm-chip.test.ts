@@ -13,10 +13,10 @@ import { crc32c } from '../host/transport/crc.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { autoPrompt, type BoardPrompt } from '../host/firmware/load.js';
 import { decodeError } from '../host/transport/messages.js';
-import { decodeInfo } from '../host/device/info.js';
+import { decodeInfo } from '../host/device-client/info.js';
 import {
   decodePolicy, encodeBuildOnion, encodeCreateOnion, encodeProvision, encodeSetPolicy, type SpendingLimits,
-} from '../host/device/requests.js';
+} from '../host/device-client/requests.js';
 import { encodeHopPayload } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, h, x } from './helpers/bytes.js';

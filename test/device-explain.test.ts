@@ -1,8 +1,8 @@
-// Device refusals as sentences (host/device/explain.ts): what was wrong and
+// Device refusals as sentences (host/device-client/explain.ts): what was wrong and
 // where, for every status the firmware can send.
 import { describe, expect, it } from 'vitest';
 import * as P from '../shared/protocol.js';
-import { explainDeviceStatus } from '../host/device/explain.js';
+import { explainDeviceStatus } from '../host/device-client/explain.js';
 import { DeviceError } from '../host/transport/errors.js';
 import { cut } from '../host/rpc/cut.js';
 

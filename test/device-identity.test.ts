@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../shared/protocol.js';
 import { PROV_OFF_CRC, PROV_OFF_DEVICE_ID } from '../shared/board.js';
-import { DeviceClient } from '../host/device/client.js';
-import { decodeInfo } from '../host/device/info.js';
+import { DeviceClient } from '../host/device-client/client.js';
+import { decodeInfo } from '../host/device-client/info.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { DeviceBusyError, DeviceGoneError } from '../host/transport/errors.js';
@@ -192,7 +192,7 @@ describe('transport: verify hook, fresh path resolution, shared reconnect wait',
     const dir = tmp();
     const link = join(dir, 'device');
     await emulator(['--state', dir, '--link', link]);
-    const client = join(PROJECT_ROOT, 'build/js/host/device/client.js');
+    const client = join(PROJECT_ROOT, 'build/js/host/device-client/client.js');
     const holder = spawn(process.execPath, ['--input-type=module', '-e',
       `import { DeviceClient } from ${JSON.stringify(client)};
        const c = await DeviceClient.open(${JSON.stringify(link)});

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient, InvoiceRuleError } from '../host/device/client.js';
+import { DeviceClient, InvoiceRuleError } from '../host/device-client/client.js';
 import { encodeTlvStream } from '../host/bolt12/tlv.js';
 import { ascii, x } from './helpers/bytes.js';
 import { tmp } from './helpers/device-requests.js';

@@ -12,13 +12,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { autoPrompt } from '../host/firmware/load.js';
-import { encodeProvision, encodeSignBolt12 } from '../host/device/requests.js';
+import { encodeProvision, encodeSignBolt12 } from '../host/device-client/requests.js';
 import {
   encodeOfferCreate, encodeReleasePreimage, encodeSignInvoice, verifyOfferCreateReply, verifyPreimage, verifySignInvoiceReply,
   type SignInvoiceRequest,
-} from '../host/device/merchant-requests.js';
-import { ruleSentence } from '../host/device/merchant-rules.js';
-import { SignatureVerificationError } from '../host/device/requests.js';
+} from '../host/device-client/merchant-requests.js';
+import { ruleSentence } from '../host/device-client/merchant-rules.js';
+import { SignatureVerificationError } from '../host/device-client/requests.js';
 import { merkleRoot, signatureMessage } from '../host/bolt12/merkle.js';
 import { secp } from '../host/crypto/noble.js';
 import { powerUp, type Chip } from './helpers/chip.js';

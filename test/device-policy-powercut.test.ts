@@ -15,7 +15,7 @@ import { autoPrompt, instantiateFirmware } from '../host/firmware/load.js';
 import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../host/transport/codec.js';
 import { decodeError } from '../host/transport/messages.js';
-import { decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy, type SpendingLimits } from '../host/device/requests.js';
+import { decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy, type SpendingLimits } from '../host/device-client/requests.js';
 import { encodeHopPayload } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, cat, h } from './helpers/bytes.js';

@@ -10,8 +10,8 @@ import {
 } from '../shared/board.js';
 import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
 import { decodeError } from '../host/transport/messages.js';
-import { decodeInfo } from '../host/device/info.js';
-import { encodeProvision } from '../host/device/requests.js';
+import { decodeInfo } from '../host/device-client/info.js';
+import { encodeProvision } from '../host/device-client/requests.js';
 import { powerUp } from './helpers/chip.js';
 import { keyCases } from './helpers/device-requests.js';
 

@@ -11,7 +11,7 @@ import * as P from '../shared/protocol.js';
 import * as K from '../shared/keys-status.js';
 import { PROV_MAGIC, PROV_RECORD_SIZE } from '../shared/board.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient } from '../host/device/client.js';
+import { DeviceClient } from '../host/device-client/client.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, cat, h, x } from './helpers/bytes.js';
 import { INVREQ, keyCases, payerKeyRef, refused, sv, tmp, unsigned, withRecord } from './helpers/device-requests.js';

@@ -10,7 +10,7 @@ import * as P from '../shared/protocol.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import {
   decodeBuildOnionReply, decodePolicy, encodeBuildOnion, encodeCreateOnion, encodeProvision, type BuildOnionRequest,
-} from '../host/device/requests.js';
+} from '../host/device-client/requests.js';
 import { buildOnion, peelOnion } from '../host/onion/sphinx.js';
 import { encodeHopPayload, withLength } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import * as P from '../shared/protocol.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
-import { encodeProvision } from '../host/device/requests.js';
+import { encodeProvision } from '../host/device-client/requests.js';
 import { powerUp } from './helpers/chip.js';
 import { cobsEncode, frameBody } from '../host/transport/codec.js';
 import { PROMPT_APPROVED, PROMPT_WAITING } from '../shared/board.js';

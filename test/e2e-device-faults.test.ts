@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeInvoiceRequest } from '../host/bolt12/index.js';
-import { DeviceClient } from '../host/device/client.js';
+import { DeviceClient } from '../host/device-client/client.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { Store } from '../host/store/index.js';

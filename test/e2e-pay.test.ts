@@ -12,7 +12,7 @@ import type { RouteHop } from '../host/node/types.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { cli, example, json, L2_NODE_ID, removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
-import { DeviceClient } from '../host/device/client.js';
+import { DeviceClient } from '../host/device-client/client.js';
 
 /** `lnsigner daemon` on the emulator and the simnet; `env` adds LNSIGNER_DEV_CRASH. */
 const startDaemon = (data: string, dev: string, extra: string[], env?: Record<string, string>) =>

@@ -14,7 +14,7 @@ import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
 import { NATIVE_CHIP_BIN, NativeChip, nativeEngineProblem } from '../host/emulator/native-chip.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { directInfo } from '../host/emulator/boot-rom.js';
-import { DeviceClient } from '../host/device/client.js';
+import { DeviceClient } from '../host/device-client/client.js';
 import { merkleRoot } from '../host/bolt12/merkle.js';
 import { h, x, vector } from './helpers/bytes.js';
 import { INVREQ, keyCases, payerKeyRef, streamOf, sv, tmp, unsigned, withRecord } from './helpers/device-requests.js';

@@ -9,7 +9,7 @@ import * as P from '../shared/protocol.js';
 import { RESET_PIN } from '../shared/board.js';
 import { FLASH_SLOT_SIZE } from '../shared/board.js';
 import { LNSIGNER_BIN, spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient } from '../host/device/client.js';
+import { DeviceClient } from '../host/device-client/client.js';
 import type { BootEvent } from '../host/transport/messages.js';
 
 const running: SpawnedEmulator[] = [];

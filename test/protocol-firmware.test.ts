@@ -14,7 +14,7 @@ import { Chip } from '../host/emulator/chip.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { FrameDecoder, cobsEncode, encodeFrame, frameBody, type Frame } from '../host/transport/codec.js';
 import { decodeBoot, decodeError } from '../host/transport/messages.js';
-import { decodeInfo } from '../host/device/info.js';
+import { decodeInfo } from '../host/device-client/info.js';
 
 const wasm = readFileSync(FIRMWARE_WASM);
 const sha256 = createHash('sha256').update(wasm).digest();

@@ -25,7 +25,7 @@ const EXAMPLE_NODE_ID = '033845802d25b4e074ccfd7cd8b339a41dc75bf9978a034800444b5
 
 /**
  * Test double for the signing device: reports the example node id. (The
- * serial client of host/device/ replaces it; offers need no signature.)
+ * serial client of host/device-client/ replaces it; offers need no signature.)
  */
 function fakeDevice(): DeviceSigner {
   return {

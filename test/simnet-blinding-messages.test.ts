@@ -24,7 +24,7 @@ import { formatScid, type BlindedPath } from '../host/bolt12/subtypes.js';
 import { scidBytes } from '../host/payments/route.js';
 import { secp } from '../host/crypto/noble.js';
 import * as P from '../shared/protocol.js';
-import { encodeBlindedPathRequest } from '../host/device/blinding-requests.js';
+import { encodeBlindedPathRequest } from '../host/device-client/blinding-requests.js';
 import { onionMessageOf, provisionedChip } from './helpers/chip.js';
 import { rec } from './helpers/bytes.js';
 import { Graph, failure } from './helpers/simnet-graph.js';

@@ -26,8 +26,8 @@ import {
 } from '../host/blinding/index.js';
 import { readBigSize } from '../host/bolt12/bigsize.js';
 import * as P from '../shared/protocol.js';
-import { decodeBuildOnionReply, decodePolicy, encodeBuildOnion } from '../host/device/requests.js';
-import { encodeBlindedPathRequest } from '../host/device/blinding-requests.js';
+import { decodeBuildOnionReply, decodePolicy, encodeBuildOnion } from '../host/device-client/requests.js';
+import { encodeBlindedPathRequest } from '../host/device-client/blinding-requests.js';
 import { provisionedChip } from './helpers/chip.js';
 import { scidBytes } from '../host/payments/route.js';
 import type { BlindedPath } from '../host/bolt12/subtypes.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as P from '../shared/protocol.js';
 import { RESET_PIN } from '../shared/board.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient } from '../host/device/client.js';
+import { DeviceClient } from '../host/device-client/client.js';
 import { encodeFrame } from '../host/transport/codec.js';
 import {
   DeviceBusyError, DeviceError, DeviceGoneError, DeviceNotFoundError, FrameRejectedError, TransportError,

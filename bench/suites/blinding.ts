@@ -22,9 +22,9 @@ import { FIRMWARE_WASM } from '../../host/paths.js';
 import { autoPrompt, instantiateFirmware } from '../../host/firmware/load.js';
 import { MemoryFlash } from '../../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
-import { encodeBuildOnion, encodeProvision, encodeSetPolicy } from '../../host/device/requests.js';
+import { encodeBuildOnion, encodeProvision, encodeSetPolicy } from '../../host/device-client/requests.js';
 import { readBigSize } from '../../host/bolt12/bigsize.js';
-import { encodeBlindedPathRequest, encodeOnionMessageRequest } from '../../host/device/blinding-requests.js';
+import { encodeBlindedPathRequest, encodeOnionMessageRequest } from '../../host/device-client/blinding-requests.js';
 import { secp } from '../../host/crypto/noble.js';
 import {
   buildBlindedPath, buildOnionMessage, buildBlindedPaymentOnion, paymentPathData, encodeBlindedPath,

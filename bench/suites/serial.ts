@@ -16,8 +16,8 @@ import { encodeFrame } from '../../host/transport/codec.js';
 import type { BenchCase, BenchSuite } from '../types.js';
 import { decodeBolt12 } from '../../host/bolt12/index.js';
 import { encodeTlvStream, readTlvRecords } from '../../host/bolt12/tlv.js';
-import { DeviceClient } from '../../host/device/client.js';
-import { encodeSignBolt12 } from '../../host/device/requests.js';
+import { DeviceClient } from '../../host/device-client/client.js';
+import { encodeSignBolt12 } from '../../host/device-client/requests.js';
 
 // test/vectors/cln-key-derivation-vectors.json: lightning-2's hsm_secret file
 // and the invoicerequest example it signed (payer id = its node id).

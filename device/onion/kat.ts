@@ -3,7 +3,7 @@
 // onion-test.json vector (session key 0x41×32, associated data 0x42×32, hop 0
 // = Alice with its 19-byte hop data). Checks the shared secret against the
 // vector's first hop secret and the SHA-256 of the 1366-byte packet against
-// the value computed with the @noble reference (host/device/onion.ts).
+// the value computed with the @noble reference (host/onion/sphinx.ts).
 import { onionBuild, onionSetHop, ONION_OK } from "./sphinx";
 import { sha256 } from "../crypto/sha256";
 import { katBlinding } from "./kat-blinding";

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultDataDir } from '../daemon/data-dir.js';
 import { isNetwork, NETWORKS, type Network } from '../daemon/network.js';
-import { DeviceClient } from '../device/client.js';
+import { DeviceClient } from '../device-client/client.js';
 import { spawnEmulator, type SpawnedEmulator } from '../emulator/spawn.js';
 import { spawnAnnounced, type AnnouncedProcess, LNSIGNER_BIN } from '../process/announced.js';
 import { runClient } from './client.js';

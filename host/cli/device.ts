@@ -9,9 +9,9 @@
 //   wipe                          erases the device's secret (node id read from get_info)
 // Progress and "Confirm on the device..." go to stderr, the JSON result to
 // stdout. Exit 0 done, 1 the device refused or could not be reached, 2 usage.
-import { DeviceClient } from '../device/client.js';
-import type { DeviceInfo } from '../device/info.js';
-import { NETWORK_CODES, type NetworkName, type ProvisionRequest } from '../device/requests.js';
+import { DeviceClient } from '../device-client/client.js';
+import type { DeviceInfo } from '../device-client/info.js';
+import { NETWORK_CODES, type NetworkName, type ProvisionRequest } from '../device-client/requests.js';
 import { provisionDevice, wipeDevice, type ConfirmInfo } from '../device-admin/confirm-adapter.js';
 import { HsmSecretFileError, readHsmSecretFile } from '../device-admin/hsm-secret-file.js';
 import { deviceFailureMessage } from '../device-admin/messages.js';

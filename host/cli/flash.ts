@@ -8,7 +8,7 @@
 // would refuse it too). Exit 0 on success, 1 when the device or the image is
 // refused, 2 on bad arguments.
 import { readFileSync } from 'node:fs';
-import { DeviceClient } from '../device/client.js';
+import { DeviceClient } from '../device-client/client.js';
 import { FlashError, flashImage } from '../flash/flasher.js';
 import { ImageError, formatVersion, isDevelopmentImage, parseImage, toHex } from '../flash/image.js';
 import { progressReporter } from '../flash/progress.js';

@@ -48,7 +48,7 @@ export const isKeyMode = (s: string): s is KeyMode => (KEY_MODES as readonly str
 export type DeviceConnectOptions = ConnectOptions;
 
 export interface DaemonPlugins {
-  /** Opens the serial client for `path` (host/device/). */
+  /** Opens the serial client for `path` (host/device-client/). */
   connectDevice?: (path: string, options: ConnectOptions) => Promise<DeviceSigner>;
   offerEncoder?: OfferEncoder;
   /** Overrides --currency-rates. */

@@ -1,5 +1,5 @@
 // What the daemon needs from the signing device. The serial client in
-// host/device/ implements this; the daemon only ever talks to this interface.
+// host/device-client/ implements this; the daemon only ever talks to this interface.
 // Trust boundary (docs/design): the device computes the merkle root of the
 // whole TLV stream it is given, picks the key itself and returns a BIP-340
 // signature, which the host verifies before storing or returning anything.

@@ -1,10 +1,10 @@
-// DeviceSigner over the serial client of host/device/. get_info gives the node
+// DeviceSigner over the serial client of host/device-client/. get_info gives the node
 // id, network, firmware version and image hash; sign_bolt12 goes to the
 // client, which verifies every signature before it is returned.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import * as P from '../../shared/protocol.js';
-import { DeviceClient, SignatureVerificationError } from '../device/client.js';
-import { decodeInfo } from '../device/info.js';
+import { DeviceClient, SignatureVerificationError } from '../device-client/client.js';
+import { decodeInfo } from '../device-client/info.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,

@@ -4,7 +4,7 @@
 // button, and fail with DeviceError ERR_CONFIRM_DENIED / _TIMEOUT / _BUSY.
 // `lnsigner device` and the daemon's getpolicy/setpolicy call only these.
 import * as P from '../../shared/protocol.js';
-import type { BuildOnionRequest, BuiltOnion, DeviceClient, DevicePolicy, ProvisionRequest, SpendingLimits } from '../device/client.js';
+import type { BuildOnionRequest, BuiltOnion, DeviceClient, DevicePolicy, ProvisionRequest, SpendingLimits } from '../device-client/client.js';
 import { DeviceError, statusName } from '../transport/errors.js';
 import { ErrorCode } from '../rpc/errors.js';
 

@@ -3,7 +3,7 @@
 // the firmware parses and checks it again and has the last word — so that a
 // passphrase is asked for exactly when the file has one, and an encrypted
 // file is refused with the tool that decrypts it.
-import { HSM_SECRET_TEXT } from '../device/explain.js';
+import { HSM_SECRET_TEXT } from '../device-client/explain.js';
 import { readFileSync } from 'node:fs';
 import * as K from '../../shared/keys-status.js';
 

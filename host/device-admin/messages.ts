@@ -4,7 +4,7 @@
 import * as P from '../../shared/protocol.js';
 import { DeviceBusyError, DeviceError, TransportError, statusName } from '../transport/errors.js';
 import { confirmFailure } from './confirm-adapter.js';
-import { explainDeviceStatus } from '../device/explain.js';
+import { explainDeviceStatus } from '../device-client/explain.js';
 import { hsmSecretRefusal } from './hsm-secret-file.js';
 
 export function confirmFailureMessage(kind: 'denied' | 'timeout' | 'busy'): string {

@@ -7,8 +7,8 @@
 import * as P from '../../shared/protocol.js';
 import * as I from '../../shared/firmware-image.js';
 import { DeviceError, DeviceResetError } from '../transport/errors.js';
-import type { ConfirmInfo, DeviceClient } from '../device/client.js';
-import type { DeviceInfo } from '../device/info.js';
+import type { ConfirmInfo, DeviceClient } from '../device-client/client.js';
+import type { DeviceInfo } from '../device-client/info.js';
 import type { BootEvent } from '../transport/messages.js';
 import { formatVersion, toHex, type FirmwareImage } from './image.js';
 

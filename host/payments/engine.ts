@@ -14,7 +14,7 @@
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { BuildOnionRequest, BuiltOnion } from '../daemon/device-signer.js';
 import { DeviceError, statusName } from '../transport/errors.js';
-import { POLICY_LIMIT_TEXT } from '../device/explain.js';
+import { POLICY_LIMIT_TEXT } from '../device-client/explain.js';
 import { cut } from '../rpc/cut.js';
 import * as P from '../../shared/protocol.js';
 import type { PaymentFailure, PaymentRecord, Store } from '../store/index.js';

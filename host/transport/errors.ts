@@ -2,7 +2,7 @@
 // request may have run on the device, so callers can decide what to do.
 import * as P from '../../shared/protocol.js';
 import type { PortHolder } from './holders.js';
-import { explainDeviceStatus } from '../device/explain.js';
+import { explainDeviceStatus } from '../device-client/explain.js';
 
 /** Name of an ERR_* status code ("ERR_FRAME_CRC"), or its number in hex. */
 export function statusName(code: number): string {
@@ -59,7 +59,7 @@ export class FrameRejectedError extends TransportError {
 /** The device received the request intact and refused it (ERR_* >= 0x10). */
 export class DeviceError extends TransportError {
   constructor(readonly status: number, readonly requestType: number, readonly detail: number) {
-    // The status name (for logs and searches), then what it means and where (host/device/explain.ts).
+    // The status name (for logs and searches), then what it means and where (host/device-client/explain.ts).
     super(`device refused ${typeName(requestType)}: ${statusName(status)}: ${explainDeviceStatus(status, detail)}`);
   }
 }

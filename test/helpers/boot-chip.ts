@@ -7,7 +7,7 @@ import { RESET_POWER_ON } from '../../shared/board.js';
 import { Chip } from '../../host/emulator/chip.js';
 import type { FlashDevice } from '../../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
-import { decodeInfo } from '../../host/device/info.js';
+import { decodeInfo } from '../../host/device-client/info.js';
 import type { FirmwareImage } from '../../host/flash/image.js';
 import { WASM } from './flash.js';
 import { autoPrompt } from '../../host/firmware/load.js';

@@ -6,10 +6,10 @@ import { FIRMWARE_WASM } from '../../host/paths.js';
 import { autoPrompt, instantiateFirmware, type BoardPrompt, type Firmware } from '../../host/firmware/load.js';
 import { MemoryFlash, type FlashDevice } from '../../host/emulator/flash.js';
 import * as P from '../../shared/protocol.js';
-import { encodeProvision, encodeSetPolicy } from '../../host/device/requests.js';
+import { encodeProvision, encodeSetPolicy } from '../../host/device-client/requests.js';
 import {
   decodeOnionMessageReply, encodeOnionMessageRead, encodeOnionMessageRequest, type OnionMessageRequest,
-} from '../../host/device/blinding-requests.js';
+} from '../../host/device-client/blinding-requests.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../../host/transport/codec.js';
 
 const wasm = readFileSync(FIRMWARE_WASM);

@@ -12,7 +12,7 @@ import {
   DEV_RELEASE_KEY_PATH, generateReleaseKey, parseImage, parseVersion, readReleaseKey, signImage, type FirmwareImage,
 } from '../../host/flash/image.js';
 import { LNSIGNER_BIN, spawnEmulator, type SpawnedEmulator } from '../../host/emulator/spawn.js';
-import { DeviceClient } from '../../host/device/client.js';
+import { DeviceClient } from '../../host/device-client/client.js';
 
 export const DEV_KEY = readReleaseKey(DEV_RELEASE_KEY_PATH);
 export const OTHER_KEY = generateReleaseKey();

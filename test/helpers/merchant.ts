@@ -9,7 +9,7 @@ import { secp } from '../../host/crypto/noble.js';
 import { merkleRoot, signatureMessage } from '../../host/bolt12/merkle.js';
 import { encodeTlvStream, readTlvRecords, type TlvEntry } from '../../host/bolt12/tlv.js';
 import { buildBlindedPath, encodeBlindedPath, type EncryptedData } from '../../host/blinding/index.js';
-import type { PathProof } from '../../host/device/merchant-requests.js';
+import type { PathProof } from '../../host/device-client/merchant-requests.js';
 import { ascii, cat } from './bytes.js';
 
 /** The hsm_secret the merchant tests provision (32-byte legacy file). */
