@@ -5,10 +5,9 @@
 // two simulated nodes, switching onion messages off, and listing hook
 // deliveries and events. Appended to SIMNET_METHODS by server.ts.
 import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
-import { secp } from '../crypto/noble.js';
 import { defineMethod, type RpcMethod } from '../rpc/method.js';
 import { bad, opt, optDef, req, type ParamParser } from '../rpc/params.js';
-import { pBool, pString, pU32 } from '../rpc/param-types.js';
+import { pBool, pPubkey, pString, pU32 } from '../rpc/param-types.js';
 import { rawText } from '../rpc/json-scan.js';
 import { RpcError, ErrorCode } from '../rpc/errors.js';
 import { parseAmountMsat } from '../grammar/msat.js';
@@ -32,18 +31,6 @@ export const MAX_INJECTED_MESSAGE = 65535;
 export const FEATURES_NO_ONION_MESSAGES = '88a0000a0a69a2';
 export const FEATURES_WITH_ONION_MESSAGES = '88a0800a0a69a2';
 
-/** CLN param_pubkey: a valid compressed point. */
-const pPubkey: ParamParser<string> = (tok, name) => {
-  if (tok.type === 'string' && /^0[23][0-9a-fA-F]{64}$/.test(tok.value)) {
-    try {
-      secp.Point.fromHex(tok.value);
-      return tok.value.toLowerCase();
-    } catch {
-      /* not on the curve */
-    }
-  }
-  return bad(name, 'should be a compressed pubkey', tok);
-};
 /** CLN param_bin_from_hex: "should be a hex value". */
 const pBinHex: ParamParser<Uint8Array> = (tok, name) => {
   if (tok.type === 'string' && /^([0-9a-fA-F]{2})*$/.test(tok.value)) return fromHex(tok.value);
