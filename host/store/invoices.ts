@@ -9,31 +9,7 @@ import type { Db } from './db.js';
 export type InvoiceStatus = 'unpaid' | 'paid' | 'expired';
 export type KeyModeName = 'device' | 'node';
 
-export interface InvoiceRecord {
-  createdIndex: number;
-  label: string;
-  bolt12: string;
-  paymentHash: string;
-  pathId: string;
-  amountMsat: bigint;
-  status: InvoiceStatus;
-  description?: string;
-  createdAt: number;
-  expiresAt: number;
-  relativeExpiry: number;
-  paidAt?: number;
-  amountReceivedMsat?: bigint;
-  paymentPreimage?: string;
-  payIndex?: number;
-  updatedIndex?: number;
-  localOfferId: string;
-  invreqPayerNote?: string;
-  recurrenceCounter?: number;
-  recurrenceStart?: number;
-  recurrenceBasetime?: bigint;
-  keyMode: KeyModeName;
-}
-
+/** What the merchant flow knows when it stores an invoice. */
 export interface NewInvoice {
   label: string;
   bolt12: string;
@@ -49,6 +25,18 @@ export interface NewInvoice {
   recurrenceStart?: number;
   recurrenceBasetime?: bigint;
   keyMode: KeyModeName;
+}
+
+/** A stored invoice: what it was stored with, plus its indexes and state. */
+export interface InvoiceRecord extends NewInvoice {
+  createdIndex: number;
+  status: InvoiceStatus;
+  expiresAt: number;
+  paidAt?: number;
+  amountReceivedMsat?: bigint;
+  paymentPreimage?: string;
+  payIndex?: number;
+  updatedIndex?: number;
 }
 
 export interface InvoiceQuery {
