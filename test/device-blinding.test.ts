@@ -21,7 +21,7 @@ import {
 } from '../host/device-client/blinding-requests.js';
 import { peel, peelOnion } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
-import { onionMessageOf, powerUp, type Chip } from './helpers/chip.js';
+import { chipCall, onionMessageOf, powerUp, refusalOf as refusal, type Chip } from './helpers/chip.js';
 import { ascii, cat, h, vector, x } from './helpers/bytes.js';
 import { bigsize, rec, tlvRecords, tu } from './helpers/bytes.js';
 // The independent reader the device is checked against: host/blinding on @noble.
@@ -40,25 +40,9 @@ const RB = vector('route-blinding-test.json');
 const OM = vector('blinded-onion-message-onion-test.json');
 const BP = vector('blinded-payment-onion-test.json');
 
-class Refused extends Error {
-  constructor(readonly code: number, readonly detail: number) { super(`refused 0x${code.toString(16)} detail 0x${detail.toString(16)}`); }
-}
-
 let chip: Chip;
 let nodeId: Uint8Array;
-function call(type: number, payload: Uint8Array): Uint8Array {
-  const f = chip.request(type, payload);
-  if (f.type === P.MSG_ERROR) {
-    const dv = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
-    throw new Refused(f.payload[P.ERROR_OFF_CODE], dv.getUint32(P.ERROR_OFF_DETAIL, true));
-  }
-  expect(f.type).toBe(type | P.MSG_REPLY);
-  return f.payload;
-}
-function refusal(fn: () => unknown): Refused {
-  try { fn(); } catch (e) { if (e instanceof Refused) return e; throw e; }
-  throw new Error('expected a refusal');
-}
+const call = (type: number, payload: Uint8Array): Uint8Array => chipCall(chip, type, payload);
 
 /** onion_message, then onion_message_read for the rest of a large packet. */
 const onionMessage = (req: OnionMessageRequest) => onionMessageOf(call, req);

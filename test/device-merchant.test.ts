@@ -21,33 +21,17 @@ import { ruleSentence } from '../host/device-client/merchant-rules.js';
 import { SignatureVerificationError } from '../host/device-client/requests.js';
 import { merkleRoot, signatureMessage } from '../host/bolt12/merkle.js';
 import { secp } from '../host/crypto/noble.js';
-import { powerUp, type Chip } from './helpers/chip.js';
+import { chipCall, powerUp, refusalOf as refusal, type Chip } from './helpers/chip.js';
 import { ascii, cat, x } from './helpers/bytes.js';
 import {
   HSM_SECRET, MAC_KEY, NODE_ID, NODE_PRIV, OFFER_ROOT, PATH_ID_KEY, PREIMAGE_KEY, PEER, PEER2, buildInvoice, e0, getRec, invoiceRequest, issuerId, issuerPriv, offerMacRef,
   pathIdOf, preimageOf, rec, records, setRec, stream, tu, type BuiltInvoice, type InvoiceSpec,
 } from './helpers/merchant.js';
 
-class Refused extends Error {
-  constructor(readonly code: number, readonly detail: number) { super(`refused 0x${code.toString(16)} detail 0x${detail.toString(16)}`); }
-}
-
 const NOW = 1_765_000_000; // 2025-12-06
 let clock = NOW;
 let chip: Chip;
-function call(type: number, payload: Uint8Array): Uint8Array {
-  const f = chip.request(type, payload);
-  if (f.type === P.MSG_ERROR) {
-    const dv = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
-    throw new Refused(f.payload[P.ERROR_OFF_CODE], dv.getUint32(P.ERROR_OFF_DETAIL, true));
-  }
-  expect(f.type).toBe(type | P.MSG_REPLY);
-  return f.payload;
-}
-function refusal(fn: () => unknown): Refused {
-  try { fn(); } catch (e) { if (e instanceof Refused) return e; throw e; }
-  throw new Error('expected a refusal');
-}
+const call = (type: number, payload: Uint8Array): Uint8Array => chipCall(chip, type, payload);
 const ruleOf = (rule: number, type = 0) => (type < 0x1000000 ? rule | (type << 8) : rule);
 
 beforeAll(() => {

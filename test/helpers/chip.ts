@@ -64,6 +64,23 @@ export class ChipRefusal extends Error {
   }
 }
 
+/** One request to `chip`: the reply's payload, or ChipRefusal when the device refuses. */
+export function chipCall(chip: Chip, type: number, payload: Uint8Array): Uint8Array {
+  const f = chip.request(type, payload);
+  if (f.type === P.MSG_ERROR) {
+    const dv = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+    throw new ChipRefusal(f.payload[P.ERROR_OFF_CODE], dv.getUint32(P.ERROR_OFF_DETAIL, true));
+  }
+  if (f.type !== (type | P.MSG_REPLY)) throw new Error(`reply type 0x${f.type.toString(16)} to 0x${type.toString(16)}`);
+  return f.payload;
+}
+
+/** The ChipRefusal `fn` throws; any other error is rethrown, and no refusal fails. */
+export function refusalOf(fn: () => unknown): ChipRefusal {
+  try { fn(); } catch (e) { if (e instanceof ChipRefusal) return e; throw e; }
+  throw new Error('expected a refusal');
+}
+
 /**
  * A chip on an in-RAM flash, provisioned with `hsmSecret` and without
  * spending limits (its board approves the prompts). call() returns a reply's
@@ -71,15 +88,7 @@ export class ChipRefusal extends Error {
  */
 export function provisionedChip(hsmSecret: Uint8Array): { chip: Chip; nodeId: Uint8Array; call(type: number, payload: Uint8Array): Uint8Array } {
   const chip = powerUp(new MemoryFlash());
-  const call = (type: number, payload: Uint8Array): Uint8Array => {
-    const f = chip.request(type, payload);
-    if (f.type === P.MSG_ERROR) {
-      const dv = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
-      throw new ChipRefusal(f.payload[P.ERROR_OFF_CODE], dv.getUint32(P.ERROR_OFF_DETAIL, true));
-    }
-    if (f.type !== (type | P.MSG_REPLY)) throw new Error(`reply type 0x${f.type.toString(16)} to 0x${type.toString(16)}`);
-    return f.payload;
-  };
+  const call = (type: number, payload: Uint8Array): Uint8Array => chipCall(chip, type, payload);
   const nodeId = call(P.MSG_PROVISION, encodeProvision({ hsmSecret })).slice(0, 33);
   call(P.MSG_SET_POLICY, encodeSetPolicy({ maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null }));
   return { chip, nodeId, call };
