@@ -3,15 +3,15 @@
 // emulator CLI and DeviceClient: the BOLT 4 vectors byte for byte, a
 // 32834-byte onion message read out in chunks and peeled to its end, and a
 // refusal with its detail after which the device keeps serving.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
-import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient } from '../host/device-client/client.js';
+import type { DeviceClient } from '../host/device-client/client.js';
 import { peel } from '../host/onion/sphinx.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, h, rec, tlvRecords, vector, x } from './helpers/bytes.js';
-import { keyCases, refused, tmp } from './helpers/device-requests.js';
+import { keyCases, refused } from './helpers/device-requests.js';
+import { serialDevice } from './helpers/serial-device.js';
 import { blindingKeys, unblindHop } from '../host/blinding/index.js';
 
 const RB = vector('route-blinding-test.json');
@@ -19,16 +19,8 @@ const OM = vector('blinded-onion-message-onion-test.json');
 const BP = vector('blinded-payment-onion-test.json');
 const K = keyCases[0];
 
-let emu: SpawnedEmulator;
 let c: DeviceClient;
-beforeAll(async () => {
-  emu = await spawnEmulator(['--state', tmp(), '--hsm-secret', x(K.file)]);
-  c = await DeviceClient.open(emu.path, { timeoutMs: 10000 });
-});
-afterAll(async () => {
-  await c?.close();
-  await emu?.stop();
-});
+serialDevice(K.file, (client) => (c = client));
 
 const nodes = Array.from({ length: 6 }, (_, i) => {
   const sk = sha256(ascii(`blinding serial node ${i}`));

@@ -3,28 +3,19 @@
 // re-checks of every reply included): one of each, plus a refusal that names
 // its rule, after which the device keeps serving. In-process detail:
 // test/device-merchant.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as P from '../shared/protocol.js';
-import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
 import { DeviceClient, InvoiceRuleError } from '../host/device-client/client.js';
 import { encodeTlvStream } from '../host/bolt12/tlv.js';
 import { ascii, x } from './helpers/bytes.js';
-import { tmp } from './helpers/device-requests.js';
+import { serialDevice } from './helpers/serial-device.js';
 import {
   HSM_SECRET, NODE_ID, PEER, buildInvoice, e0, getRec, invoiceRequest, issuerId, offerMacRef, pathIdOf, rec, setRec, tu,
 } from './helpers/merchant.js';
 
-let emu: SpawnedEmulator;
 let c: DeviceClient;
-beforeAll(async () => {
-  emu = await spawnEmulator(['--state', tmp(), '--hsm-secret', x(HSM_SECRET)]);
-  c = await DeviceClient.open(emu.path, { timeoutMs: 10000 });
-});
-afterAll(async () => {
-  await c?.close();
-  await emu?.stop();
-});
+serialDevice(HSM_SECRET, (client) => (c = client));
 
 describe('merchant requests over the serial line', () => {
   let offer: Uint8Array;

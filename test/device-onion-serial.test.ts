@@ -3,34 +3,26 @@
 // device's own deterministic session key (recomputed here from the node key:
 // docs/firmware/onion.md), onions peeled by the independent @noble code, and
 // every refusal with its code and detail — after each the device keeps serving.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import * as P from '../shared/protocol.js';
-import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient } from '../host/device-client/client.js';
+import type { DeviceClient } from '../host/device-client/client.js';
 import { encodeBuildOnion, type BuildOnionHop } from '../host/device-client/requests.js';
 import { buildOnion, decodeFailureOnion, peelOnion } from '../host/onion/sphinx.js';
 import { encodeHopPayload, withLength } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';
 import { h, x, cat, ascii, vector } from './helpers/bytes.js';
-import { keyCases, refused, tmp } from './helpers/device-requests.js';
+import { keyCases, refused } from './helpers/device-requests.js';
+import { serialDevice } from './helpers/serial-device.js';
 
 const OV = vector('onion-test.json');
 const EV = vector('onion-error-test.json');
 const K = keyCases[0];
 const N = secp.Point.CURVE().n;
 
-let emu: SpawnedEmulator;
 let c: DeviceClient;
-beforeAll(async () => {
-  emu = await spawnEmulator(['--state', tmp(), '--hsm-secret', x(K.file)]);
-  c = await DeviceClient.open(emu.path, { timeoutMs: 10000 });
-});
-afterAll(async () => {
-  await c?.close();
-  await emu?.stop();
-});
+serialDevice(K.file, (client) => (c = client));
 
 /** Strips the BigSize length prefix of a vector hop payload. */
 function unprefixed(hexPayload: string): Uint8Array {

@@ -2,33 +2,24 @@
 // emulator CLI: Core Lightning's signatures byte for byte, payer keys of every
 // key case, and every refusal with its code — after each the device keeps
 // serving. Rules: docs/protocol.md "sign_bolt12", CLN RPC digest §3.7, §4.3.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as P from '../shared/protocol.js';
 import * as B from '../shared/bolt12-limits.js';
-import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
-import { DeviceClient } from '../host/device-client/client.js';
+import type { DeviceClient } from '../host/device-client/client.js';
 import { encodeSignBolt12, verifySignBolt12Reply, SignatureVerificationError } from '../host/device-client/requests.js';
 import { merkleRoot } from '../host/bolt12/merkle.js';
 import { loadFirmware } from '../host/firmware/load.js';
 import { secp } from '../host/crypto/noble.js';
 import { h, x, cat } from './helpers/bytes.js';
 import {
-  INVOICE, INVREQ, keyCases, payerKeyRef, refused, sv, streamOf, tmp, unsigned, withRecord,
+  INVOICE, INVREQ, keyCases, payerKeyRef, refused, sv, streamOf, unsigned, withRecord,
 } from './helpers/device-requests.js';
+import { serialDevice } from './helpers/serial-device.js';
 
 const L2 = keyCases.find((c) => c.nodeId === keyCases[1].nodeId)!; // lightning-2 (mnemonic file)
 
-let emu: SpawnedEmulator;
 let c: DeviceClient;
-beforeAll(async () => {
-  // Provisioned at start by --hsm-secret (the firmware's own provision request).
-  emu = await spawnEmulator(['--state', tmp(), '--hsm-secret', x(L2.file)]);
-  c = await DeviceClient.open(emu.path, { timeoutMs: 5000 });
-});
-afterAll(async () => {
-  await c?.close();
-  await emu?.stop();
-});
+serialDevice(L2.file, (client) => (c = client), 5000);
 
 /** The device still answers, and still signs. */
 async function stillServing() {
