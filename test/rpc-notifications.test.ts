@@ -7,7 +7,6 @@
 // 2102 / 2103. The device here is a double of the confirming serial client
 // of issue 9 (it calls onConfirm, then answers with the status the limits
 // ask for), so the daemon's side is tested before the firmware side merges.
-import { createConnection, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { startDaemon, type RunningDaemon } from '../host/daemon/daemon.js';
 import type { DeviceSigner } from '../host/daemon/device-signer.js';
 import type { PolicyLimits, PolicyState } from '../host/device-admin/confirm-adapter.js';
 import { DeviceError } from '../host/transport/errors.js';
-import { parseJson, toPlain } from '../host/rpc/json-scan.js';
+import { RpcConn } from './helpers/rpc-conn.js';
 import { cli } from './helpers/e2e.js';
 
 const NODE_ID = '033845802d25b4e074ccfd7cd8b339a41dc75bf9978a034800444b51d42b07799a';
@@ -72,48 +71,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A raw connection: every "\n\n"-terminated object, in order. */
-class Conn {
-  private buf = '';
-  private waiters: Array<() => void> = [];
-  constructor(readonly sock: Socket) {
-    sock.on('data', (d) => {
-      this.buf += d.toString('utf8');
-      this.waiters.splice(0).forEach((w) => w());
-    });
-  }
-  static open(): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = createConnection(daemon.rpcFile);
-      s.once('connect', () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-  send(id: string, method: string, params: unknown) {
-    this.sock.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-  }
-  /** Objects up to and including the response with this id. */
-  async until(id: string): Promise<any[]> {
-    const got: any[] = [];
-    for (;;) {
-      const parts = this.buf.split('\n\n');
-      while (parts.length > 1) {
-        const o = toPlain(parseJson(parts.shift()!)) as any;
-        this.buf = parts.join('\n\n');
-        got.push(o);
-        if (o.id === id) return got;
-      }
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
-  close() {
-    this.sock.destroy();
-  }
-}
-
 describe('notifications', () => {
   it('`notifications` answers {} and takes a boolean `enable`, as lightningd', async () => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     c.send('n1', 'notifications', { enable: true });
     expect(await c.until('n1')).toEqual([{ jsonrpc: '2.0', id: 'n1', result: {} }]);
     c.send('n2', 'notifications', [false]);
@@ -126,8 +86,8 @@ describe('notifications', () => {
   });
 
   it('"Confirm on the device" reaches the connection that enabled notifications, tagged with its request id, and the log', async () => {
-    const a = await Conn.open();
-    const b = await Conn.open();
+    const a = await RpcConn.open(daemon.rpcFile);
+    const b = await RpcConn.open(daemon.rpcFile);
     a.send('en', 'notifications', { enable: true });
     await a.until('en');
     a.send(7 as unknown as string, 'setpolicy', { max_amount_msat: '1000sat' });
@@ -158,7 +118,7 @@ describe('notifications', () => {
   });
 
   it('each request\'s notifications go to its own connection only', async () => {
-    const [a, b] = [await Conn.open(), await Conn.open()];
+    const [a, b] = [await RpcConn.open(daemon.rpcFile), await RpcConn.open(daemon.rpcFile)];
     for (const c of [a, b]) {
       c.send('on', 'notifications', { enable: true });
       await c.until('on');

@@ -2,7 +2,6 @@
 // as lightningd frames it, request validation with lightningd's messages, and
 // the commands with Core Lightning's results and errors (cln-rpc-examples.json
 // offers #1-#2, listoffers, disableoffer, enableoffer).
-import { createConnection, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../host/daemon/daemon.js';
 import type { DeviceSigner } from '../host/daemon/device-signer.js';
 import { FixedRateConverter } from '../host/grammar/currency-converter.js';
-import { parseJson, toPlain } from '../host/rpc/json-scan.js';
+import { RpcConn } from './helpers/rpc-conn.js';
 
 const EXAMPLES = JSON.parse(readFileSync(join(__dirname, 'vectors/cln-rpc-examples.json'), 'utf8')) as Array<{
   command: string;
@@ -52,58 +51,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A raw connection: write bytes, read "\n\n"-terminated responses. */
-class Conn {
-  private buf = '';
-  private waiters: Array<() => void> = [];
-  closed = false;
-  constructor(readonly sock: Socket) {
-    sock.on('data', (d) => {
-      this.buf += d.toString('utf8');
-      this.waiters.splice(0).forEach((w) => w());
-    });
-    sock.on('close', () => {
-      this.closed = true;
-      this.waiters.splice(0).forEach((w) => w());
-    });
-  }
-  static open(): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = createConnection(daemon.rpcFile);
-      s.once('connect', () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-  write(data: string | Uint8Array) {
-    this.sock.write(data);
-  }
-  /** The next `n` responses, in arrival order; each must end with "\n\n". */
-  async read(n = 1): Promise<any[]> {
-    for (;;) {
-      const parts = this.buf.split('\n\n');
-      if (parts.length - 1 >= n) {
-        this.buf = parts.slice(n).join('\n\n');
-        return parts.slice(0, n).map((p) => toPlain(parseJson(p)));
-      }
-      if (this.closed) throw new Error(`connection closed after ${parts.length - 1} responses: ${this.buf}`);
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
-  async waitClosed() {
-    while (!this.closed) await new Promise<void>((r) => this.waiters.push(r));
-  }
-  close() {
-    this.sock.destroy();
-  }
-}
-
 let nextId = 0;
 async function call(method: string, params: unknown): Promise<any> {
   return callRaw(method, JSON.stringify(params));
 }
 /** `params` as raw JSON text (to send escapes JSON.stringify would not write). */
 async function callRaw(method: string, params: string): Promise<any> {
-  const c = await Conn.open();
+  const c = await RpcConn.open(daemon.rpcFile);
   const id = `t${nextId++}`;
   c.write(`{"jsonrpc":"2.0","id":"${id}","method":"${method}","params":${params}}`);
   const [r] = await c.read();
@@ -114,7 +68,7 @@ async function callRaw(method: string, params: string): Promise<any> {
 
 describe('framing', () => {
   it('answers concatenated requests with no separator, each followed by a blank line', async () => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     c.write('{"jsonrpc":"2.0","id":1,"method":"listoffers","params":{}}{"jsonrpc":"2.0","id":"two","method":"getinfo","params":[]}');
     const rs = await c.read(2);
     expect(rs.map((r) => r.id).sort()).toEqual([1, 'two']);
@@ -122,7 +76,7 @@ describe('framing', () => {
   });
 
   it('reassembles a request written one byte at a time, with whitespace around', async () => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     const text = ' \n{"jsonrpc":"2.0","id":"slow","method":"listoffers","params":{"active_only":false}}\n';
     for (const ch of Buffer.from(text)) c.write(Buffer.from([ch]));
     const [r] = await c.read();
@@ -131,7 +85,7 @@ describe('framing', () => {
   });
 
   it('echoes the id exactly as sent (numbers, strings with escapes)', async () => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     c.write('{"jsonrpc":"2.0","id":18446744073709551615,"method":"listoffers","params":[]}\n');
     c.write('{"jsonrpc":"2.0","id":"a\\"b","method":"listoffers","params":[]}\n');
     const rs = await c.read(2);
@@ -140,7 +94,7 @@ describe('framing', () => {
   });
 
   it('malformed JSON: -32600 and the connection is closed', async () => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     c.write('{"jsonrpc":"2.0","id":1,"method":"listoffers","params":{]}');
     const [r] = await c.read();
     expect(r.id).toBeNull();
@@ -150,7 +104,7 @@ describe('framing', () => {
   });
 
   it('bytes that are not UTF-8: -32600, and the connection stays usable', async () => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     const bad = Buffer.concat([
       Buffer.from('{"jsonrpc":"2.0","id":1,"method":"offer","params":["1000", "caf'),
       Buffer.from([0xc3, 0x28]),
@@ -166,7 +120,7 @@ describe('framing', () => {
   });
 
   it('a request larger than the limit is refused and the connection closed', async () => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     c.write(`{"jsonrpc":"2.0","id":1,"method":"offer","params":["${'1'.repeat(1 << 20)}"]}`);
     const [r] = await c.read();
     expect(r.error.code).toBe(-32600);
@@ -190,7 +144,7 @@ describe('request checks (lightningd parse_request)', () => {
     ['params a string', '{"jsonrpc":"2.0","id":1,"method":"listoffers","params":"x"}', 1, -32602, 'Expected array or object for params'],
   ];
   it.each(cases)('%s', async (_name, text, id, code, message) => {
-    const c = await Conn.open();
+    const c = await RpcConn.open(daemon.rpcFile);
     c.write(text);
     const [r] = await c.read();
     expect(r).toEqual({ jsonrpc: '2.0', id, error: { code, message } });
@@ -266,7 +220,7 @@ describe('offer, listoffers, disableoffer, enableoffer (CLN examples)', () => {
       expect(r.error.code).toBe(-32602);
       expect(r.error.message).toMatch(/^(description|label): should be a string \(without \\u\): invalid token/);
     }
-    const dup = await Conn.open();
+    const dup = await RpcConn.open(daemon.rpcFile);
     dup.write('{"jsonrpc":"2.0","id":"d","method":"offer","params":{"amount":"1sat","description":"a","description":"b"}}');
     expect((await dup.read())[0].error).toEqual({ code: -32602, message: 'duplicate json names: description' });
     dup.close();
