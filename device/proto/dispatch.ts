@@ -45,6 +45,12 @@ export function setErrorDetail(d: u32): void {
   errorDetail = d;
 }
 
+/** A refusal: sets the detail word and returns -code (a handler's result). */
+export function refuse(code: i32, detail: u32): i32 {
+  setErrorDetail(detail);
+  return -code;
+}
+
 function run(type: i32, req: usize, len: i32, out: usize): i32 {
   switch (type) {
     case MSG_PING: return handlePing(req, len, out);

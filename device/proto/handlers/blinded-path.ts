@@ -18,7 +18,7 @@ import { ONION_ERR_HOPS, ONION_ERR_SESSION_KEY, ONION_ERR_TOO_BIG } from "../../
 import { SHA256_CTX_SIZE, sha256Final, sha256Init, sha256Update } from "../../crypto/sha256";
 import { bootCount } from "../boot";
 import { wipe } from "../../crypto/scalar";
-import { setErrorDetail } from "../dispatch";
+import { refuse } from "../dispatch";
 import { get16 } from "../bytes";
 
 const SESSION: usize = memory.data(32, 8);
@@ -35,11 +35,6 @@ const LABEL: usize = memory.data<u8>([
   0x6c, 0x6e, 0x73, 0x69, 0x67, 0x6e, 0x65, 0x72, 0x20, 0x62, 0x6c, 0x69, 0x6e, 0x64, 0x65, 0x64,
   0x20, 0x70, 0x61, 0x74, 0x68,
 ]);
-
-function refuse(code: i32, detail: u32): i32 {
-  setErrorDetail(detail);
-  return -code;
-}
 
 /**
  * A fresh secret for this request, keyed by the node key (blindDeriveKey):

@@ -26,7 +26,7 @@ import { put32 } from "../bytes";
 import { logFind, policyCheck } from "../../policy/check";
 import { sha256Final, sha256Init, sha256Update, SHA256_CTX_SIZE } from "../../crypto/sha256";
 import { wipe } from "../../crypto/scalar";
-import { setErrorDetail } from "../dispatch";
+import { refuse } from "../dispatch";
 import { get16 } from "../bytes";
 
 const SESSION: usize = memory.data(32, 8);
@@ -52,11 +52,6 @@ function confirmClockJump(board: u32): i32 {
   const c = policyCommit();
   if (c != FLASH_OK) return refuse(ERR_FLASH, <u32>c);
   return 0;
-}
-
-function refuse(code: i32, detail: u32): i32 {
-  setErrorDetail(detail);
-  return -code;
 }
 
 // createonion mode: caller's session key, assocdata and onion_size; the

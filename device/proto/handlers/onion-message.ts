@@ -17,7 +17,7 @@ import {
 } from "../../onion/sphinx";
 import { OMSG_BIDS, OMSG_SS, PKT, bigsizeSize, bigsizeWrite, omsgRoutingSize, pktLen, pktSet } from "../../onion/onion-message";
 import { wipe } from "../../crypto/scalar";
-import { setErrorDetail } from "../dispatch";
+import { refuse } from "../dispatch";
 import { get16, get32, put16 } from "../bytes";
 import { deriveFresh } from "./blinded-path";
 
@@ -38,11 +38,6 @@ const LABEL_PATH: usize = memory.data<u8>([
   0x6c, 0x6e, 0x73, 0x69, 0x67, 0x6e, 0x65, 0x72, 0x20, 0x6d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65,
   0x20, 0x70, 0x61, 0x74, 0x68,
 ]);
-
-function refuse(code: i32, detail: u32): i32 {
-  setErrorDetail(detail);
-  return -code;
-}
 
 function fail(code: i32, detail: u32): i32 {
   wipe(SESSION, 32);
