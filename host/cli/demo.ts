@@ -156,20 +156,26 @@ export const subcommand: Subcommand = {
         await stopAll();
         return code;
       }
-      console.log('\nCtrl-C stops the daemon and the signer.');
       return await new Promise<number>((done) => {
         // Ctrl-C is a normal stop: exit 0. The terminal sends SIGINT to the
         // daemon child too, which may exit before our handler runs; a daemon
         // that stops with 0 (its own clean SIGINT/SIGTERM stop) is not a failure.
         let stopping = false;
         const stop = () => {
+          // A second Ctrl-C while stopping (or the same SIGINT reaching us
+          // twice through the process group) must not fall back to Node's
+          // default, which would kill us with the signal instead of exit 0.
+          if (stopping) return;
           stopping = true;
           void stopAll().then(() => done(0));
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        // Said only once the handlers are in place: a Ctrl-C right after it is a clean stop.
+        console.log('\nCtrl-C stops the daemon and the signer.');
         void daemon!.exited.then((c) => {
-          if (stopping || c === 0) {
+          if (stopping) return; // stop() is already on it
+          if (c === 0) {
             stopping = true;
             void stopAll().then(() => done(0));
             return;
