@@ -1,36 +1,37 @@
 // The merchant flow in the real plugin process (bin/lnsigner-plugin.js) under
 // the simulated lightningd (`lnsigner simnet --plugin`), with the emulator on
-// a PTY as the daemon's device. Until the device's offer_create /
-// sign_invoice / release_preimage are merged, the plugin's daemon runs with
-// the TEST-ONLY @noble stand-in (test/helpers/merchant-standin.ts, compiled
-// here and loaded through --developer's LNSIGNER_DEV_MERCHANT_PORT) holding
-// the simulated node 0's key, so invoices are issued by the node the plugin
-// runs beside. invoice_requests are handed to node 0's hook chain as
-// lightningd would (dev-simnet-hook); the reply travels through the simulated
-// network to the payer's node and is read from its recorded deliveries.
+// a PTY as the daemon's device (offer_create, payment_hash, sign_invoice,
+// release_preimage through host/daemon/serial-device.ts). The emulator is
+// provisioned with a 32-byte hsm_secret and the simnet takes node 0's key from
+// the same hsm_secret (`--node0-hsm-secret`, Core Lightning's derivation), so
+// lightningd's node (node 0, where the plugin runs) is the device's node: in
+// node-key mode the issuer id, in device-key mode the end of every payment
+// path (the device's rule 9). invoice_requests are handed to node 0's hook
+// chain as lightningd would (dev-simnet-hook), or sent by the independent
+// simulated payer (dev-simnet-fetchinvoice / dev-simnet-pay).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { secp } from '../host/crypto/noble.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
-import { LightningRpcClient } from '../host/node/client.js';
+import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
 import { checkSignature, decodeOffer, encodeBolt12String, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
 import { unblindHop } from '../host/blinding/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
 import { Payer } from './helpers/merchant-world.js';
-import { MerchantStandIn } from './helpers/merchant-standin.js';
+import { HSM_SECRET, NODE_ID, NODE_PRIV, pathIdOf } from './helpers/merchant.js';
 
 const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
 const SEED = 'merchant-e2e';
-const STANDIN_OUT = join(PROJECT_ROOT, 'build', 'test-standin');
+const HSM_HEX = bytesToHex(HSM_SECRET);
 
-/** Simulated node i's secret (host/simnet/network.ts SeedStream: node keys are drawn first, in order). */
+/** Simulated node i's secret: node 0 is the device's node; the others come from
+ *  the seed (host/simnet/network.ts SeedStream: node keys are drawn first, in order). */
 function nodeSecret(i: number): Uint8Array {
+  if (i === 0) return NODE_PRIV;
   const enc = new TextEncoder();
   let s = sha256(Uint8Array.from(Buffer.concat([enc.encode(`lnsigner simnet/node/${i}/`), enc.encode(SEED), Uint8Array.of(0, 0, 0, i)])));
   while (!secp.utils.isValidSecretKey(s)) s = sha256(s);
@@ -45,27 +46,10 @@ function offerPathSecret(bolt12: string, ids: string[]): Uint8Array {
   return unblindHop(nodeSecret(0), h0.nextPathKey, p.hops[1].encryptedRecipientData).data.pathId!;
 }
 
-beforeAll(() => {
-  // Compile the TEST-ONLY stand-in (and what it imports) for the plugin process.
-  // tsc emits even where this lone compile lacks the project's globals
-  // (shared/ AssemblyScript types); the emitted file must exist.
-  try {
-    execFileSync(process.execPath, [
-    join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', STANDIN_OUT, '--rootDir', PROJECT_ROOT,
-    '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
-    '--strict', join(PROJECT_ROOT, 'test', 'helpers', 'merchant-standin.ts'),
-  ], { stdio: 'pipe' });
-  } catch {
-    /* type errors outside the stand-in's path: see existsSync below */
-  }
-  expect(existsSync(join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'))).toBe(true);
-}, 120_000);
 afterAll(() => removeTempDirs());
 
 const simnetEnv = (crash?: string) => ({
   ...process.env,
-  LNSIGNER_DEV_MERCHANT_PORT: join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'),
-  LNSIGNER_DEV_MERCHANT_KEY: bytesToHex(nodeSecret(0)),
   ...(crash ? { LNSIGNER_DEV_CRASH: crash } : {}),
 });
 
@@ -79,16 +63,15 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
   let lns: LightningRpcClient;
   let node0: string;
   let node1: string;
-  const secret = nodeSecret(0);
   let ids: string[];
 
   beforeAll(async () => {
     const dir = tempDir('lns-mrc-');
-    const started = await startEmulator(dir);
+    const started = await startEmulator(dir, true, HSM_HEX);
     emu = started.emu;
     const link = started.link;
     sim = await spawnAnnounced('simnet', [
-      '--data-dir', join(dir, 'ln'), '--nodes', '3', '--seed', SEED,
+      '--data-dir', join(dir, 'ln'), '--nodes', '3', '--seed', SEED, '--node0-hsm-secret', HSM_HEX,
       '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${join(dir, 'lns')}`,
       '--plugin-option', `lnsigner-key-mode=${mode}`,
     ], simnetEnv());
@@ -120,7 +103,9 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
   }
 
   it('offer → invoice_request → device-signed invoice along the reply path → paid via htlc_accepted → listinvoices paid', async () => {
-    expect(node0).toBe(bytesToHex(secp.getPublicKey(secret, true)));
+    // lightningd's node is the device's node (--node0-hsm-secret = the emulator's hsm_secret)
+    expect(node0).toBe(bytesToHex(NODE_ID));
+    expect((await lns.call('getinfo')) as { id: string }).toEqual(expect.objectContaining({ id: node0 }));
     const offer = (await lns.call('offer', { amount: '21000msat', description: 'e2e' })) as { bolt12: string; offer_id: string };
     const payer = new Payer();
     const { outcome, reply } = await ask(payer.request(offer.bolt12, { invreq_payer_note: 'from the simnet' }), offer.bolt12);
@@ -137,7 +122,7 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     expect(inv.fields.invoice_amount).toBe(21000n);
 
     const hash = inv.fields.invoice_payment_hash!;
-    const pathId = new MerchantStandIn(secret).pathId(hash);
+    const pathId = pathIdOf(hash);
     const paid = (await ld.call('dev-simnet-hook', {
       node: node0, hook: 'htlc_accepted',
       payload: { onion: { payment_secret: bytesToHex(pathId), total_msat: 21000 }, htlc: { payment_hash: bytesToHex(hash), amount_msat: 21000, cltv_expiry: 1200, cltv_expiry_relative: 100 } },
@@ -163,12 +148,12 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
 describe('the plugin killed at any moment (LNSIGNER_DEV_CRASH, --developer)', () => {
   it('between storing the invoice and replying; between release_preimage and the paid record; between the record and the answer', async () => {
     const dir = tempDir('lns-mrk-');
-    const { emu, link } = await startEmulator(dir);
+    const { emu, link } = await startEmulator(dir, true, HSM_HEX);
     const lnsDir = join(dir, 'lns');
     let run = 0;
     const start = async (crash?: string) => {
       const sim = await spawnAnnounced<{ rpc_file: string }>('simnet', [
-        '--data-dir', join(dir, `ln${run++}`), '--nodes', '3', '--seed', SEED,
+        '--data-dir', join(dir, `ln${run++}`), '--nodes', '3', '--seed', SEED, '--node0-hsm-secret', HSM_HEX,
         '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${lnsDir}`,
         '--plugin-option', 'lnsigner-key-mode=node',
       ], simnetEnv(crash));
@@ -211,7 +196,7 @@ describe('the plugin killed at any moment (LNSIGNER_DEV_CRASH, --developer)', ()
       const inv = parseInvoice(hexToBytes(again.reply!.invoice));
       const hash = inv.fields.invoice_payment_hash!;
       const htlc = {
-        onion: { payment_secret: bytesToHex(new MerchantStandIn(nodeSecret(0)).pathId(hash)), total_msat: 5000 },
+        onion: { payment_secret: bytesToHex(pathIdOf(hash)), total_msat: 5000 },
         htlc: { payment_hash: bytesToHex(hash), amount_msat: 5000, cltv_expiry: 1200, cltv_expiry_relative: 100 },
       };
       // 2. killed after the device released the preimage, before the paid record: the HTLC is unanswered.

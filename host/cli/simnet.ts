@@ -1,5 +1,5 @@
 // `lnsigner simnet --data-dir <dir> [--nodes N] [--seed S] [--blockheight H] [--mpp-timeout-ms MS]
-//  [--plugin <path>]... [--plugin-option name[=value]]...`
+//  [--node0-hsm-secret <hex>] [--plugin <path>]... [--plugin-option name[=value]]...`
 // Runs a simulated Lightning network (docs/host/simnet.md) and serves a
 // lightningd-compatible JSON-RPC socket for its payer node at
 // <dir>/lightning-rpc. Prints one JSON line {"rpc_file":…,"nodes":[{id,alias}…]}
@@ -11,9 +11,10 @@ import { resolve } from 'node:path';
 import { startSimnet } from '../simnet/server.js';
 import type { PluginOptionArg } from '../simnet/plugin-host.js';
 import { MAX_NODES } from '../simnet/network.js';
+import { clnNodeSecret } from '../simnet/node-key.js';
 import type { Subcommand } from './main.js';
 
-const USAGE = `usage: lnsigner simnet --data-dir <dir> [--nodes N] [--seed S] [--blockheight H] [--mpp-timeout-ms MS] [--plugin <path>]... [--plugin-option name[=value]]...`;
+const USAGE = `usage: lnsigner simnet --data-dir <dir> [--nodes N] [--seed S] [--blockheight H] [--mpp-timeout-ms MS] [--node0-hsm-secret <hex>] [--plugin <path>]... [--plugin-option name[=value]]...`;
 
 class UsageError extends Error {}
 
@@ -25,6 +26,8 @@ export interface SimnetArgs {
   mppTimeoutMs: number;
   plugins: string[];
   pluginOptions: PluginOptionArg[];
+  /** Node 0's key, derived as Core Lightning does from this 32-byte hsm_secret. */
+  node0Secret?: Uint8Array;
 }
 
 export function parseSimnetArgs(args: string[]): SimnetArgs {
@@ -48,6 +51,12 @@ export function parseSimnetArgs(args: string[]): SimnetArgs {
       case '--seed': o.seed = value(); break;
       case '--blockheight': o.blockheight = int(a, value(), 100, 10_000_000); break;
       case '--mpp-timeout-ms': o.mppTimeoutMs = int(a, value(), 1, 3_600_000); break;
+      case '--node0-hsm-secret': {
+        const v = value();
+        if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new UsageError('--node0-hsm-secret must be 64 hex digits (a 32-byte hsm_secret)');
+        o.node0Secret = clnNodeSecret(Uint8Array.from(Buffer.from(v, 'hex')));
+        break;
+      }
       case '--plugin': o.plugins.push(resolve(value())); break;
       case '--plugin-option': {
         const v = value();
@@ -82,7 +91,7 @@ async function run(args: string[]): Promise<number> {
   try {
     sim = await startSimnet(
       a.dataDir,
-      { nodes: a.nodes, seed: a.seed, blockheight: a.blockheight, mppTimeoutMs: a.mppTimeoutMs },
+      { nodes: a.nodes, seed: a.seed, blockheight: a.blockheight, mppTimeoutMs: a.mppTimeoutMs, node0Secret: a.node0Secret },
       undefined,
       { paths: a.plugins, options: a.pluginOptions },
     );
