@@ -17,12 +17,12 @@ import { PROJECT_ROOT } from '../host/paths.js';
 import { secp } from '../host/crypto/noble.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
-import { checkSignature, decodeOffer, encodeBolt12String, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
+import { checkSignature, decodeBolt12String, decodeOffer, encodeBolt12String, encodeTlvStream, merkleRoot, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
 import { unblindHop } from '../host/blinding/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
 import { Payer } from './helpers/merchant-world.js';
-import { HSM_SECRET, NODE_ID, NODE_PRIV, pathIdOf } from './helpers/merchant.js';
+import { HSM_SECRET, NODE_ID, NODE_PRIV, pathIdOf, preimageOf } from './helpers/merchant.js';
 
 const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
 const SEED = 'merchant-e2e';
@@ -132,6 +132,85 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     const list = (await lns.call('listinvoices', { offer_id: offer.offer_id })) as { invoices: Record<string, unknown>[] };
     expect(list.invoices).toEqual([expect.objectContaining({ status: 'paid', amount_received_msat: 21000, invreq_payer_note: 'from the simnet', payment_preimage: paid.result.payment_key })]);
   }, 60_000);
+
+  // ---- the whole loop with the independent simulated payer on node 1 ------------------------
+  interface Fetched { invoice: string; payment_hash: string; amount_msat: number; node_id: string; paths: number; recurrence_basetime?: number }
+  interface Paid { preimage: string; payment_hash: string; amount_msat: number; parts: number }
+  const fetch = (p: Record<string, unknown>) => ld.call('dev-simnet-fetchinvoice', { node: node1, timeout: 30, ...p }) as Promise<Fetched>;
+  const pay = (invoice: string) => ld.call('dev-simnet-pay', { node: node1, invoice }) as Promise<Paid>;
+  const invoicesOf = async (offerId: string) => ((await lns.call('listinvoices', { offer_id: offerId })) as { invoices: Record<string, any>[] }).invoices;
+  async function refusal(p: Promise<unknown>): Promise<LightningRpcError> {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof LightningRpcError) return e;
+      throw e;
+    }
+    throw new Error('expected an RPC error');
+  }
+  /** Fetches, checks the invoice is the device's for this offer, pays it, and checks lnsigner shows it paid. */
+  async function fetchAndPay(offer: { bolt12: string; offer_id: string }, p: Record<string, unknown>, amount: number) {
+    const got = await fetch({ offer: offer.bolt12, ...p });
+    const inv = parseInvoice(decodeBolt12String(got.invoice).bytes);
+    checkSignature(inv);
+    const issuer = bytesToHex(decodeOffer(offer.bolt12).fields.offer_issuer_id!);
+    expect(got.node_id).toBe(issuer);
+    expect(issuer === node0).toBe(mode === 'node');
+    expect(got.amount_msat).toBe(amount);
+    const paid = await pay(got.invoice);
+    expect(bytesToHex(sha256(hexToBytes(paid.preimage)))).toBe(got.payment_hash);
+    // the preimage is the device's: HMAC(preimage_key, invreq merkle root) (independent @noble model of its keys)
+    const invreqPart = encodeTlvStream(inv.records.filter((r) => r.type <= 159n || (r.type >= 1000000000n && r.type <= 2999999999n)).map((r) => ({ type: r.type, value: r.value })));
+    expect(paid.preimage).toBe(bytesToHex(preimageOf(merkleRoot(invreqPart))));
+    const rec = (await invoicesOf(offer.offer_id)).find((i) => i.payment_hash === got.payment_hash);
+    expect(rec).toEqual(expect.objectContaining({ status: 'paid', bolt12: got.invoice, payment_preimage: paid.preimage, amount_msat: amount }));
+    expect(rec!.amount_received_msat).toBeGreaterThanOrEqual(amount);
+    return { got, paid };
+  }
+
+  it('full loop: lno from lnsigner → payer fetchinvoice through the simnet → device-signed invoice → payer pays → listinvoices paid with the preimage', async () => {
+    const offer = (await lns.call('offer', { amount: '21000msat', description: 'loop' })) as { bolt12: string; offer_id: string };
+    const { got } = await fetchAndPay(offer, { payer_note: 'via the payer' }, 21000);
+    expect(got.paths).toBe(1);
+    expect((await invoicesOf(offer.offer_id))[0]).toEqual(expect.objectContaining({ invreq_payer_note: 'via the payer', local_offer_id: offer.offer_id }));
+  }, 90_000);
+
+  it('full loop: quantity and any-amount offers', async () => {
+    const q = (await lns.call('offer', { amount: '1000msat', description: 'qty', quantity_max: 5 })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(q, { quantity: 3 }, 3000);
+    const any = (await lns.call('offer', { amount: 'any', description: 'tip' })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(any, { amount_msat: 12345 }, 12345);
+  }, 90_000);
+
+  it('full loop: a single-use offer is paid once; the second fetch is refused "Offer no longer available"', async () => {
+    const once = (await lns.call('offer', { amount: '2000msat', description: 'once', single_use: true })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(once, {}, 2000);
+    const e = await refusal(fetch({ offer: once.bolt12 }));
+    expect(e.code).toBe(1004);
+    expect(JSON.stringify(e.data)).toContain('Offer no longer available');
+    expect(((await lns.call('listoffers', { offer_id: once.offer_id })) as { offers: Record<string, unknown>[] }).offers[0]).toEqual(expect.objectContaining({ used: true, active: false }));
+  }, 90_000);
+
+  it('an expired offer: the payer refuses to ask (1002), and lnsigner answers a request anyway sent "Offer expired"', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'soon gone', absolute_expiry: exp })) as { bolt12: string; offer_id: string };
+    const req = new Payer().request(offer.bolt12);
+    await new Promise((r) => setTimeout(r, (exp + 1) * 1000 - Date.now()));
+    expect((await refusal(fetch({ offer: offer.bolt12 }))).code).toBe(1002);
+    const { reply } = await ask(req, offer.bolt12);
+    const err = readTlvRecords(hexToBytes(reply!.invoice_error)).find((r) => r.type === 5n)!;
+    expect(new TextDecoder().decode(err.value)).toContain('Offer expired');
+    expect(await invoicesOf(offer.offer_id)).toEqual([]);
+  }, 90_000);
+
+  it('full loop: a recurring offer paid over two periods (counter 0 then 1, same basetime)', async () => {
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'monthly', recurrence: '1hour', recurrence_limit: 3 })) as { bolt12: string; offer_id: string };
+    const a = await fetchAndPay(offer, { recurrence_counter: 0, recurrence_label: 'sub' }, 1000);
+    const b = await fetchAndPay(offer, { recurrence_counter: 1, recurrence_label: 'sub' }, 1000);
+    expect(b.got.recurrence_basetime).toBe(a.got.recurrence_basetime);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid'], [1, 'paid']]);
+  }, 90_000);
 
   it('a bad request is answered with CLN\'s invoice_error along the reply path; foreign messages continue to the next plugin', async () => {
     const offer = (await lns.call('offer', { amount: '1000msat', description: 'e2e-bad' })) as { bolt12: string };
