@@ -19,7 +19,7 @@ import { defaultDataDir } from '../daemon/data-dir.js';
 import { isNetwork, NETWORKS, type Network } from '../daemon/network.js';
 import { DeviceClient } from '../device/client.js';
 import { spawnEmulator, type SpawnedEmulator } from '../emulator/spawn.js';
-import { LNSIGNER_BIN } from '../process/announced.js';
+import { spawnAnnounced, type AnnouncedProcess, LNSIGNER_BIN } from '../process/announced.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { runClient } from './client.js';
 import { startSimnet, type RunningSimnet } from '../simnet/server.js';
@@ -116,7 +116,7 @@ async function walkThrough(dataDir: string, sim: RunningSimnet, lnsRpc: string, 
       code = await step(dataDir, ['listinvoices']);
       if (code !== 0) return code;
     } else {
-      console.error("\n# BOLT 12 loop skipped: this data dir's device was provisioned without <data-dir>/hsm_secret (use a fresh --data-dir)");
+      console.error("\n# BOLT 12 loop skipped: it runs on regtest, with a device provisioned from <data-dir>/hsm_secret (a fresh --data-dir)");
     }
     // A payment through the simulated network: carol (two hops away) issues an
     // invoice, her node finds a route, and lnsigner pays it with sendpay.
@@ -158,7 +158,9 @@ export const subcommand: Subcommand = {
     const link = join(o.dataDir, 'device.tty');
     let emulator: SpawnedEmulator | undefined;
     let sim: RunningSimnet | undefined;
+    let daemon: AnnouncedProcess<{ rpc_file: string }> | undefined;
     const stopAll = async () => {
+      await daemon?.stop();
       await sim?.close();
       await emulator?.stop();
     };
@@ -172,22 +174,31 @@ export const subcommand: Subcommand = {
       // gives new invoices, so a second run pays again rather than finding the
       // first run's payment already complete). Its first node is the device's
       // node, and lnsigner runs there as a Core Lightning plugin.
+      // The simulated network is regtest (its chain, its payer): on another
+      // network the daemon runs beside it on its own, without the BOLT 12 loop.
+      const asPlugin = o.network === 'regtest';
       const plugin = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
       sim = await startSimnet(
         join(o.dataDir, 'simnet'),
-        { nodes: 5, seed: `demo-${Date.now()}`, node0Secret: hsmSecret && clnNodeSecret(hsmSecret) },
+        { nodes: 5, seed: `demo-${Date.now()}`, node0Secret: asPlugin && hsmSecret ? clnNodeSecret(hsmSecret) : undefined },
         undefined,
-        { paths: [plugin], options: [['lnsigner-device', link], ['lnsigner-data-dir', o.dataDir], ['lnsigner-key-mode', 'device']] },
+        asPlugin ? { paths: [plugin], options: [['lnsigner-device', link], ['lnsigner-data-dir', o.dataDir], ['lnsigner-key-mode', 'device']] } : undefined,
       );
-      console.error(`simulated network: ${sim.nodes.map((n) => n.alias).join(', ')}; lightningd socket ${sim.rpcFile}; lnsigner runs on ${sim.nodes[0].alias} as a plugin`);
-      const ld = new LightningRpcClient(sim.rpcFile);
       let lnsRpc: string;
-      try {
-        lnsRpc = ((await ld.call('lnsigner-getinfo', {})) as { rpc_file: string }).rpc_file;
-      } catch (e) {
-        throw new Error(`the lnsigner plugin is not running: ${(e as Error).message} (see ${join(o.dataDir, 'lnsigner.log')})`);
-      } finally {
-        ld.close();
+      if (asPlugin) {
+        console.error(`simulated network: ${sim.nodes.map((n) => n.alias).join(', ')}; lightningd socket ${sim.rpcFile}; lnsigner runs on ${sim.nodes[0].alias} as a plugin`);
+        const ld = new LightningRpcClient(sim.rpcFile);
+        try {
+          lnsRpc = ((await ld.call('lnsigner-getinfo', {})) as { rpc_file: string }).rpc_file;
+        } catch (e) {
+          throw new Error(`the lnsigner plugin is not running: ${(e as Error).message} (see ${join(o.dataDir, 'lnsigner.log')})`);
+        } finally {
+          ld.close();
+        }
+      } else {
+        console.error(`simulated network (regtest): ${sim.nodes.map((n) => n.alias).join(', ')}; lightningd socket ${sim.rpcFile}; the daemon runs beside it (${o.network}: no BOLT 12 loop)`);
+        daemon = await spawnAnnounced('daemon', ['--device', link, '--data-dir', o.dataDir, '--network', o.network, '--lightning-rpc', sim.rpcFile]);
+        lnsRpc = daemon.announced.rpc_file;
       }
       const cli = `node ${LNSIGNER_BIN} --data-dir ${o.dataDir}`;
       console.log(
@@ -207,7 +218,7 @@ export const subcommand: Subcommand = {
         ].join('\n'),
       );
       if (o.once) {
-        const code = await walkThrough(o.dataDir, sim, lnsRpc, hsmSecret !== undefined);
+        const code = await walkThrough(o.dataDir, sim, lnsRpc, asPlugin && hsmSecret !== undefined);
         await stopAll();
         return code;
       }
@@ -216,6 +227,10 @@ export const subcommand: Subcommand = {
         const stop = () => void stopAll().then(() => done(0));
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        void daemon?.exited.then((c) => {
+          console.error(`the daemon stopped (code ${c}); see ${join(o.dataDir, 'lnsigner.log')}`);
+          void stopAll().then(() => done(1));
+        });
       });
     } catch (e) {
       console.error(`lnsigner demo: ${(e as Error).message}`);
