@@ -212,6 +212,22 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     expect(list.map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid'], [1, 'paid']]);
   }, 90_000);
 
+  it('concurrent invoice requests from two payers: every one answered once with its own invoice, nothing lost; three paid at once', async () => {
+    const offer = (await lns.call('offer', { amount: '3000msat', description: 'rush' })) as { bolt12: string; offer_id: string };
+    const N = 24;
+    const payers = [node1, ids[2]];
+    const got = await Promise.all(Array.from({ length: N }, (_, i) => ld.call('dev-simnet-fetchinvoice', { node: payers[i % 2], offer: offer.bolt12, timeout: 120 }) as Promise<Fetched>));
+    expect(new Set(got.map((g) => g.payment_hash)).size).toBe(N);
+    const stored = await invoicesOf(offer.offer_id);
+    expect(stored).toHaveLength(N);
+    expect(new Set(stored.map((r) => r.bolt12))).toEqual(new Set(got.map((g) => g.invoice)));
+    expect(stored.every((r) => r.status === 'unpaid')).toBe(true);
+    // pay three of them at once
+    const paid = await Promise.all(got.slice(0, 3).map((g, i) => ld.call('dev-simnet-pay', { node: payers[i % 2], invoice: g.invoice }) as Promise<Paid>));
+    paid.forEach((p, i) => expect(bytesToHex(sha256(hexToBytes(p.preimage)))).toBe(got[i].payment_hash));
+    expect((await invoicesOf(offer.offer_id)).filter((r) => r.status === 'paid')).toHaveLength(3);
+  }, 180_000);
+
   it('a bad request is answered with CLN\'s invoice_error along the reply path; foreign messages continue to the next plugin', async () => {
     const offer = (await lns.call('offer', { amount: '1000msat', description: 'e2e-bad' })) as { bolt12: string };
     const req = new Payer().request(offer.bolt12, { invreq_amount: 10n });
