@@ -1,5 +1,5 @@
 // `lnsigner demo --once` pays through the simulated network: after the offer
-// steps, sendpay (onion built by the emulated device) → waitsendpay complete
+// steps and the BOLT 12 loop (fetchinvoice, decode, pay, listinvoices), sendpay (onion built by the emulated device) → waitsendpay complete
 // with the preimage of carol's payment hash → listsendpays shows that one part.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ describe('lnsigner demo: a payment through the simulated network', () => {
     const r = spawnSync(process.execPath, [LNSIGNER_BIN, 'demo', '--data-dir', dir, '--once'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const docs = r.stdout.split(/^\$ lnsigner .*$/m).slice(1).map((s) => JSON.parse(s));
-    const [, offer, , sent, done, list] = docs;
+    const [, offer, , , , , , sent, done, list] = docs;
     expect(offer.created).toBe(true);
     expect(sent).toMatchObject({ message: 'Monitor status with listpays or waitsendpay', status: 'pending', amount_msat: 50000, groupid: 1 });
     expect(done).toMatchObject({ id: sent.id, status: 'complete', payment_hash: sent.payment_hash });

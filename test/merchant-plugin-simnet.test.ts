@@ -1,36 +1,37 @@
 // The merchant flow in the real plugin process (bin/lnsigner-plugin.js) under
 // the simulated lightningd (`lnsigner simnet --plugin`), with the emulator on
-// a PTY as the daemon's device. Until the device's offer_create /
-// sign_invoice / release_preimage are merged, the plugin's daemon runs with
-// the TEST-ONLY @noble stand-in (test/helpers/merchant-standin.ts, compiled
-// here and loaded through --developer's LNSIGNER_DEV_MERCHANT_PORT) holding
-// the simulated node 0's key, so invoices are issued by the node the plugin
-// runs beside. invoice_requests are handed to node 0's hook chain as
-// lightningd would (dev-simnet-hook); the reply travels through the simulated
-// network to the payer's node and is read from its recorded deliveries.
+// a PTY as the daemon's device (offer_create, payment_hash, sign_invoice,
+// release_preimage through host/daemon/serial-device.ts). The emulator is
+// provisioned with a 32-byte hsm_secret and the simnet takes node 0's key from
+// the same hsm_secret (`--node0-hsm-secret`, Core Lightning's derivation), so
+// lightningd's node (node 0, where the plugin runs) is the device's node: in
+// node-key mode the issuer id, in device-key mode the end of every payment
+// path (the device's rule 9). invoice_requests are handed to node 0's hook
+// chain as lightningd would (dev-simnet-hook), or sent by the independent
+// simulated payer (dev-simnet-fetchinvoice / dev-simnet-pay).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { secp } from '../host/crypto/noble.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
-import { LightningRpcClient } from '../host/node/client.js';
-import { checkSignature, decodeOffer, encodeBolt12String, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
+import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
+import { checkSignature, decodeBolt12String, decodeOffer, encodeBolt12String, encodeTlvStream, merkleRoot, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
 import { unblindHop } from '../host/blinding/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
 import { Payer } from './helpers/merchant-world.js';
-import { MerchantStandIn } from './helpers/merchant-standin.js';
+import { HSM_SECRET, NODE_ID, NODE_PRIV, pathIdOf, preimageOf } from './helpers/merchant.js';
 
 const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
 const SEED = 'merchant-e2e';
-const STANDIN_OUT = join(PROJECT_ROOT, 'build', 'test-standin');
+const HSM_HEX = bytesToHex(HSM_SECRET);
 
-/** Simulated node i's secret (host/simnet/network.ts SeedStream: node keys are drawn first, in order). */
+/** Simulated node i's secret: node 0 is the device's node; the others come from
+ *  the seed (host/simnet/network.ts SeedStream: node keys are drawn first, in order). */
 function nodeSecret(i: number): Uint8Array {
+  if (i === 0) return NODE_PRIV;
   const enc = new TextEncoder();
   let s = sha256(Uint8Array.from(Buffer.concat([enc.encode(`lnsigner simnet/node/${i}/`), enc.encode(SEED), Uint8Array.of(0, 0, 0, i)])));
   while (!secp.utils.isValidSecretKey(s)) s = sha256(s);
@@ -45,27 +46,10 @@ function offerPathSecret(bolt12: string, ids: string[]): Uint8Array {
   return unblindHop(nodeSecret(0), h0.nextPathKey, p.hops[1].encryptedRecipientData).data.pathId!;
 }
 
-beforeAll(() => {
-  // Compile the TEST-ONLY stand-in (and what it imports) for the plugin process.
-  // tsc emits even where this lone compile lacks the project's globals
-  // (shared/ AssemblyScript types); the emitted file must exist.
-  try {
-    execFileSync(process.execPath, [
-    join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', STANDIN_OUT, '--rootDir', PROJECT_ROOT,
-    '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node',
-    '--strict', join(PROJECT_ROOT, 'test', 'helpers', 'merchant-standin.ts'),
-  ], { stdio: 'pipe' });
-  } catch {
-    /* type errors outside the stand-in's path: see existsSync below */
-  }
-  expect(existsSync(join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'))).toBe(true);
-}, 120_000);
 afterAll(() => removeTempDirs());
 
 const simnetEnv = (crash?: string) => ({
   ...process.env,
-  LNSIGNER_DEV_MERCHANT_PORT: join(STANDIN_OUT, 'test', 'helpers', 'merchant-standin.js'),
-  LNSIGNER_DEV_MERCHANT_KEY: bytesToHex(nodeSecret(0)),
   ...(crash ? { LNSIGNER_DEV_CRASH: crash } : {}),
 });
 
@@ -79,16 +63,15 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
   let lns: LightningRpcClient;
   let node0: string;
   let node1: string;
-  const secret = nodeSecret(0);
   let ids: string[];
 
   beforeAll(async () => {
     const dir = tempDir('lns-mrc-');
-    const started = await startEmulator(dir);
+    const started = await startEmulator(dir, true, HSM_HEX);
     emu = started.emu;
     const link = started.link;
     sim = await spawnAnnounced('simnet', [
-      '--data-dir', join(dir, 'ln'), '--nodes', '3', '--seed', SEED,
+      '--data-dir', join(dir, 'ln'), '--nodes', '3', '--seed', SEED, '--node0-hsm-secret', HSM_HEX,
       '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${join(dir, 'lns')}`,
       '--plugin-option', `lnsigner-key-mode=${mode}`,
     ], simnetEnv());
@@ -120,7 +103,9 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
   }
 
   it('offer → invoice_request → device-signed invoice along the reply path → paid via htlc_accepted → listinvoices paid', async () => {
-    expect(node0).toBe(bytesToHex(secp.getPublicKey(secret, true)));
+    // lightningd's node is the device's node (--node0-hsm-secret = the emulator's hsm_secret)
+    expect(node0).toBe(bytesToHex(NODE_ID));
+    expect((await lns.call('getinfo')) as { id: string }).toEqual(expect.objectContaining({ id: node0 }));
     const offer = (await lns.call('offer', { amount: '21000msat', description: 'e2e' })) as { bolt12: string; offer_id: string };
     const payer = new Payer();
     const { outcome, reply } = await ask(payer.request(offer.bolt12, { invreq_payer_note: 'from the simnet' }), offer.bolt12);
@@ -137,7 +122,7 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     expect(inv.fields.invoice_amount).toBe(21000n);
 
     const hash = inv.fields.invoice_payment_hash!;
-    const pathId = new MerchantStandIn(secret).pathId(hash);
+    const pathId = pathIdOf(hash);
     const paid = (await ld.call('dev-simnet-hook', {
       node: node0, hook: 'htlc_accepted',
       payload: { onion: { payment_secret: bytesToHex(pathId), total_msat: 21000 }, htlc: { payment_hash: bytesToHex(hash), amount_msat: 21000, cltv_expiry: 1200, cltv_expiry_relative: 100 } },
@@ -147,6 +132,101 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     const list = (await lns.call('listinvoices', { offer_id: offer.offer_id })) as { invoices: Record<string, unknown>[] };
     expect(list.invoices).toEqual([expect.objectContaining({ status: 'paid', amount_received_msat: 21000, invreq_payer_note: 'from the simnet', payment_preimage: paid.result.payment_key })]);
   }, 60_000);
+
+  // ---- the whole loop with the independent simulated payer on node 1 ------------------------
+  interface Fetched { invoice: string; payment_hash: string; amount_msat: number; node_id: string; paths: number; recurrence_basetime?: number }
+  interface Paid { preimage: string; payment_hash: string; amount_msat: number; parts: number }
+  const fetch = (p: Record<string, unknown>) => ld.call('dev-simnet-fetchinvoice', { node: node1, timeout: 30, ...p }) as Promise<Fetched>;
+  const pay = (invoice: string) => ld.call('dev-simnet-pay', { node: node1, invoice }) as Promise<Paid>;
+  const invoicesOf = async (offerId: string) => ((await lns.call('listinvoices', { offer_id: offerId })) as { invoices: Record<string, any>[] }).invoices;
+  async function refusal(p: Promise<unknown>): Promise<LightningRpcError> {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof LightningRpcError) return e;
+      throw e;
+    }
+    throw new Error('expected an RPC error');
+  }
+  /** Fetches, checks the invoice is the device's for this offer, pays it, and checks lnsigner shows it paid. */
+  async function fetchAndPay(offer: { bolt12: string; offer_id: string }, p: Record<string, unknown>, amount: number) {
+    const got = await fetch({ offer: offer.bolt12, ...p });
+    const inv = parseInvoice(decodeBolt12String(got.invoice).bytes);
+    checkSignature(inv);
+    const issuer = bytesToHex(decodeOffer(offer.bolt12).fields.offer_issuer_id!);
+    expect(got.node_id).toBe(issuer);
+    expect(issuer === node0).toBe(mode === 'node');
+    expect(got.amount_msat).toBe(amount);
+    const paid = await pay(got.invoice);
+    expect(bytesToHex(sha256(hexToBytes(paid.preimage)))).toBe(got.payment_hash);
+    // the preimage is the device's: HMAC(preimage_key, invreq merkle root) (independent @noble model of its keys)
+    const invreqPart = encodeTlvStream(inv.records.filter((r) => r.type <= 159n || (r.type >= 1000000000n && r.type <= 2999999999n)).map((r) => ({ type: r.type, value: r.value })));
+    expect(paid.preimage).toBe(bytesToHex(preimageOf(merkleRoot(invreqPart))));
+    const rec = (await invoicesOf(offer.offer_id)).find((i) => i.payment_hash === got.payment_hash);
+    expect(rec).toEqual(expect.objectContaining({ status: 'paid', bolt12: got.invoice, payment_preimage: paid.preimage, amount_msat: amount }));
+    expect(rec!.amount_received_msat).toBeGreaterThanOrEqual(amount);
+    return { got, paid };
+  }
+
+  it('full loop: lno from lnsigner → payer fetchinvoice through the simnet → device-signed invoice → payer pays → listinvoices paid with the preimage', async () => {
+    const offer = (await lns.call('offer', { amount: '21000msat', description: 'loop' })) as { bolt12: string; offer_id: string };
+    const { got } = await fetchAndPay(offer, { payer_note: 'via the payer' }, 21000);
+    expect(got.paths).toBe(1);
+    expect((await invoicesOf(offer.offer_id))[0]).toEqual(expect.objectContaining({ invreq_payer_note: 'via the payer', local_offer_id: offer.offer_id }));
+  }, 90_000);
+
+  it('full loop: quantity and any-amount offers', async () => {
+    const q = (await lns.call('offer', { amount: '1000msat', description: 'qty', quantity_max: 5 })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(q, { quantity: 3 }, 3000);
+    const any = (await lns.call('offer', { amount: 'any', description: 'tip' })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(any, { amount_msat: 12345 }, 12345);
+  }, 90_000);
+
+  it('full loop: a single-use offer is paid once; the second fetch is refused "Offer no longer available"', async () => {
+    const once = (await lns.call('offer', { amount: '2000msat', description: 'once', single_use: true })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(once, {}, 2000);
+    const e = await refusal(fetch({ offer: once.bolt12 }));
+    expect(e.code).toBe(1004);
+    expect(JSON.stringify(e.data)).toContain('Offer no longer available');
+    expect(((await lns.call('listoffers', { offer_id: once.offer_id })) as { offers: Record<string, unknown>[] }).offers[0]).toEqual(expect.objectContaining({ used: true, active: false }));
+  }, 90_000);
+
+  it('an expired offer: the payer refuses to ask (1002), and lnsigner answers a request anyway sent "Offer expired"', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'soon gone', absolute_expiry: exp })) as { bolt12: string; offer_id: string };
+    const req = new Payer().request(offer.bolt12);
+    await new Promise((r) => setTimeout(r, (exp + 1) * 1000 - Date.now()));
+    expect((await refusal(fetch({ offer: offer.bolt12 }))).code).toBe(1002);
+    const { reply } = await ask(req, offer.bolt12);
+    const err = readTlvRecords(hexToBytes(reply!.invoice_error)).find((r) => r.type === 5n)!;
+    expect(new TextDecoder().decode(err.value)).toContain('Offer expired');
+    expect(await invoicesOf(offer.offer_id)).toEqual([]);
+  }, 90_000);
+
+  it('full loop: a recurring offer paid over two periods (counter 0 then 1, same basetime)', async () => {
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'monthly', recurrence: '1hour', recurrence_limit: 3 })) as { bolt12: string; offer_id: string };
+    const a = await fetchAndPay(offer, { recurrence_counter: 0, recurrence_label: 'sub' }, 1000);
+    const b = await fetchAndPay(offer, { recurrence_counter: 1, recurrence_label: 'sub' }, 1000);
+    expect(b.got.recurrence_basetime).toBe(a.got.recurrence_basetime);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid'], [1, 'paid']]);
+  }, 90_000);
+
+  it('concurrent invoice requests from two payers: every one answered once with its own invoice, nothing lost; three paid at once', async () => {
+    const offer = (await lns.call('offer', { amount: '3000msat', description: 'rush' })) as { bolt12: string; offer_id: string };
+    const N = 24;
+    const payers = [node1, ids[2]];
+    const got = await Promise.all(Array.from({ length: N }, (_, i) => ld.call('dev-simnet-fetchinvoice', { node: payers[i % 2], offer: offer.bolt12, timeout: 120 }) as Promise<Fetched>));
+    expect(new Set(got.map((g) => g.payment_hash)).size).toBe(N);
+    const stored = await invoicesOf(offer.offer_id);
+    expect(stored).toHaveLength(N);
+    expect(new Set(stored.map((r) => r.bolt12))).toEqual(new Set(got.map((g) => g.invoice)));
+    expect(stored.every((r) => r.status === 'unpaid')).toBe(true);
+    // pay three of them at once
+    const paid = await Promise.all(got.slice(0, 3).map((g, i) => ld.call('dev-simnet-pay', { node: payers[i % 2], invoice: g.invoice }) as Promise<Paid>));
+    paid.forEach((p, i) => expect(bytesToHex(sha256(hexToBytes(p.preimage)))).toBe(got[i].payment_hash));
+    expect((await invoicesOf(offer.offer_id)).filter((r) => r.status === 'paid')).toHaveLength(3);
+  }, 180_000);
 
   it('a bad request is answered with CLN\'s invoice_error along the reply path; foreign messages continue to the next plugin', async () => {
     const offer = (await lns.call('offer', { amount: '1000msat', description: 'e2e-bad' })) as { bolt12: string };
@@ -163,12 +243,12 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
 describe('the plugin killed at any moment (LNSIGNER_DEV_CRASH, --developer)', () => {
   it('between storing the invoice and replying; between release_preimage and the paid record; between the record and the answer', async () => {
     const dir = tempDir('lns-mrk-');
-    const { emu, link } = await startEmulator(dir);
+    const { emu, link } = await startEmulator(dir, true, HSM_HEX);
     const lnsDir = join(dir, 'lns');
     let run = 0;
     const start = async (crash?: string) => {
       const sim = await spawnAnnounced<{ rpc_file: string }>('simnet', [
-        '--data-dir', join(dir, `ln${run++}`), '--nodes', '3', '--seed', SEED,
+        '--data-dir', join(dir, `ln${run++}`), '--nodes', '3', '--seed', SEED, '--node0-hsm-secret', HSM_HEX,
         '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${lnsDir}`,
         '--plugin-option', 'lnsigner-key-mode=node',
       ], simnetEnv(crash));
@@ -211,7 +291,7 @@ describe('the plugin killed at any moment (LNSIGNER_DEV_CRASH, --developer)', ()
       const inv = parseInvoice(hexToBytes(again.reply!.invoice));
       const hash = inv.fields.invoice_payment_hash!;
       const htlc = {
-        onion: { payment_secret: bytesToHex(new MerchantStandIn(nodeSecret(0)).pathId(hash)), total_msat: 5000 },
+        onion: { payment_secret: bytesToHex(pathIdOf(hash)), total_msat: 5000 },
         htlc: { payment_hash: bytesToHex(hash), amount_msat: 5000, cltv_expiry: 1200, cltv_expiry_relative: 100 },
       };
       // 2. killed after the device released the preimage, before the paid record: the HTLC is unanswered.

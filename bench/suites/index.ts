@@ -12,3 +12,4 @@ import { daemonSuite } from './daemon.js'; suites.push(daemonSuite);
 import { onionSuite } from './onion.js'; suites.push(onionSuite);
 import { sendpaySuite } from './sendpay.js'; suites.push(sendpaySuite);
 import { blindingSuite } from './blinding.js'; suites.push(blindingSuite);
+import { merchantSuite } from './merchant.js'; suites.push(merchantSuite);

@@ -1,5 +1,5 @@
 // `lnsigner simnet --data-dir <dir> [--nodes N] [--seed S] [--blockheight H] [--mpp-timeout-ms MS]
-//  [--plugin <path>]... [--plugin-option name[=value]]...`
+//  [--node0-hsm-secret <hex>] [--plugin <path>]... [--plugin-option name[=value]]...`
 // Runs a simulated Lightning network (docs/host/simnet.md) and serves a
 // lightningd-compatible JSON-RPC socket for its payer node at
 // <dir>/lightning-rpc. Prints one JSON line {"rpc_file":…,"nodes":[{id,alias}…]}
@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { startSimnet } from '../simnet/server.js';
 import type { PluginOptionArg } from '../simnet/plugin-host.js';
 import { MAX_NODES } from '../simnet/network.js';
+import { clnNodeSecret } from '../simnet/node-key.js';
 import type { Subcommand } from './main.js';
 import { list, parseOptions, parseOrExit, str, usageFailure, UsageError, type CommandSpec } from './options.js';
 import { cut } from '../rpc/cut.js';
@@ -24,6 +25,7 @@ export const SIMNET_SPEC: CommandSpec = {
     seed: { type: 'string', value: '<S>', default: 'lnsigner', description: 'keys, invoices and channels derive from it' },
     blockheight: { type: 'string', value: '<H>', default: '1000', description: 'chain height, 100..10000000' },
     'mpp-timeout-ms': { type: 'string', value: '<MS>', default: '60000', description: 'how long a payee holds partial payments' },
+    'node0-hsm-secret': { type: 'string', value: '<hex>', description: "node 0's key from this 32-byte hsm_secret (CLN's derivation), so a device provisioned with it is node 0" },
     plugin: { type: 'string', value: '<path>', multiple: true, description: 'a Core Lightning plugin to start on the first node' },
     'plugin-option': { type: 'string', value: 'name[=value]', multiple: true, description: "an option for the plugins" },
   },
@@ -38,6 +40,8 @@ export interface SimnetArgs {
   mppTimeoutMs: number;
   plugins: string[];
   pluginOptions: PluginOptionArg[];
+  /** Node 0's key, derived as Core Lightning does from this 32-byte hsm_secret. */
+  node0Secret?: Uint8Array;
 }
 
 export function parseSimnetArgs(args: string[]): SimnetArgs {
@@ -57,7 +61,10 @@ export function parseSimnetArgs(args: string[]): SimnetArgs {
   });
   const plugins = list(v, 'plugin').map((p) => resolve(p));
   if (pluginOptions.length && !plugins.length) throw new UsageError('--plugin-option needs a --plugin');
+  const node0 = str(v, 'node0-hsm-secret');
+  if (node0 !== undefined && !/^[0-9a-fA-F]{64}$/.test(node0)) throw new UsageError('--node0-hsm-secret must be 64 hex digits (a 32-byte hsm_secret)');
   return {
+    ...(node0 === undefined ? {} : { node0Secret: clnNodeSecret(Uint8Array.from(Buffer.from(node0, 'hex'))) }),
     dataDir: str(v, 'data-dir')!,
     nodes: int('nodes', 5, 2, MAX_NODES),
     seed: str(v, 'seed') ?? 'lnsigner',
@@ -82,7 +89,7 @@ async function run(args: string[]): Promise<number> {
   try {
     sim = await startSimnet(
       a.dataDir,
-      { nodes: a.nodes, seed: a.seed, blockheight: a.blockheight, mppTimeoutMs: a.mppTimeoutMs },
+      { nodes: a.nodes, seed: a.seed, blockheight: a.blockheight, mppTimeoutMs: a.mppTimeoutMs, node0Secret: a.node0Secret },
       undefined,
       { paths: a.plugins, options: a.pluginOptions },
     );

@@ -144,8 +144,11 @@ export const offer = defineMethod({
     let encoded: { bolt12: string; offerId: string };
     let keyMode: 'device' | 'node' = 'node';
     let port: MerchantDevicePort | undefined;
+    // Only beside a lightningd (plugin mode, or a daemon given lightningd's
+    // socket) can anyone reach the offer and be answered; a lone daemon keeps
+    // encoding its offers under the node id as before (nothing answers them).
     try {
-      port = merchantPort(ctx);
+      port = ctx.lightning || ctx.merchantDevice ? merchantPort(ctx) : undefined;
     } catch {
       port = undefined;
     }

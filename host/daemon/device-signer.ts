@@ -82,6 +82,11 @@ export interface DeviceSigner {
   getPolicy?(): Promise<PolicyState>;
   /** Replaces every limit; the device may wait for a press (opts.onConfirm). */
   setPolicy?(limits: PolicyLimits, opts?: ConfirmOptions): Promise<PolicyState>;
+  /** The merchant requests (host/merchant/device-port.ts MerchantDevicePort; absent: firmware client without them). */
+  offerCreate?(flags: number, offerTlv: Uint8Array): Promise<Uint8Array>;
+  invoiceIds?(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;
+  signInvoice?(req: import('../merchant/device-port.js').SignInvoiceRequest): Promise<import('../merchant/device-port.js').SignedInvoice>;
+  releasePreimage?(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,8 @@
 // client, which verifies every signature before it is returned.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import * as P from '../../shared/protocol.js';
-import { DeviceClient, SignatureVerificationError } from '../device-client/client.js';
+import { DeviceClient, InvoiceRuleError, SignatureVerificationError } from '../device-client/client.js';
+import { DeviceRuleError, type MerchantDevicePort, type SignInvoiceRequest, type SignedInvoice } from '../merchant/device-port.js';
 import { decodeInfo } from '../device-client/info.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
@@ -39,7 +40,13 @@ export function amtToForward(tlv: Uint8Array): bigint {
   return 0n;
 }
 
-export class SerialDeviceSigner implements DeviceSigner {
+/** InvoiceRuleError (the client's ERR_INVOICE_RULE) → the merchant port's DeviceRuleError, with the client's rule sentence. */
+function asRuleError(e: unknown): never {
+  if (e instanceof InvoiceRuleError) throw new DeviceRuleError(e.rule, e.type, e.sentence);
+  throw e;
+}
+
+export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
   private constructor(private readonly client: DeviceClient) {}
 
   /** Opens the device at `path`; with `o.verify`, get_info is checked on this
@@ -112,6 +119,30 @@ export class SerialDeviceSigner implements DeviceSigner {
 
   setPolicy(limits: PolicyLimits, opts?: ConfirmOptions): Promise<PolicyState> {
     return writePolicy(this.client, limits, opts);
+  }
+
+  // ---- the merchant port (host/merchant/device-port.ts) over the device's
+  // offer_create / payment_hash / sign_invoice / release_preimage. The client
+  // re-checks every reply with @noble (host/device-client/merchant-requests.ts).
+
+  /** offer_create: flags bit 0 = device-key; the offer stream without types 4 and 22. */
+  async offerCreate(flags: number, offerTlv: Uint8Array): Promise<Uint8Array> {
+    const r = await this.client.offerCreate({ deviceKey: (flags & P.OFFER_FLAG_DEVICE_KEY) !== 0, offerTlv }).catch(asRuleError);
+    return r.offerTlv;
+  }
+
+  /** payment_hash (0x25): the invoice's payment hash and path_id for the payer's signed request. */
+  invoiceIds(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }> {
+    return this.client.paymentHash(signedInvreq).catch(asRuleError);
+  }
+
+  async signInvoice(req: SignInvoiceRequest): Promise<SignedInvoice> {
+    const s = await this.client.signInvoice({ invreqSignature: req.invreqSignature, proofs: req.paths, invoiceTlv: req.invoice }).catch(asRuleError);
+    return { signature: s.signature, merkleRoot: s.merkleRoot, keyKind: s.keyKind === 'node' ? P.SIGN_KEY_NODE : P.SIGN_KEY_ISSUER, publicKey: s.publicKey };
+  }
+
+  releasePreimage(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array> {
+    return this.client.releasePreimage({ amountMsat: amountReceivedMsat, invoiceTlv: signedInvoice }).catch(asRuleError);
   }
 
   close(): Promise<void> {

@@ -1,8 +1,8 @@
 // The one place the merchant flow talks to the device's issue-11 requests
-// (DESIGN: offer_create 0x22, sign_invoice 0x23, release_preimage 0x24). The
-// device client methods are added on another branch; when they are merged
-// only `merchantPort` below changes. Until then a signer that carries the
-// methods (or a test's stand-in set on the context) provides them.
+// (DESIGN: offer_create 0x22, sign_invoice 0x23, release_preimage 0x24,
+// payment_hash 0x25). The daemon's SerialDeviceSigner implements this port
+// over DeviceClient (host/daemon/serial-device.ts); a test's in-process
+// stand-in may be set on the context instead (TEST-ONLY, --developer).
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { CommandContext } from '../commands/context.js';
 
@@ -30,8 +30,9 @@ export interface SignedInvoice {
 
 /** A refusal naming the design's sign_invoice / release_preimage rule. */
 export class DeviceRuleError extends Error {
-  constructor(readonly rule: number, readonly type?: number) {
-    super(`device refused: ${RULE_TEXT[rule] ?? `rule ${rule}`}${type === undefined ? '' : ` (type ${type})`}`);
+  /** `sentence`: the device client's own wording of the rule (InvoiceRuleError.sentence). */
+  constructor(readonly rule: number, readonly type?: number, sentence?: string) {
+    super(`device refused: ${sentence ?? `${RULE_TEXT[rule] ?? `rule ${rule}`}${type === undefined ? '' : ` (type ${type})`}`}`);
     this.name = 'DeviceRuleError';
   }
 }
@@ -56,13 +57,13 @@ export interface MerchantDevicePort {
   offerCreate(flags: number, offerTlv: Uint8Array): Promise<Uint8Array>;
   /**
    * The payment hash and path_id the device will require for the invoice
-   * answering the request whose merkle root is `invreqRoot` (design: preimage =
-   * HMAC(preimage_key, root), hash = SHA256(preimage), path_id = HMAC(path_id_key, hash)).
-   * DESIGN GAP: the design has no request returning them, yet the host must
-   * put both into the invoice before sign_invoice; the device branch must add
-   * one (or return them from sign_invoice in a first phase).
+   * answering the payer's signed invoice_request stream `signedInvreq` (with
+   * its signature 240): the device's payment_hash request (0x25) checks the
+   * payer's signature and the offer's MAC first (design: preimage =
+   * HMAC(preimage_key, invreq merkle root), hash = SHA256(preimage),
+   * path_id = HMAC(path_id_key, hash)).
    */
-  invoiceIds(invreqRoot: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;
+  invoiceIds(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;
   signInvoice(req: SignInvoiceRequest): Promise<SignedInvoice>;
   /** release_preimage: amount received and the signed invoice stream; the 32-byte preimage. */
   releasePreimage(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array>;

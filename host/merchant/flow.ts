@@ -9,7 +9,7 @@ import { buildOnionMessage } from '../blinding/index.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
 import type { PluginFlow, PluginFlowEnv } from '../plugin/flows.js';
 import type { HookReply } from '../plugin/hooks.js';
-import { devCrash, merchantPort, ourNodeId } from './device-port.js';
+import { devCrash, merchantPort, ourNodeId, type MerchantDevicePort } from './device-port.js';
 import { answerInvoiceRequest, encodeInvoiceError, invoiceErrorText, InvreqFailure, requestOfferId, type MerchantEnv } from './invreq.js';
 import { fetchIntroPeers } from './peers.js';
 import { Settlement } from './settle.js';
@@ -68,6 +68,24 @@ export async function sendAlong(env: PluginFlowEnv, me: Uint8Array, path: Blinde
   }
 }
 
+/** The port with its payment_hash and sign_invoice calls timed into `times` (ms). */
+function timedPort(port: MerchantDevicePort, times: { paymentHash: number; signInvoice: number }): MerchantDevicePort {
+  const timed = async <T>(key: 'paymentHash' | 'signInvoice', f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await f();
+    } finally {
+      times[key] += performance.now() - t;
+    }
+  };
+  return {
+    offerCreate: (f, tlv) => port.offerCreate(f, tlv),
+    invoiceIds: (r) => timed('paymentHash', () => port.invoiceIds(r)),
+    signInvoice: (r) => timed('signInvoice', () => port.signInvoice(r)),
+    releasePreimage: (a, s) => port.releasePreimage(a, s),
+  };
+}
+
 export const merchantFlow: PluginFlow = {
   name: 'merchant',
   install(env) {
@@ -88,9 +106,15 @@ export const merchantFlow: PluginFlow = {
       const reply = parseReplyPath(om.reply_blindedpath);
       const secret = typeof om.pathsecret === 'string' ? hexToBytes(om.pathsecret) : undefined;
       let invoice: Uint8Array;
+      let answered: string;
+      // Where the time goes (logged per request; the merchant benchmark reads it).
+      const times = { paymentHash: 0, signInvoice: 0 };
+      const t0 = performance.now();
+      let tAnswered = t0;
       try {
-        const r = await answerInvoiceRequest(bytes, m, secret);
-        env.log('info', `invoice_request for offer ${id}: ${r.repeat ? 'stored unpaid invoice' : 'invoice'} ${r.record.label} (${r.record.amountMsat} msat)`);
+        const r = await answerInvoiceRequest(bytes, { ...m, port: timedPort(m.port, times) }, secret);
+        tAnswered = performance.now();
+        answered = `invoice_request for offer ${id}: ${r.repeat ? 'stored unpaid invoice' : 'invoice'} ${r.record.label} (${r.record.amountMsat} msat)`;
         invoice = r.invoice;
       } catch (e) {
         const f = e instanceof InvreqFailure ? e : new InvreqFailure(`${(e as Error).message}`, true);
@@ -115,6 +139,9 @@ export const merchantFlow: PluginFlow = {
           env.log('unusual', `invoice for offer ${id} not sent: ${(e as Error).message}`);
         }
       }
+      const ms = (x: number) => x.toFixed(1);
+      const host = tAnswered - t0 - times.paymentHash - times.signInvoice;
+      env.log('info', `${answered}; ms: payment_hash ${ms(times.paymentHash)} sign_invoice ${ms(times.signInvoice)} host ${ms(host)} reply ${ms(performance.now() - tAnswered)}`);
       return CONSUMED;
     };
     const undo = [

@@ -317,8 +317,15 @@ export async function answerInvoiceRequest(bytes: Uint8Array, env: MerchantEnv, 
   const copied: TlvEntry[] = req.records
     .filter((r) => inRanges(r.type, INVREQ_RANGES) && r.type !== TLV.invreq_recurrence_cancel)
     .map((r) => ({ type: r.type, value: r.value }));
-  const invreqStream = encodeTlvStream(req.records.filter((r) => inRanges(r.type, INVREQ_RANGES)).map((r) => ({ type: r.type, value: r.value })));
-  const ids = await env.port.invoiceIds(merkleRoot(invreqStream));
+  // The device's payment_hash takes the payer's signed request as received
+  // (validated above: invreq ranges and the signature only).
+  let ids;
+  try {
+    ids = await env.port.invoiceIds(bytes);
+  } catch (e) {
+    if (e instanceof DeviceRuleError) fail(e.message, true);
+    throw e;
+  }
   const height = await env.blockheight();
   const peer = (await env.peers(amount))[0];
   const pp = paymentPath(peer, { ...env, us: await env.nodeId() }, ids.pathId, height, timing.relativeExpiry);

@@ -25,6 +25,9 @@ export interface SimnetOptions {
   blockheight?: number;
   /** Incomplete multi-part sets are failed with mpp_timeout after this long (default 60 s, §4.5). */
   mppTimeoutMs?: number;
+  /** Node 0's secret key instead of the seed's (`--node0-hsm-secret`, host/simnet/node-key.ts);
+   *  the other nodes' keys and everything else still come from the seed. */
+  node0Secret?: Uint8Array;
 }
 
 export interface Policy {
@@ -148,6 +151,8 @@ export class Network {
     for (let i = 0; i < opts.nodes; i++) {
       let secret = this.stream.next(`node/${i}`);
       while (!secp.utils.isValidSecretKey(secret)) secret = sha256(secret);
+      // Drawn anyway, so the seed's stream (other keys, policies) is unchanged.
+      if (i === 0 && opts.node0Secret) secret = Uint8Array.from(opts.node0Secret);
       this.nodes.push({ index: i, alias: ALIASES[i], secret, id: toHex(secp.getPublicKey(secret, true)) });
     }
     // Topology: a chain 0-1-2-…-(n-1), plus chords i–(i+2) for even i, so

@@ -53,10 +53,10 @@ export function removeTempDirs(): void {
 }
 
 /** An emulator on a PTY reachable through `<dir>/tty`; provisioned with lightning-2 unless `provisioned` is false. */
-export async function startEmulator(dir: string, provisioned = true): Promise<{ emu: SpawnedEmulator; link: string }> {
+export async function startEmulator(dir: string, provisioned = true, hsmSecretHex = L2_HSM_SECRET_HEX): Promise<{ emu: SpawnedEmulator; link: string }> {
   const link = join(dir, 'tty');
   const args = ['--state', join(dir, 'device'), '--link', link, '--network', 'regtest', '--confirm', 'approve'];
-  if (provisioned) args.push('--hsm-secret', L2_HSM_SECRET_HEX);
+  if (provisioned) args.push('--hsm-secret', hsmSecretHex);
   return { emu: await spawnEmulator(args), link };
 }
 

@@ -1,10 +1,10 @@
 // TEST-ONLY STAND-IN for the device's merchant requests (offer_create,
-// sign_invoice, release_preimage: DESIGN-issue11 "Device keys"), written with
-// @noble from the design's derivations so the host flow can be tested end to
-// end before the device branch is merged. After the merge the real device
-// (through host/merchant/device-port.ts) replaces it. It implements the rules
-// the host depends on (MAC, keys, payment hash, path_id, amount range), not
-// every device rule.
+// payment_hash, sign_invoice, release_preimage: DESIGN-issue11 "Device keys"),
+// written with @noble from the design's derivations, for fast in-process tests
+// of the host flow (test/merchant-flow.test.ts). The end-to-end tests run the
+// real device (emulator on a PTY, host/daemon/serial-device.ts). It implements
+// the rules the host depends on (MAC, keys, payment hash, path_id, amount
+// range), not every device rule.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp } from '../../host/crypto/noble.js';
@@ -88,8 +88,9 @@ export class MerchantStandIn implements MerchantDevicePort {
     return undefined;
   }
 
-  async invoiceIds(invreqRoot: Uint8Array) {
+  async invoiceIds(signedInvreq: Uint8Array) {
     this.calls.push('invoice_ids');
+    const invreqRoot = merkleRoot(encodeTlvStream(readTlvRecords(signedInvreq).filter((r) => inInvreq(r.type)).map((r) => ({ type: r.type, value: r.value }))));
     const paymentHash = sha256(this.preimage(invreqRoot));
     return { paymentHash, pathId: this.pathId(paymentHash) };
   }

@@ -6,7 +6,8 @@
 // holds a fresh random 32-byte path_id); the reply is taken at the payer node
 // when it arrives with that path_id (onion_message_recv_secret's pathsecret)
 // and checked as a payer must (./invoice-request.ts).
-import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
+import { bytesToHex as toHex, concatBytes, hexToBytes as fromHex } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
 import { secp } from '../../crypto/noble.js';
 import { buildBlindedPath } from '../../blinding/path.js';
@@ -26,6 +27,9 @@ export interface FetchParams {
   recurrenceCounter?: number;
   recurrenceStart?: number;
   payerNote?: string;
+  /** CLN's recurrence_label: the same label gives the same invreq_metadata
+   *  (hence payer id) for every period of a recurring offer. */
+  recurrenceLabel?: string;
   /** Seconds to wait for the reply (CLN default 60). */
   timeout?: number;
 }
@@ -74,14 +78,21 @@ export async function fetchInvoice(net: Network, p: FetchParams): Promise<FetchR
   const om = messengerOf(net);
   const offer = parseOffer(p.offer);
   const me = net.nodes[p.node];
+  const aliasBase = makeSecret(net, p.node, new TextEncoder().encode('node-alias-base'));
+  // A labelled recurring payment keeps one payer id across periods (as CLN's
+  // recurrence_label): metadata = SHA256(secret ‖ offer ‖ label)[0..16].
+  const metadata = p.recurrenceLabel === undefined
+    ? undefined
+    : sha256(concatBytes(makeSecret(net, p.node, new TextEncoder().encode('recurrence-label')), new TextEncoder().encode(`${p.offer}\0${p.recurrenceLabel}`))).slice(0, 16);
   const req = buildInvoiceRequest(offer, {
+    metadata,
     amountMsat: p.amountMsat,
     quantity: p.quantity,
     recurrenceCounter: p.recurrenceCounter,
     recurrenceStart: p.recurrenceStart,
     payerNote: p.payerNote,
     chain: REGTEST_CHAIN,
-    aliasBase: makeSecret(net, p.node, new TextEncoder().encode('node-alias-base')),
+    aliasBase,
     nodeSecret: me.secret,
   });
   // §4.2: each offer_paths entry in order, else offer_issuer_id directly (a one-hop "path" with empty data).

@@ -45,13 +45,14 @@ export const PAYER_METHODS: M[] = [
       recurrence_counter: opt(pU32),
       recurrence_start: opt(pU32),
       payer_note: opt(pString(8192)),
+      recurrence_label: opt(pString(1024)),
       timeout: opt(pU32),
     },
     run: async ({ values: v }, ctx: SimnetContext) => {
       try {
         const r = await fetchInvoice(ctx.net, {
           node: nodeOf(ctx, v.node), offer: v.offer, amountMsat: v.amount_msat, quantity: v.quantity,
-          recurrenceCounter: v.recurrence_counter, recurrenceStart: v.recurrence_start, payerNote: v.payer_note, timeout: v.timeout,
+          recurrenceCounter: v.recurrence_counter, recurrenceStart: v.recurrence_start, payerNote: v.payer_note, recurrenceLabel: v.recurrence_label, timeout: v.timeout,
         });
         return fetchResultJson(r);
       } catch (e) {
