@@ -29,9 +29,9 @@ const LOCAL: Record<string, Loader> = {
 const LOCAL_SUMMARY: Record<string, string> = {
   daemon: 'run the bridge daemon: --device <path> --data-dir <dir> [--network ...]',
   decode: 'decode a BOLT 12 string (lno/lnr/lni) with no daemon or device',
-  demo: 'emulated signer + daemon on local defaults (what npm start runs)',
+  demo: 'emulated signer, simulated network and lnsigner as its plugin on local defaults (what npm start runs; --once walks the BOLT 12 loop)',
   device: 'manage a device no daemon holds: info | provision (--hsm-secret-file <f> | --generate) | wipe, --device <path>',
-  emulator: 'run the firmware behind a pseudo-terminal: --state <dir> [--hsm-secret <hex>] [--baud <n>] [--confirm approve|deny|manual]',
+  emulator: 'run the firmware behind a pseudo-terminal: --state <dir> [--hsm-secret <hex>] [--baud <n>] [--confirm approve|deny|manual] [--engine v8|native]',
   firmware: 'firmware images: keygen | sign --key <file> <wasm> -o <image> | info <image>',
   flash: 'upload a signed image: --device <path> <image>',
   simnet: 'simulated Lightning network with a lightningd-compatible socket: --data-dir <dir> [--nodes N] [--seed S] [--plugin <path>]',
