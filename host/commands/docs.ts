@@ -82,7 +82,7 @@ export const METHOD_DOCS: Record<string, MethodDoc> = {
       optional_recurrence: bool('payers that do not know recurrence may pay once (TLV 1000000025); not with recurrence_base'),
       fronting_nodes: {
         type: 'pubkey array',
-        description: 'peers to reach us through; stored (force_paths) — blinded paths through them come with the merchant flow',
+        description: 'channel peers to reach us through (force_paths): one blinded offer path per front that is a channel peer, in both key modes; invoices are paid through the best of them (a disconnected one last); [] = none',
       },
       vendor: { type: 'string', description: 'older name of issuer (seed 001); not both' },
       quantity_min: { type: 'u64', description: 'fewest items per invoice (seed 001); not encoded, checked when answering invoice requests' },
@@ -93,6 +93,7 @@ export const METHOD_DOCS: Record<string, MethodDoc> = {
       '-32602: a reader rule the offer would break (zero amount, recurrence period 0, recurrence_* without recurrence)',
       '-32601: a currency amount without a currency converter (--currency-rates)',
       '1000: the same offer exists but is not active',
+      '-1: "Could not find neighbour fronting node" (none of fronting_nodes is a channel peer)',
       NO_DEVICE,
     ],
     example: 'lnsigner offer 1000sat "A coffee"   |   lnsigner -k offer amount=10USD description=Subscription recurrence=1month',

@@ -21,7 +21,10 @@ import type { OfferFields } from './offer-encoder.js';
 import { toBolt12Fields } from './bolt12-offer-encoder.js';
 import { merchantPort, ourNodeId, type MerchantDevicePort } from '../merchant/device-port.js';
 import { createOfferOnDevice, offerPaths } from '../merchant/offer-create.js';
-import { fetchIntroPeers, type IntroPeer } from '../merchant/peers.js';
+import { fetchFrontPeers, fetchIntroPeers, type IntroPeer } from '../merchant/peers.js';
+
+/** CLN's text when no fronting node can carry a path to us (digest §1.1/§4: invoicerequest, v26.04). */
+export const FRONTING_OFFER_FAILED = 'Could not find neighbour fronting node';
 
 export const offer = defineMethod({
   name: 'offer',
@@ -152,10 +155,29 @@ export const offer = defineMethod({
     } catch {
       port = undefined;
     }
+    const fronts = p.fronting_nodes ?? [];
     if (port) {
       keyMode = mode;
       let peers: IntroPeer[] = [];
-      if (mode === 'device' && ctx.lightning) {
+      if (fronts.length > 0) {
+        // CLN fronting_nodes (cln-rpc-digest §1.1 #14, §3.2): one 1-hop path
+        // per fronting node, in both key modes (force_paths), in the order
+        // given. Fronts that are not our channel peers are left out (logged):
+        // no path can be built from them; none left ⇒ no offer.
+        let usable: IntroPeer[] = [];
+        try {
+          usable = ctx.lightning ? await fetchFrontPeers(ctx.lightning, fronts) : [];
+        } catch (e) {
+          ctx.log.warn(`offer: listpeerchannels failed: ${(e as Error).message}`);
+        }
+        const have = new Map(usable.map((u) => [u.peerId.toLowerCase(), u]));
+        for (const f of fronts) {
+          const u = have.get(f.toLowerCase());
+          if (u && !peers.includes(u)) peers.push(u);
+          else if (!u) ctx.log.warn(`offer: fronting node ${f} is not a channel peer: no path through it`);
+        }
+        if (peers.length === 0) throw new RpcError(ErrorCode.LIGHTNINGD, FRONTING_OFFER_FAILED, { fronting_nodes: fronts });
+      } else if (mode === 'device' && ctx.lightning) {
         try {
           peers = await fetchIntroPeers(ctx.lightning, p.amount.kind === 'msat' ? p.amount.msat : 0n);
         } catch (e) {
@@ -183,8 +205,9 @@ export const offer = defineMethod({
       startAtPeriodZero: p.recurrence_base?.startAtPeriodZero ?? false,
       keyMode,
       quantityMin: p.quantity_min,
-      // Blinded paths through them come with the merchant flow (route blinding);
-      // for now they are kept with the offer and reported as force_paths, as CLN.
+      // Kept with the offer; force_paths (CLN): invoices for it take their
+      // payment path through the fronts of its offer_paths only (invreq.ts).
+      // A daemon without lightningd or device port stores them without paths.
       frontingNodes: p.fronting_nodes,
       forcePaths: (p.fronting_nodes?.length ?? 0) > 0,
     });

@@ -11,7 +11,7 @@ import type { PluginFlow, PluginFlowEnv } from '../plugin/flows.js';
 import type { HookReply } from '../plugin/hooks.js';
 import { devCrash, merchantPort, ourNodeId, type MerchantDevicePort } from './device-port.js';
 import { answerInvoiceRequest, encodeInvoiceError, invoiceErrorText, InvreqFailure, requestOfferId, type MerchantEnv } from './invreq.js';
-import { fetchIntroPeers } from './peers.js';
+import { fetchFrontPeers, fetchIntroPeers } from './peers.js';
 import { Settlement } from './settle.js';
 
 /** What a consumed message answers: any non-`continue` result stops lightningd's chain (§8 item 2). */
@@ -46,6 +46,7 @@ export function merchantEnv(env: PluginFlowEnv): MerchantEnv {
     blockheight: async () => env.blockheight() ?? (await env.lightning.getinfo()).blockheight,
     cltvFinal: ctx.network === 'bitcoin' ? 18 : 10,
     peers: (amount) => fetchIntroPeers(env.lightning, amount, 1).catch(() => []),
+    frontPeers: (fronts, amount) => fetchFrontPeers(env.lightning, fronts, amount),
     currency: ctx.currency,
     log: (l, m) => env.log(l === 'warn' ? 'unusual' : l === 'error' ? 'broken' : l, m),
   };

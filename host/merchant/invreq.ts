@@ -49,6 +49,8 @@ export interface MerchantEnv {
   cltvFinal: number;
   /** Peers able to introduce a payment path for `amount` (best first). */
   peers(amountMsat: bigint): Promise<IntroPeer[]>;
+  /** The given fronting nodes that are our channel peers, best first; disconnected ones last with capacity 0 (peers.ts frontPeers). */
+  frontPeers?(fronts: string[], amountMsat: bigint): Promise<IntroPeer[]>;
   currency?: CurrencyConverter;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', m: string) => void;
 }
@@ -78,8 +80,8 @@ export const encodeInvoiceError = (text: string) => encodeTlvStream([{ type: 5n,
 /** §3.2 steps 1–18, in order. Returns the parsed request and its stored offer. */
 export function validateInvoiceRequest(
   bytes: Uint8Array,
-  o: { store: Store; chainHex: string; pathsecret?: Uint8Array; now: number },
-): { req: InvoiceRequest; offer: OfferRecord } {
+  o: { store: Store; chainHex: string; pathsecret?: Uint8Array; now: number; ourId?: Uint8Array },
+): { req: InvoiceRequest; offer: OfferRecord; fronts?: string[] } {
   // 1 TLV parse (strict; unknown even types rejected).
   let req: InvoiceRequest;
   try {
@@ -123,6 +125,14 @@ export function validateInvoiceRequest(
   if (f.offer_absolute_expiry !== undefined && (counter === undefined || counter === 0) && BigInt(o.now) >= f.offer_absolute_expiry) {
     fail('Offer expired');
   }
+  // 15 force_paths (offer created with fronting_nodes): the fronting nodes are
+  // the first nodes of the offer's offer_paths — scid forms would need gossip
+  // we do not hold, so they are skipped; ourselves excluded.
+  let fronts: string[] | undefined;
+  if (offer.forcePaths) {
+    fronts = offerFronts(f.offer_paths ?? [], o.ourId);
+    if (fronts.length === 0) fail('Fronting failed, could not find any fronts');
+  }
   // 16 quantity.
   if (f.offer_quantity_max !== undefined) {
     if (f.invreq_quantity === undefined) {
@@ -150,7 +160,20 @@ export function validateInvoiceRequest(
     if (f.invreq_recurrence_start !== undefined) fail('unexpected invreq_recurrence_start');
     if (f.invreq_recurrence_cancel !== undefined) fail('unexpected invreq_recurrence_cancel');
   }
-  return { req, offer };
+  return { req, offer, fronts };
+}
+
+/** First nodes (hex) of `paths` given as pubkeys, without `ourId` and repeats. */
+export function offerFronts(paths: BlindedPath[], ourId?: Uint8Array): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!('pubkey' in p.firstNodeId)) continue;
+    const k = p.firstNodeId.pubkey;
+    if (ourId && eqb(k, ourId)) continue;
+    const h = bytesToHex(k);
+    if (!out.includes(h)) out.push(h);
+  }
+  return out;
 }
 
 function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -299,7 +322,8 @@ function paymentPath(
 /** Validates, builds, signs (device), re-checks (@noble) and stores the invoice for `bytes`. */
 export async function answerInvoiceRequest(bytes: Uint8Array, env: MerchantEnv, pathsecret?: Uint8Array): Promise<BuiltReply> {
   const createdAt = env.now();
-  const { req, offer } = validateInvoiceRequest(bytes, { store: env.store, chainHex: env.chainHex, pathsecret, now: createdAt });
+  const us = await env.nodeId();
+  const { req, offer, fronts } = validateInvoiceRequest(bytes, { store: env.store, chainHex: env.chainHex, pathsecret, now: createdAt, ourId: us });
   const f = req.fields;
   const label = `${offer.offerId}-${bytesToHex(f.invreq_payer_id!)}-${f.invreq_recurrence_counter ?? 0}`;
   // §3.8/§8 item 17: a repeat request gets the stored unpaid invoice.
@@ -317,6 +341,16 @@ export async function answerInvoiceRequest(bytes: Uint8Array, env: MerchantEnv, 
   const copied: TlvEntry[] = req.records
     .filter((r) => inRanges(r.type, INVREQ_RANGES) && r.type !== TLV.invreq_recurrence_cancel)
     .map((r) => ({ type: r.type, value: r.value }));
+  // §3.7 the path's peer: with fronting nodes only those peers (a
+  // disconnected front ranked last, capacity 0), none ⇒ CLN's text; else the
+  // best connected peer, or the stub path [us] when none fits.
+  let peer: IntroPeer | undefined;
+  if (fronts) {
+    peer = (env.frontPeers ? await env.frontPeers(fronts, amount).catch(() => [] as IntroPeer[]) : [])[0];
+    if (!peer) fail(`Could not find path from ${fronts.length} nodes (${fronts[0]}${fronts.length > 1 ? ', ...' : ''})`);
+  } else {
+    peer = (await env.peers(amount))[0];
+  }
   // The device's payment_hash takes the payer's signed request as received
   // (validated above: invreq ranges and the signature only).
   let ids;
@@ -327,8 +361,7 @@ export async function answerInvoiceRequest(bytes: Uint8Array, env: MerchantEnv, 
     throw e;
   }
   const height = await env.blockheight();
-  const peer = (await env.peers(amount))[0];
-  const pp = paymentPath(peer, { ...env, us: await env.nodeId() }, ids.pathId, height, timing.relativeExpiry);
+  const pp = paymentPath(peer, { ...env, us }, ids.pathId, height, timing.relativeExpiry);
   const own: TlvEntry[] = [
     { type: TLV.invoice_paths, value: encodeFieldValue('invoice_paths', [pp.path]) },
     { type: TLV.invoice_blindedpay, value: encodeFieldValue('invoice_blindedpay', [pp.payinfo]) },

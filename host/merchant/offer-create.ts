@@ -63,10 +63,10 @@ export async function createOfferOnDevice(
   delete f.offer_metadata;
   delete f.offer_paths;
   let sent = encodeOffer(f);
-  if (mode === 'device') {
-    const ps = paths(offerPathId(sent));
-    if (ps.length) sent = encodeOffer({ ...f, offer_paths: ps });
-  }
+  // Device-key offers always get paths (the caller's peers); node-key offers
+  // only through fronting nodes (force_paths), else `paths` gives none.
+  const ps = paths(offerPathId(sent));
+  if (ps.length) sent = encodeOffer({ ...f, offer_paths: ps });
   const full = await port.offerCreate(mode === 'device' ? OFFER_CREATE_DEVICE_KEY : 0, sent);
   // @noble re-check: what we sent, plus exactly types 4 and 22.
   const parsed = parseOffer(full);
