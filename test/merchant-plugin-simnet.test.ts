@@ -212,6 +212,51 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     expect(list.map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid'], [1, 'paid']]);
   }, 90_000);
 
+  /** The invoice_error text a refused fetch carried (1004, data.error). */
+  async function refusedWith(p: Record<string, unknown>): Promise<string> {
+    const e = await refusal(fetch(p));
+    expect(e.code).toBe(1004);
+    return String((e.data as { error?: string }).error);
+  }
+
+  it('full loop: a recurring offer over several periods (counters 0–3, one basetime), then past its limit: "period_index 4 too great"', async () => {
+    // 10-second periods, each payable from an hour before its start to an hour after: four periods in a row now.
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'ticks', recurrence: '10seconds', recurrence_paywindow: '-3600+3600', recurrence_limit: 3 })) as { bolt12: string; offer_id: string };
+    const bases: (number | undefined)[] = [];
+    for (let c = 0; c <= 3; c++) bases.push((await fetchAndPay(offer, { recurrence_counter: c, recurrence_label: 'ticks' }, 1000)).got.recurrence_basetime);
+    expect(new Set(bases).size).toBe(1);
+    expect(bases[0]).toBeGreaterThan(0);
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 4, recurrence_label: 'ticks' })).toMatch(/^Failed invreq lnr1[0-9a-z]+: period_index 4 too great$/);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid'], [1, 'paid'], [2, 'paid'], [3, 'paid']]);
+  }, 120_000);
+
+  it('full loop: a based recurring offer: a period whose pay window has passed is refused "too late"; the current and next are paid; then past the limit', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const base = now - 3 * 3600 - 60; // we are 60 s into period 3
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'hourly', recurrence: '1hour', recurrence_base: `${base}`, recurrence_limit: 4 })) as { bolt12: string; offer_id: string };
+    // period 1's window (from period 0's start) ended where period 2 started; period 2's where period 3 started.
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 0, recurrence_start: 1, recurrence_label: 'late1' })).toMatch(new RegExp(`: period_index 1 too late \\(ended ${base + 2 * 3600 - 1}\\)$`));
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 0, recurrence_start: 2, recurrence_label: 'late2' })).toMatch(new RegExp(`: period_index 2 too late \\(ended ${base + 3 * 3600 - 1}\\)$`));
+    const a = await fetchAndPay(offer, { recurrence_counter: 0, recurrence_start: 3, recurrence_label: 'now' }, 1000);
+    expect(a.got.recurrence_basetime).toBe(base);
+    const b = await fetchAndPay(offer, { recurrence_counter: 1, recurrence_start: 3, recurrence_label: 'now' }, 1000);
+    expect(b.got.recurrence_basetime).toBe(base);
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 2, recurrence_start: 3, recurrence_label: 'now' })).toMatch(/: period_index 5 too great$/);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_start, i.recurrence_counter ?? 0, i.status])).toEqual([[3, 0, 'paid'], [3, 1, 'paid']]);
+  }, 120_000);
+
+  it('full loop: an `@` base: the payer must start at period 0 (start 1 refused with our text), start 0 is paid', async () => {
+    const base = Math.floor(Date.now() / 1000) - 60;
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'from zero', recurrence: '1hour', recurrence_base: `@${base}` })) as { bolt12: string; offer_id: string };
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 0, recurrence_start: 1, recurrence_label: 'late' })).toMatch(/^Failed invreq lnr1[0-9a-z]+: invreq_recurrence_start 1 not allowed: this offer starts at period 0$/);
+    const a = await fetchAndPay(offer, { recurrence_counter: 0, recurrence_start: 0, recurrence_label: 'zero' }, 1000);
+    expect(a.got.recurrence_basetime).toBe(base);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_start, i.status])).toEqual([[0, 'paid']]);
+  }, 90_000);
+
   it('concurrent invoice requests from two payers: every one answered once with its own invoice, nothing lost; three paid at once', async () => {
     const offer = (await lns.call('offer', { amount: '3000msat', description: 'rush' })) as { bolt12: string; offer_id: string };
     const N = 24;
