@@ -191,6 +191,17 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     expect(((await lns.call('listoffers', { offer_id: once.offer_id })) as { offers: Record<string, unknown>[] }).offers[0]).toEqual(expect.objectContaining({ used: true, active: false }));
   }, 90_000);
 
+  it('full loop: two invoices for one single-use offer: the first paid, paying the second is refused (the offer is spent)', async () => {
+    const once = (await lns.call('offer', { amount: '2500msat', description: 'once twice', single_use: true })) as { bolt12: string; offer_id: string };
+    const [x, y] = await Promise.all([fetch({ offer: once.bolt12 }), ld.call('dev-simnet-fetchinvoice', { node: ids[2], offer: once.bolt12, timeout: 30 }) as Promise<Fetched>]);
+    expect(x.payment_hash).not.toBe(y.payment_hash);
+    await pay(x.invoice);
+    const e = await refusal(ld.call('dev-simnet-pay', { node: ids[2], invoice: y.invoice }));
+    expect(e.code).toBe(204); // incorrect_or_unknown_payment_details from the payee
+    const list = await invoicesOf(once.offer_id);
+    expect(list.map((i) => [i.payment_hash, i.status])).toEqual([[x.payment_hash, 'paid'], [y.payment_hash, 'unpaid']].sort((a, b) => list.findIndex((i) => i.payment_hash === a[0]) - list.findIndex((i) => i.payment_hash === b[0])));
+  }, 90_000);
+
   it('an expired offer: the payer refuses to ask (1002), and lnsigner answers a request anyway sent "Offer expired"', async () => {
     const exp = Math.floor(Date.now() / 1000) + 2;
     const offer = (await lns.call('offer', { amount: '1000msat', description: 'soon gone', absolute_expiry: exp })) as { bolt12: string; offer_id: string };

@@ -86,7 +86,7 @@ function toRecord(r: any, at: number): InvoiceRecord {
 
 export type MarkPaid =
   | { ok: true; record: InvoiceRecord; already: boolean }
-  | { ok: false; why: 'unknown' | 'expired' };
+  | { ok: false; why: 'unknown' | 'expired' | 'offer used' };
 
 export class InvoiceStore {
   /** 'paid' (record) after the paid state is committed; waitinvoice/waitanyinvoice listen. */
@@ -158,6 +158,10 @@ export class InvoiceStore {
       if (!cur) return { ok: false, why: 'unknown' };
       if (cur.status === 'paid') return { ok: true, record: cur, already: true };
       if (cur.expiresAt <= at) return { ok: false, why: 'expired' };
+      // A single-use offer is spent by its first paid invoice: another of its
+      // invoices is not paid (CLN invoice_check_payment refuses an used offer).
+      const o = this.q('SELECT single_use, used FROM offers WHERE offer_id = ?').get(Buffer.from(cur.localOfferId, 'hex')) as { single_use: number | bigint; used: number | bigint } | undefined;
+      if (o && Number(o.single_use) === 1 && Number(o.used) === 1) return { ok: false, why: 'offer used' };
       const next = (col: string) => Number((this.q(`SELECT MAX(${col}) AS m FROM invoices`).get() as { m: bigint | null }).m ?? 0n) + 1;
       this.q(
         `UPDATE invoices SET status = 'paid', paid_at = ?, amount_received_msat = ?, payment_preimage = ?, pay_index = ?, updated_index = ?
