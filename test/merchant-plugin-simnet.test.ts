@@ -371,3 +371,66 @@ describe('the plugin killed at any moment (LNSIGNER_DEV_CRASH, --developer)', ()
     }
   }, 180_000);
 });
+
+describe('200 concurrent invoice requests from five simulated payers (device-key mode, the emulator as the device)', () => {
+  it('every request answered exactly once with its own invoice, all 200 stored, none lost or duplicated; a sample paid', async () => {
+    const dir = tempDir('lns-mr200-');
+    const { emu, link } = await startEmulator(dir, true, HSM_HEX);
+    const sim = await spawnAnnounced<{ rpc_file: string }>('simnet', [
+      '--data-dir', join(dir, 'ln'), '--nodes', '6', '--seed', SEED, '--node0-hsm-secret', HSM_HEX,
+      '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${join(dir, 'lns')}`,
+      '--plugin-option', 'lnsigner-key-mode=device',
+    ], simnetEnv());
+    const ld = new LightningRpcClient(sim.announced.rpc_file, { timeoutMs: 300_000 });
+    const lns = new LightningRpcClient(((await ld.call('lnsigner-getinfo')) as { rpc_file: string }).rpc_file, { timeoutMs: 60_000 });
+    try {
+      const ids = ((await ld.call('dev-simnet-nodes')) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
+      const payers = ids.slice(1); // five payer nodes
+      const offer = (await lns.call('offer', { amount: '3000msat', description: 'rush hour' })) as { bolt12: string; offer_id: string };
+      expect(decodeOffer(offer.bolt12).fields.offer_paths!.length).toBeGreaterThan(0);
+      await ld.call('dev-simnet-hooks', { clear: true });
+      const N = 200;
+      const t0 = performance.now();
+      const got = await Promise.all(Array.from({ length: N }, (_, i) => ld.call('dev-simnet-fetchinvoice', { node: payers[i % payers.length], offer: offer.bolt12, payer_note: `req ${i}`, timeout: 240 }) as Promise<{ invoice: string; payment_hash: string; amount_msat: number }>));
+      const seconds = (performance.now() - t0) / 1000;
+      console.log(`200 concurrent invoice requests (5 payers, device mode, emulator): ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} /s`);
+      // Each request got its own invoice, carrying its own payer note (the request it answers).
+      expect(new Set(got.map((g) => g.payment_hash)).size).toBe(N);
+      got.forEach((g, i) => {
+        const inv = parseInvoice(decodeBolt12String(g.invoice).bytes);
+        expect(inv.fields.invreq_payer_note).toBe(`req ${i}`);
+        expect(g.amount_msat).toBe(3000);
+      });
+      // On the wire: 200 requests reached node 0, and each payer's reply path (its fresh path_id) got exactly one invoice.
+      const { deliveries } = (await ld.call('dev-simnet-hooks', {})) as { deliveries: Delivery[] };
+      expect(deliveries.filter((d) => d.node === ids[0] && d.payload.onion_message.invoice_request)).toHaveLength(N);
+      const replies = deliveries.filter((d) => d.node !== ids[0] && (d.payload.onion_message.invoice || d.payload.onion_message.invoice_error));
+      expect(replies.every((d) => d.payload.onion_message.invoice !== undefined)).toBe(true);
+      expect(replies).toHaveLength(N);
+      const perPath = new Map<string, number>();
+      for (const d of replies) {
+        const k = `${d.node}:${(d.payload as { onion_message: Record<string, string> }).onion_message.pathsecret ?? (d.payload as Record<string, any>).pathsecret}`;
+        perPath.set(k, (perPath.get(k) ?? 0) + 1);
+      }
+      expect(perPath.size).toBe(N);
+      // Each payer node received exactly its share.
+      for (const p of payers) expect(replies.filter((d) => d.node === p)).toHaveLength(N / payers.length);
+      // The store: 200 invoices, one per request, no duplicate.
+      const stored = ((await lns.call('listinvoices', { offer_id: offer.offer_id })) as { invoices: Record<string, any>[] }).invoices;
+      expect(stored).toHaveLength(N);
+      expect(new Set(stored.map((r) => r.label)).size).toBe(N);
+      expect(new Set(stored.map((r) => r.bolt12))).toEqual(new Set(got.map((g) => g.invoice)));
+      // Pay a sample: one from each payer, at once.
+      const sample = payers.map((p, k) => ({ node: p, g: got[k] }));
+      const paid = await Promise.all(sample.map((s) => ld.call('dev-simnet-pay', { node: s.node, invoice: s.g.invoice }) as Promise<{ preimage: string }>));
+      paid.forEach((p, k) => expect(bytesToHex(sha256(hexToBytes(p.preimage)))).toBe(sample[k].g.payment_hash));
+      const after = ((await lns.call('listinvoices', { offer_id: offer.offer_id })) as { invoices: Record<string, any>[] }).invoices;
+      expect(after.filter((r) => r.status === 'paid').map((r) => r.payment_hash).sort()).toEqual(sample.map((s) => s.g.payment_hash).sort());
+    } finally {
+      ld.close();
+      lns.close();
+      await sim.kill();
+      await emu.stop();
+    }
+  }, 300_000);
+});
