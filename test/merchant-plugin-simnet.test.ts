@@ -11,6 +11,7 @@
 // simulated payer (dev-simnet-fetchinvoice / dev-simnet-pay).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
@@ -393,7 +394,13 @@ describe('200 concurrent invoice requests from five simulated payers (device-key
       const t0 = performance.now();
       const got = await Promise.all(Array.from({ length: N }, (_, i) => ld.call('dev-simnet-fetchinvoice', { node: payers[i % payers.length], offer: offer.bolt12, payer_note: `req ${i}`, timeout: 240 }) as Promise<{ invoice: string; payment_hash: string; amount_msat: number }>));
       const seconds = (performance.now() - t0) / 1000;
-      console.log(`200 concurrent invoice requests (5 payers, device mode, emulator): ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} /s`);
+      // Where the time goes: the plugin logs each request's split (flow.ts).
+      const split = readFileSync(join(dir, 'ln', 'simnet.log'), 'utf8').split('\n')
+        .map((l) => /ms: payment_hash ([\d.]+) sign_invoice ([\d.]+) host ([\d.]+) reply ([\d.]+)/.exec(l)).filter((m) => m !== null)
+        .map((m) => m!.slice(1).map(Number));
+      const avg = (k: number) => (split.reduce((a, x) => a + x[k], 0) / Math.max(split.length, 1)).toFixed(1);
+      console.log(`200 concurrent invoice requests (5 payers, device mode, emulator): ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} /s; `
+        + `per request (ms, mean of ${split.length}, time in flight incl. queueing): payment_hash ${avg(0)} sign_invoice ${avg(1)} host ${avg(2)} reply ${avg(3)}`);
       // Each request got its own invoice, carrying its own payer note (the request it answers).
       expect(new Set(got.map((g) => g.payment_hash)).size).toBe(N);
       got.forEach((g, i) => {
