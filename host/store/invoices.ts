@@ -84,6 +84,17 @@ function toRecord(r: any, at: number): InvoiceRecord {
   return rec;
 }
 
+/** An invreq_recurrence_cancel we accepted (table recurrence_cancels). */
+export interface RecurrenceCancel {
+  /** <offer_id>-<invreq_payer_id>-<counter>: the label the cancelled period's invoice would have had. */
+  label: string;
+  localOfferId: string;
+  payerId: string;
+  recurrenceCounter: number;
+  recurrenceStart?: number;
+  createdAt: number;
+}
+
 export type MarkPaid =
   | { ok: true; record: InvoiceRecord; already: boolean }
   | { ok: false; why: 'unknown' | 'expired' | 'offer used' };
@@ -116,6 +127,29 @@ export class InvoiceStore {
 
   byHash(paymentHash: string): InvoiceRecord | undefined {
     return this.row('SELECT * FROM invoices WHERE payment_hash = ?', hex32(paymentHash, 'payment_hash'));
+  }
+
+  /**
+   * Records an invreq_recurrence_cancel for `label` (idempotent: a repeated
+   * cancel keeps the first record). Returns whether it was new.
+   */
+  recordCancel(c: RecurrenceCancel): boolean {
+    const info = this.q(
+      `INSERT OR IGNORE INTO recurrence_cancels (label, local_offer_id, payer_id, recurrence_counter, recurrence_start, created_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(c.label, hex32(c.localOfferId, 'offer_id'), Buffer.from(c.payerId, 'hex'), c.recurrenceCounter, c.recurrenceStart ?? null, c.createdAt);
+    return Number(info.changes) === 1;
+  }
+
+  /** The cancel recorded for `label`, if any. */
+  cancelled(label: string): RecurrenceCancel | undefined {
+    const r = this.q('SELECT * FROM recurrence_cancels WHERE label = ?').get(label) as any;
+    if (!r) return undefined;
+    return {
+      label: r.label, localOfferId: r.local_offer_id.toString('hex'), payerId: r.payer_id.toString('hex'),
+      recurrenceCounter: Number(r.recurrence_counter), recurrenceStart: r.recurrence_start === null ? undefined : Number(r.recurrence_start),
+      createdAt: Number(r.created_at),
+    };
   }
 
   /**
