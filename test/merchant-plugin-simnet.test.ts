@@ -269,6 +269,23 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     expect(list.map((i) => [i.recurrence_start, i.status])).toEqual([[0, 'paid']]);
   }, 90_000);
 
+  it('full loop: a recurrence cancel from the payer is recorded and not answered; the cancelled period and the next are refused with CLN\'s texts', async () => {
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'cancel me', recurrence: '1hour', recurrence_limit: 5 })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(offer, { recurrence_counter: 0, recurrence_label: 'c' }, 1000);
+    // validated like any request: period 2 without period 1 is answered with an invoice_error
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 2, recurrence_cancel: true, recurrence_label: 'c', timeout: 30 })).toMatch(/: No previous invoice #1$/);
+    // accepted: no answer within the timeout (the payer's success), twice
+    for (let k = 0; k < 2; k++) {
+      const c = (await fetch({ offer: offer.bolt12, recurrence_counter: 1, recurrence_cancel: true, recurrence_label: 'c', timeout: 2 })) as unknown as { cancelled: boolean; bolt12: string };
+      expect(c).toEqual({ cancelled: true, bolt12: expect.stringMatching(/^lnr1/) });
+    }
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 1, recurrence_label: 'c' })).toMatch(/^Failed invreq lnr1[0-9a-z]+: invoice cancelled$/);
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 2, recurrence_label: 'c' })).toMatch(/: Previous invoice #1 status "expired"$/);
+    // only period 0 was ever invoiced; another subscriber is unaffected
+    expect((await invoicesOf(offer.offer_id)).map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid']]);
+    await fetchAndPay(offer, { recurrence_counter: 0, recurrence_label: 'other' }, 1000);
+  }, 120_000);
+
   it('concurrent invoice requests from two payers: every one answered once with its own invoice, nothing lost; three paid at once', async () => {
     const offer = (await lns.call('offer', { amount: '3000msat', description: 'rush' })) as { bolt12: string; offer_id: string };
     const N = 24;
