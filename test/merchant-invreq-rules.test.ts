@@ -204,6 +204,45 @@ describe('§3.6 recurrence', () => {
     expect(await answer(w, r)).toBe(failed(r, 'invreq_recurrence_start 2 not allowed: this offer starts at period 0'));
   });
 
+  it('invreq_recurrence_cancel: validated like any request, recorded under the period\'s label, never answered; that period and the next refused', async () => {
+    const w = world('node');
+    const o = await w.run('offer', { amount: '1000msat', description: 'c', recurrence: '1hour', recurrence_limit: 3 });
+    const p = new Payer();
+    const cancel = { invreq_recurrence_cancel: new Uint8Array(0) } as never;
+    const inv0 = readReply(w, (await deliver(w, p.request(o.bolt12, { invreq_recurrence_counter: 0 }))).sent[0]).invoice!;
+    // validated: period 1 needs period 0 paid, as a request would
+    let r = p.request(o.bolt12, { invreq_recurrence_counter: 1, ...(cancel as object) });
+    expect(await answer(w, r)).toBe(failed(r, 'Previous invoice #0 status "unpaid"'));
+    w.store.invoices.markPaid(Buffer.from(inv0.fields.invoice_payment_hash!).toString('hex'), 1000n, '00'.repeat(32), w.clock.now);
+    // a period whose previous one was never invoiced is refused too
+    r = p.request(o.bolt12, { invreq_recurrence_counter: 4, ...(cancel as object) });
+    expect(await answer(w, r)).toBe(failed(r, 'No previous invoice #3'));
+    // accepted: recorded, nothing sent back (even with a reply path), no invoice stored, the device not asked
+    const label1 = `${o.offer_id}-${Buffer.from(p.id).toString('hex')}-1`;
+    const deviceCalls: string[] = [];
+    for (const m of ['invoiceIds', 'signInvoice'] as const) {
+      const orig = (w.standin[m] as (...a: unknown[]) => Promise<unknown>).bind(w.standin);
+      (w.standin as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => { deviceCalls.push(m); return orig(...a); };
+    }
+    r = p.request(o.bolt12, { invreq_recurrence_counter: 1, ...(cancel as object) });
+    expect(await answer(w, r)).toBe('nothing');
+    expect(w.store.invoices.cancelled(label1)).toMatchObject({ label: label1, recurrenceCounter: 1, localOfferId: o.offer_id });
+    expect(w.store.invoices.byLabel(label1)).toBeUndefined();
+    expect(deviceCalls).toEqual([]);
+    // a repeated cancel: still nothing
+    expect(await answer(w, p.request(o.bolt12, { invreq_recurrence_counter: 1, ...(cancel as object) }))).toBe('nothing');
+    // the cancelled period: CLN's "invoice cancelled"; the next one: its previous invoice reads as expired (CLN's text)
+    r = p.request(o.bolt12, { invreq_recurrence_counter: 1 });
+    expect(await answer(w, r)).toBe(failed(r, 'invoice cancelled'));
+    r = p.request(o.bolt12, { invreq_recurrence_counter: 2 });
+    expect(await answer(w, r)).toBe(failed(r, 'Previous invoice #1 status "expired"'));
+    // another payer's recurrence is untouched
+    const q = new Payer();
+    expect(await answer(w, q.request(o.bolt12, { invreq_recurrence_counter: 0 }))).toBe('invoice');
+    // the other payer was invoiced: the device was asked for that one only
+    expect(deviceCalls).toEqual(['invoiceIds', 'signInvoice']);
+  });
+
   it('proportional amount: the fraction of the period left, never CLN\'s integer quotient', async () => {
     const w = world('node');
     const o = await w.run('offer', { amount: '1000msat', description: 'p', recurrence: '1hour', recurrence_base: w.clock.now - 900, recurrence_paywindow: '-60+3600%' });

@@ -11,6 +11,7 @@
 // simulated payer (dev-simnet-fetchinvoice / dev-simnet-pay).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
@@ -191,6 +192,17 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     expect(((await lns.call('listoffers', { offer_id: once.offer_id })) as { offers: Record<string, unknown>[] }).offers[0]).toEqual(expect.objectContaining({ used: true, active: false }));
   }, 90_000);
 
+  it('full loop: two invoices for one single-use offer: the first paid, paying the second is refused (the offer is spent)', async () => {
+    const once = (await lns.call('offer', { amount: '2500msat', description: 'once twice', single_use: true })) as { bolt12: string; offer_id: string };
+    const [x, y] = await Promise.all([fetch({ offer: once.bolt12 }), ld.call('dev-simnet-fetchinvoice', { node: ids[2], offer: once.bolt12, timeout: 30 }) as Promise<Fetched>]);
+    expect(x.payment_hash).not.toBe(y.payment_hash);
+    await pay(x.invoice);
+    const e = await refusal(ld.call('dev-simnet-pay', { node: ids[2], invoice: y.invoice }));
+    expect(e.code).toBe(204); // incorrect_or_unknown_payment_details from the payee
+    const list = await invoicesOf(once.offer_id);
+    expect(list.map((i) => [i.payment_hash, i.status])).toEqual([[x.payment_hash, 'paid'], [y.payment_hash, 'unpaid']].sort((a, b) => list.findIndex((i) => i.payment_hash === a[0]) - list.findIndex((i) => i.payment_hash === b[0])));
+  }, 90_000);
+
   it('an expired offer: the payer refuses to ask (1002), and lnsigner answers a request anyway sent "Offer expired"', async () => {
     const exp = Math.floor(Date.now() / 1000) + 2;
     const offer = (await lns.call('offer', { amount: '1000msat', description: 'soon gone', absolute_expiry: exp })) as { bolt12: string; offer_id: string };
@@ -211,6 +223,68 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
     const list = await invoicesOf(offer.offer_id);
     expect(list.map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid'], [1, 'paid']]);
   }, 90_000);
+
+  /** The invoice_error text a refused fetch carried (1004, data.error). */
+  async function refusedWith(p: Record<string, unknown>): Promise<string> {
+    const e = await refusal(fetch(p));
+    expect(e.code).toBe(1004);
+    return String((e.data as { error?: string }).error);
+  }
+
+  it('full loop: a recurring offer over several periods (counters 0–3, one basetime), then past its limit: "period_index 4 too great"', async () => {
+    // 10-second periods, each payable from an hour before its start to an hour after: four periods in a row now.
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'ticks', recurrence: '10seconds', recurrence_paywindow: '-3600+3600', recurrence_limit: 3 })) as { bolt12: string; offer_id: string };
+    const bases: (number | undefined)[] = [];
+    for (let c = 0; c <= 3; c++) bases.push((await fetchAndPay(offer, { recurrence_counter: c, recurrence_label: 'ticks' }, 1000)).got.recurrence_basetime);
+    expect(new Set(bases).size).toBe(1);
+    expect(bases[0]).toBeGreaterThan(0);
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 4, recurrence_label: 'ticks' })).toMatch(/^Failed invreq lnr1[0-9a-z]+: period_index 4 too great$/);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid'], [1, 'paid'], [2, 'paid'], [3, 'paid']]);
+  }, 120_000);
+
+  it('full loop: a based recurring offer: a period whose pay window has passed is refused "too late"; the current and next are paid; then past the limit', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const base = now - 3 * 3600 - 60; // we are 60 s into period 3
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'hourly', recurrence: '1hour', recurrence_base: `${base}`, recurrence_limit: 4 })) as { bolt12: string; offer_id: string };
+    // period 1's window (from period 0's start) ended where period 2 started; period 2's where period 3 started.
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 0, recurrence_start: 1, recurrence_label: 'late1' })).toMatch(new RegExp(`: period_index 1 too late \\(ended ${base + 2 * 3600 - 1}\\)$`));
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 0, recurrence_start: 2, recurrence_label: 'late2' })).toMatch(new RegExp(`: period_index 2 too late \\(ended ${base + 3 * 3600 - 1}\\)$`));
+    const a = await fetchAndPay(offer, { recurrence_counter: 0, recurrence_start: 3, recurrence_label: 'now' }, 1000);
+    expect(a.got.recurrence_basetime).toBe(base);
+    const b = await fetchAndPay(offer, { recurrence_counter: 1, recurrence_start: 3, recurrence_label: 'now' }, 1000);
+    expect(b.got.recurrence_basetime).toBe(base);
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 2, recurrence_start: 3, recurrence_label: 'now' })).toMatch(/: period_index 5 too great$/);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_start, i.recurrence_counter ?? 0, i.status])).toEqual([[3, 0, 'paid'], [3, 1, 'paid']]);
+  }, 120_000);
+
+  it('full loop: an `@` base: the payer must start at period 0 (start 1 refused with our text), start 0 is paid', async () => {
+    const base = Math.floor(Date.now() / 1000) - 60;
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'from zero', recurrence: '1hour', recurrence_base: `@${base}` })) as { bolt12: string; offer_id: string };
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 0, recurrence_start: 1, recurrence_label: 'late' })).toMatch(/^Failed invreq lnr1[0-9a-z]+: invreq_recurrence_start 1 not allowed: this offer starts at period 0$/);
+    const a = await fetchAndPay(offer, { recurrence_counter: 0, recurrence_start: 0, recurrence_label: 'zero' }, 1000);
+    expect(a.got.recurrence_basetime).toBe(base);
+    const list = await invoicesOf(offer.offer_id);
+    expect(list.map((i) => [i.recurrence_start, i.status])).toEqual([[0, 'paid']]);
+  }, 90_000);
+
+  it('full loop: a recurrence cancel from the payer is recorded and not answered; the cancelled period and the next are refused with CLN\'s texts', async () => {
+    const offer = (await lns.call('offer', { amount: '1000msat', description: 'cancel me', recurrence: '1hour', recurrence_limit: 5 })) as { bolt12: string; offer_id: string };
+    await fetchAndPay(offer, { recurrence_counter: 0, recurrence_label: 'c' }, 1000);
+    // validated like any request: period 2 without period 1 is answered with an invoice_error
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 2, recurrence_cancel: true, recurrence_label: 'c', timeout: 30 })).toMatch(/: No previous invoice #1$/);
+    // accepted: no answer within the timeout (the payer's success), twice
+    for (let k = 0; k < 2; k++) {
+      const c = (await fetch({ offer: offer.bolt12, recurrence_counter: 1, recurrence_cancel: true, recurrence_label: 'c', timeout: 2 })) as unknown as { cancelled: boolean; bolt12: string };
+      expect(c).toEqual({ cancelled: true, bolt12: expect.stringMatching(/^lnr1/) });
+    }
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 1, recurrence_label: 'c' })).toMatch(/^Failed invreq lnr1[0-9a-z]+: invoice cancelled$/);
+    expect(await refusedWith({ offer: offer.bolt12, recurrence_counter: 2, recurrence_label: 'c' })).toMatch(/: Previous invoice #1 status "expired"$/);
+    // only period 0 was ever invoiced; another subscriber is unaffected
+    expect((await invoicesOf(offer.offer_id)).map((i) => [i.recurrence_counter ?? 0, i.status])).toEqual([[0, 'paid']]);
+    await fetchAndPay(offer, { recurrence_counter: 0, recurrence_label: 'other' }, 1000);
+  }, 120_000);
 
   it('concurrent invoice requests from two payers: every one answered once with its own invoice, nothing lost; three paid at once', async () => {
     const offer = (await lns.call('offer', { amount: '3000msat', description: 'rush' })) as { bolt12: string; offer_id: string };
@@ -314,4 +388,73 @@ describe('the plugin killed at any moment (LNSIGNER_DEV_CRASH, --developer)', ()
       await emu.stop();
     }
   }, 180_000);
+});
+
+describe('200 concurrent invoice requests from five simulated payers (device-key mode, the emulator as the device)', () => {
+  it('every request answered exactly once with its own invoice, all 200 stored, none lost or duplicated; a sample paid', async () => {
+    const dir = tempDir('lns-mr200-');
+    const { emu, link } = await startEmulator(dir, true, HSM_HEX);
+    const sim = await spawnAnnounced<{ rpc_file: string }>('simnet', [
+      '--data-dir', join(dir, 'ln'), '--nodes', '6', '--seed', SEED, '--node0-hsm-secret', HSM_HEX,
+      '--plugin', PLUGIN, '--plugin-option', `lnsigner-device=${link}`, '--plugin-option', `lnsigner-data-dir=${join(dir, 'lns')}`,
+      '--plugin-option', 'lnsigner-key-mode=device',
+    ], simnetEnv());
+    const ld = new LightningRpcClient(sim.announced.rpc_file, { timeoutMs: 300_000 });
+    const lns = new LightningRpcClient(((await ld.call('lnsigner-getinfo')) as { rpc_file: string }).rpc_file, { timeoutMs: 60_000 });
+    try {
+      const ids = ((await ld.call('dev-simnet-nodes')) as { nodes: { id: string }[] }).nodes.map((n) => n.id);
+      const payers = ids.slice(1); // five payer nodes
+      const offer = (await lns.call('offer', { amount: '3000msat', description: 'rush hour' })) as { bolt12: string; offer_id: string };
+      expect(decodeOffer(offer.bolt12).fields.offer_paths!.length).toBeGreaterThan(0);
+      await ld.call('dev-simnet-hooks', { clear: true });
+      const N = 200;
+      const t0 = performance.now();
+      const got = await Promise.all(Array.from({ length: N }, (_, i) => ld.call('dev-simnet-fetchinvoice', { node: payers[i % payers.length], offer: offer.bolt12, payer_note: `req ${i}`, timeout: 240 }) as Promise<{ invoice: string; payment_hash: string; amount_msat: number }>));
+      const seconds = (performance.now() - t0) / 1000;
+      // Where the time goes: the plugin logs each request's split (flow.ts).
+      const split = readFileSync(join(dir, 'ln', 'simnet.log'), 'utf8').split('\n')
+        .map((l) => /ms: payment_hash ([\d.]+) sign_invoice ([\d.]+) host ([\d.]+) reply ([\d.]+)/.exec(l)).filter((m) => m !== null)
+        .map((m) => m!.slice(1).map(Number));
+      const avg = (k: number) => (split.reduce((a, x) => a + x[k], 0) / Math.max(split.length, 1)).toFixed(1);
+      console.log(`200 concurrent invoice requests (5 payers, device mode, emulator): ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} /s; `
+        + `per request (ms, mean of ${split.length}, time in flight incl. queueing): payment_hash ${avg(0)} sign_invoice ${avg(1)} host ${avg(2)} reply ${avg(3)}`);
+      // Each request got its own invoice, carrying its own payer note (the request it answers).
+      expect(new Set(got.map((g) => g.payment_hash)).size).toBe(N);
+      got.forEach((g, i) => {
+        const inv = parseInvoice(decodeBolt12String(g.invoice).bytes);
+        expect(inv.fields.invreq_payer_note).toBe(`req ${i}`);
+        expect(g.amount_msat).toBe(3000);
+      });
+      // On the wire: 200 requests reached node 0, and each payer's reply path (its fresh path_id) got exactly one invoice.
+      const { deliveries } = (await ld.call('dev-simnet-hooks', {})) as { deliveries: Delivery[] };
+      expect(deliveries.filter((d) => d.node === ids[0] && d.payload.onion_message.invoice_request)).toHaveLength(N);
+      const replies = deliveries.filter((d) => d.node !== ids[0] && (d.payload.onion_message.invoice || d.payload.onion_message.invoice_error));
+      expect(replies.every((d) => d.payload.onion_message.invoice !== undefined)).toBe(true);
+      expect(replies).toHaveLength(N);
+      const perPath = new Map<string, number>();
+      for (const d of replies) {
+        const k = `${d.node}:${(d.payload as { onion_message: Record<string, string> }).onion_message.pathsecret ?? (d.payload as Record<string, any>).pathsecret}`;
+        perPath.set(k, (perPath.get(k) ?? 0) + 1);
+      }
+      expect(perPath.size).toBe(N);
+      // Each payer node received exactly its share.
+      for (const p of payers) expect(replies.filter((d) => d.node === p)).toHaveLength(N / payers.length);
+      // The store: 200 invoices, one per request, no duplicate.
+      const stored = ((await lns.call('listinvoices', { offer_id: offer.offer_id })) as { invoices: Record<string, any>[] }).invoices;
+      expect(stored).toHaveLength(N);
+      expect(new Set(stored.map((r) => r.label)).size).toBe(N);
+      expect(new Set(stored.map((r) => r.bolt12))).toEqual(new Set(got.map((g) => g.invoice)));
+      // Pay a sample: one from each payer, at once.
+      const sample = payers.map((p, k) => ({ node: p, g: got[k] }));
+      const paid = await Promise.all(sample.map((s) => ld.call('dev-simnet-pay', { node: s.node, invoice: s.g.invoice }) as Promise<{ preimage: string }>));
+      paid.forEach((p, k) => expect(bytesToHex(sha256(hexToBytes(p.preimage)))).toBe(sample[k].g.payment_hash));
+      const after = ((await lns.call('listinvoices', { offer_id: offer.offer_id })) as { invoices: Record<string, any>[] }).invoices;
+      expect(after.filter((r) => r.status === 'paid').map((r) => r.payment_hash).sort()).toEqual(sample.map((s) => s.g.payment_hash).sort());
+    } finally {
+      ld.close();
+      lns.close();
+      await sim.kill();
+      await emu.stop();
+    }
+  }, 300_000);
 });

@@ -115,6 +115,11 @@ export const merchantFlow: PluginFlow = {
       try {
         const r = await answerInvoiceRequest(bytes, { ...m, port: timedPort(m.port, times) }, secret);
         tAnswered = performance.now();
+        if ('cancelled' in r) {
+          // §3.6: a recurrence cancel is recorded and never answered (the reply path is dropped).
+          env.log('info', `invoice_request for offer ${id}: recurrence cancel ${r.created ? 'recorded' : 'already recorded'} for ${r.label}; nothing sent`);
+          return CONSUMED;
+        }
         answered = `invoice_request for offer ${id}: ${r.repeat ? 'stored unpaid invoice' : 'invoice'} ${r.record.label} (${r.record.amountMsat} msat)`;
         invoice = r.invoice;
       } catch (e) {

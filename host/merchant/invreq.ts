@@ -244,6 +244,9 @@ export function invoiceTiming(req: InvoiceRequest, offer: OfferRecord, store: St
   } else {
     const prevLabel = `${offer.offerId}-${bytesToHex(f.invreq_payer_id!)}-${counter - 1}`;
     const prev = store.invoices.byLabel(prevLabel);
+    // A cancelled period stands where CLN keeps its expiry-0 invoice (§3.6):
+    // the next period reads it as an expired previous invoice.
+    if (!prev && store.invoices.cancelled(prevLabel)) fail(`Previous invoice #${counter - 1} status "expired"`);
     if (!prev) fail(`No previous invoice #${counter - 1}`);
     if (prev!.status !== 'paid') fail(`Previous invoice #${counter - 1} status "${prev!.status}"`);
     if (prev!.recurrenceBasetime === undefined) fail('previous invoice has no basetime', true);
@@ -280,6 +283,14 @@ export interface BuiltReply {
   record: InvoiceRecord;
   /** A repeat request got the stored unpaid invoice. */
   repeat: boolean;
+}
+
+/** An invreq_recurrence_cancel accepted: recorded under the period's label, nothing to send (§3.6). */
+export interface CancelRecorded {
+  cancelled: true;
+  label: string;
+  /** False for a repeated cancel (already recorded). */
+  created: boolean;
 }
 
 /** §3.7 single path [peer, us] (or the stub path [us] when no peer fits), e0 random. */
@@ -320,12 +331,31 @@ function paymentPath(
 }
 
 /** Validates, builds, signs (device), re-checks (@noble) and stores the invoice for `bytes`. */
-export async function answerInvoiceRequest(bytes: Uint8Array, env: MerchantEnv, pathsecret?: Uint8Array): Promise<BuiltReply> {
+export async function answerInvoiceRequest(bytes: Uint8Array, env: MerchantEnv, pathsecret?: Uint8Array): Promise<BuiltReply | CancelRecorded> {
   const createdAt = env.now();
   const us = await env.nodeId();
   const { req, offer, fronts } = validateInvoiceRequest(bytes, { store: env.store, chainHex: env.chainHex, pathsecret, now: createdAt, ourId: us });
   const f = req.fields;
   const label = `${offer.offerId}-${bytesToHex(f.invreq_payer_id!)}-${f.invreq_recurrence_counter ?? 0}`;
+  // §3.6 invreq_recurrence_cancel: validated like any request (§3.2 above,
+  // amount §3.4, period §3.6), then recorded; nothing is sent back. CLN stores
+  // an invoice with relative expiry 0 under this label; the device will not
+  // sign an invoice without the request's cancel record (its rule 2: the
+  // invoice must copy the request, and BOLT 12 invoices have no cancel type),
+  // so the cancel is kept in recurrence_cancels under the same label instead.
+  if (f.invreq_recurrence_cancel !== undefined) {
+    await invoiceAmount(req, env.currency);
+    invoiceTiming(req, offer, env.store, createdAt);
+    const paid = env.store.invoices.byLabel(label);
+    if (paid?.status === 'paid') fail(`invoice ${label} already paid`, true);
+    const created = env.store.invoices.recordCancel({
+      label, localOfferId: offer.offerId, payerId: bytesToHex(f.invreq_payer_id!),
+      recurrenceCounter: f.invreq_recurrence_counter!, recurrenceStart: f.invreq_recurrence_start, createdAt,
+    });
+    return { cancelled: true, label, created };
+  }
+  // A cancelled period is not invoiced (CLN: its label holds an expiry-0 invoice ⇒ "invoice cancelled").
+  if (env.store.invoices.cancelled(label)) fail('invoice cancelled');
   // §3.8/§8 item 17: a repeat request gets the stored unpaid invoice.
   const old = env.store.invoices.byLabel(label);
   if (old?.status === 'unpaid') return { invoice: hexToBytes(bolt12Hex(old.bolt12)), record: old, repeat: true };

@@ -83,6 +83,15 @@ export class Settlement {
       return { result: 'resolve', payment_key: inv.paymentPreimage };
     }
     if (inv.status === 'expired') return this.fail(amount);
+    // A single-use offer becomes inactive once paid (issue 11 item 5): an
+    // HTLC for another of its invoices is refused (CLN invoice_check_payment:
+    // "Attempt to pay already-used offer"). markPaid checks again in its
+    // transaction, for two sets completing at once.
+    const offer = this.m.store.offers.get(inv.localOfferId);
+    if (offer?.singleUse && offer.used) {
+      this.env.log('info', `HTLC for invoice ${inv.label}: its single-use offer is already used; failed`);
+      return this.fail(amount);
+    }
     // BOLT 4 final node: an HTLC whose cltv_expiry is too near the present
     // (less than min_final_cltv_expiry_delta = cltv_final blocks away) fails
     // with incorrect_or_unknown_payment_details.

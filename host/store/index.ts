@@ -9,7 +9,7 @@ import { PaymentStore } from './payments.js';
 export { StoreError } from './db.js';
 export type { OfferRecord, NewOffer } from './offers.js';
 export type { InvoiceRequestRecord, NewInvoiceRequest } from './invoice-requests.js';
-export type { InvoiceRecord, NewInvoice, InvoiceStatus, InvoiceQuery, MarkPaid } from './invoices.js';
+export type { InvoiceRecord, NewInvoice, InvoiceStatus, InvoiceQuery, MarkPaid, RecurrenceCancel } from './invoices.js';
 export type { PaymentRecord, NewPayment, PaymentFailure, PaymentStatus, PaymentStage } from './payments.js';
 
 export const STORE_FILE = 'lnsigner.sqlite3';

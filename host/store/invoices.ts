@@ -84,9 +84,20 @@ function toRecord(r: any, at: number): InvoiceRecord {
   return rec;
 }
 
+/** An invreq_recurrence_cancel we accepted (table recurrence_cancels). */
+export interface RecurrenceCancel {
+  /** <offer_id>-<invreq_payer_id>-<counter>: the label the cancelled period's invoice would have had. */
+  label: string;
+  localOfferId: string;
+  payerId: string;
+  recurrenceCounter: number;
+  recurrenceStart?: number;
+  createdAt: number;
+}
+
 export type MarkPaid =
   | { ok: true; record: InvoiceRecord; already: boolean }
-  | { ok: false; why: 'unknown' | 'expired' };
+  | { ok: false; why: 'unknown' | 'expired' | 'offer used' };
 
 export class InvoiceStore {
   /** 'paid' (record) after the paid state is committed; waitinvoice/waitanyinvoice listen. */
@@ -116,6 +127,29 @@ export class InvoiceStore {
 
   byHash(paymentHash: string): InvoiceRecord | undefined {
     return this.row('SELECT * FROM invoices WHERE payment_hash = ?', hex32(paymentHash, 'payment_hash'));
+  }
+
+  /**
+   * Records an invreq_recurrence_cancel for `label` (idempotent: a repeated
+   * cancel keeps the first record). Returns whether it was new.
+   */
+  recordCancel(c: RecurrenceCancel): boolean {
+    const info = this.q(
+      `INSERT OR IGNORE INTO recurrence_cancels (label, local_offer_id, payer_id, recurrence_counter, recurrence_start, created_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(c.label, hex32(c.localOfferId, 'offer_id'), Buffer.from(c.payerId, 'hex'), c.recurrenceCounter, c.recurrenceStart ?? null, c.createdAt);
+    return Number(info.changes) === 1;
+  }
+
+  /** The cancel recorded for `label`, if any. */
+  cancelled(label: string): RecurrenceCancel | undefined {
+    const r = this.q('SELECT * FROM recurrence_cancels WHERE label = ?').get(label) as any;
+    if (!r) return undefined;
+    return {
+      label: r.label, localOfferId: r.local_offer_id.toString('hex'), payerId: r.payer_id.toString('hex'),
+      recurrenceCounter: Number(r.recurrence_counter), recurrenceStart: r.recurrence_start === null ? undefined : Number(r.recurrence_start),
+      createdAt: Number(r.created_at),
+    };
   }
 
   /**
@@ -158,6 +192,10 @@ export class InvoiceStore {
       if (!cur) return { ok: false, why: 'unknown' };
       if (cur.status === 'paid') return { ok: true, record: cur, already: true };
       if (cur.expiresAt <= at) return { ok: false, why: 'expired' };
+      // A single-use offer is spent by its first paid invoice: another of its
+      // invoices is not paid (CLN invoice_check_payment refuses an used offer).
+      const o = this.q('SELECT single_use, used FROM offers WHERE offer_id = ?').get(Buffer.from(cur.localOfferId, 'hex')) as { single_use: number | bigint; used: number | bigint } | undefined;
+      if (o && Number(o.single_use) === 1 && Number(o.used) === 1) return { ok: false, why: 'offer used' };
       const next = (col: string) => Number((this.q(`SELECT MAX(${col}) AS m FROM invoices`).get() as { m: bigint | null }).m ?? 0n) + 1;
       this.q(
         `UPDATE invoices SET status = 'paid', paid_at = ?, amount_received_msat = ?, payment_preimage = ?, pay_index = ?, updated_index = ?

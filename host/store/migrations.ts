@@ -162,4 +162,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE offers ADD COLUMN fronting_nodes TEXT CHECK (fronting_nodes IS NULL OR json_valid(fronting_nodes));
     `,
   },
+  {
+    // invreq_recurrence_cancel (docs/host/merchant.md "Recurrence cancel"):
+    // CLN stores an invoice with relative expiry 0 under the period's label
+    // and sends nothing. The device will not sign an invoice that drops the
+    // request's cancel record, so the cancel is kept here under the same
+    // label (<offer_id>-<invreq_payer_id>-<counter>) instead.
+    name: 'recurrence_cancels',
+    sql: `
+      CREATE TABLE recurrence_cancels (
+        label              TEXT PRIMARY KEY,
+        local_offer_id     BLOB NOT NULL CHECK (length(local_offer_id) = 32),
+        payer_id           BLOB NOT NULL CHECK (length(payer_id) = 33),
+        recurrence_counter INTEGER NOT NULL CHECK (recurrence_counter > 0),
+        recurrence_start   INTEGER,
+        created_at         INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

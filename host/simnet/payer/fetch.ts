@@ -26,6 +26,8 @@ export interface FetchParams {
   quantity?: bigint;
   recurrenceCounter?: number;
   recurrenceStart?: number;
+  /** Send a recurrence cancel (CLN cancelrecurringinvoice): no invoice may come back. */
+  recurrenceCancel?: boolean;
   payerNote?: string;
   /** CLN's recurrence_label: the same label gives the same invreq_metadata
    *  (hence payer id) for every period of a recurring offer. */
@@ -73,8 +75,16 @@ export function messageRoute(net: Network, from: number, to: number): number[] |
 
 const point = (net: Network, n: number) => secp.Point.fromHex(net.nodes[n].id).toBytes(true);
 
+/** A recurrence cancel sent, and no answer within the timeout (as the issuer must: §3.6). */
+export interface CancelSent {
+  /** The signed invoice_request (`lnr1…`), CLN cancelrecurringinvoice's `bolt12`. */
+  cancelSent: string;
+}
+
 /** fetchinvoice for a simulated node (the test-only method dev-simnet-fetchinvoice). */
-export async function fetchInvoice(net: Network, p: FetchParams): Promise<FetchResult> {
+export async function fetchInvoice(net: Network, p: FetchParams & { recurrenceCancel?: false }): Promise<FetchResult>;
+export async function fetchInvoice(net: Network, p: FetchParams): Promise<FetchResult | CancelSent>;
+export async function fetchInvoice(net: Network, p: FetchParams): Promise<FetchResult | CancelSent> {
   const om = messengerOf(net);
   const offer = parseOffer(p.offer);
   const me = net.nodes[p.node];
@@ -90,6 +100,7 @@ export async function fetchInvoice(net: Network, p: FetchParams): Promise<FetchR
     quantity: p.quantity,
     recurrenceCounter: p.recurrenceCounter,
     recurrenceStart: p.recurrenceStart,
+    recurrenceCancel: p.recurrenceCancel,
     payerNote: p.payerNote,
     chain: REGTEST_CHAIN,
     aliasBase,
@@ -145,10 +156,13 @@ export async function fetchInvoice(net: Network, p: FetchParams): Promise<FetchR
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), (p.timeout ?? 60) * 1000)));
       const payload = await Promise.race([answered, timedOut]).finally(() => clearTimeout(timer));
+      // A cancel is never answered with an invoice (§3.6): silence until the timeout is success.
+      if (!payload && p.recurrenceCancel) return { cancelSent: encodeBolt12String('lnr', req.bytes) };
       if (!payload) throw new PayerError(1005, 'Timeout waiting for response');
       const om2 = payload.onion_message as Record<string, string | undefined>;
       // §4.3 step 1: invoice_error ⇒ 1004 with its fields.
       if (om2.invoice_error !== undefined) throw new PayerError(1004, 'Remote node sent failure message', readInvoiceError(fromHex(om2.invoice_error)));
+      if (p.recurrenceCancel) throw new PayerError(1004, `Unexpected reply to a recurrence cancel: ${JSON.stringify(om2)}`);
       // §4.3 step 2.
       if (om2.invoice === undefined) throw new PayerError(1004, `Neither invoice nor invoice_request_failed in reply ${JSON.stringify(om2)}`);
       const bytes = fromHex(om2.invoice);

@@ -19,7 +19,7 @@ export const T = {
   invreq_payer_id: 88n, invreq_payer_note: 89n, invoice_paths: 160n, invoice_blindedpay: 162n, invoice_created_at: 164n,
   invoice_relative_expiry: 166n, invoice_payment_hash: 168n, invoice_amount: 170n, invoice_node_id: 176n, signature: 240n,
   offer_recurrence_compulsory: 1000000024n, offer_recurrence_optional: 1000000025n,
-  invreq_recurrence_counter: 2000000092n, invreq_recurrence_start: 2000000093n, invoice_recurrence_basetime: 3000000177n,
+  invreq_recurrence_counter: 2000000092n, invreq_recurrence_start: 2000000093n, invreq_recurrence_cancel: 2000000094n, invoice_recurrence_basetime: 3000000177n,
 } as const;
 
 /** Chain hash of regtest (wire byte order): the simulated network's chain. */
@@ -83,6 +83,8 @@ export interface RequestParams {
   quantity?: bigint;
   recurrenceCounter?: number;
   recurrenceStart?: number;
+  /** CLN cancelrecurringinvoice: invreq_recurrence_cancel (empty), counter > 0 required. */
+  recurrenceCancel?: boolean;
   payerNote?: string;
   /** The chain the payer is on (undefined = bitcoin: no invreq_chain). */
   chain?: Uint8Array;
@@ -120,6 +122,8 @@ export function buildInvoiceRequest(offer: Offer, p: RequestParams): BuiltReques
   if (offer.quantityMax === undefined && p.quantity !== undefined) throw new PayerError(-32602, 'quantity parameter unnecessary');
   if (offer.recurring && p.recurrenceCounter === undefined) throw new PayerError(-32602, 'needs recurrence_counter');
   if (!offer.recurring && (p.recurrenceCounter !== undefined || p.recurrenceStart !== undefined)) throw new PayerError(-32602, 'unnecessary recurrence_counter');
+  // BOLT 12 (recurrence): a cancel is for a period after the first (counter > 0).
+  if (p.recurrenceCancel && !p.recurrenceCounter) throw new PayerError(-32602, 'recurrence_cancel needs recurrence_counter > 0');
   const metadata = p.metadata ?? Uint8Array.from(randomBytes(16));
   // §4.1 step 5: payer key = node key + H(nodealias_base ‖ metadata) (mod n).
   const tweak = BigInt('0x' + toHex(sha256(concatBytes(p.aliasBase, metadata)))) % N;
@@ -136,6 +140,7 @@ export function buildInvoiceRequest(offer: Offer, p: RequestParams): BuiltReques
   if (p.payerNote !== undefined) recs.push(record(T.invreq_payer_note, new TextEncoder().encode(p.payerNote)));
   if (p.recurrenceCounter !== undefined) recs.push(record(T.invreq_recurrence_counter, u32(p.recurrenceCounter)));
   if (p.recurrenceStart !== undefined) recs.push(record(T.invreq_recurrence_start, u32(p.recurrenceStart)));
+  if (p.recurrenceCancel) recs.push(record(T.invreq_recurrence_cancel, new Uint8Array(0)));
   recs.sort((a, b) => (a.type < b.type ? -1 : 1));
   const sig = signRecords('invoice_request', recs, payerSecret);
   // BOLT 1: records in increasing type order, so the signature (240) sits before the experimental ranges.

@@ -5,7 +5,7 @@
 // 1005 timeout; 204/205 payment failures).
 import { defineMethod, type RpcMethod } from '../../rpc/method.js';
 import { bad, opt, req, type ParamParser } from '../../rpc/params.js';
-import { pString, pU32, pU64 } from '../../rpc/param-types.js';
+import { pBool, pString, pU32, pU64 } from '../../rpc/param-types.js';
 import { rawText } from '../../rpc/json-scan.js';
 import { RpcError, ErrorCode } from '../../rpc/errors.js';
 import { parseAmountMsat } from '../../grammar/msat.js';
@@ -44,6 +44,7 @@ export const PAYER_METHODS: M[] = [
       quantity: opt(pU64),
       recurrence_counter: opt(pU32),
       recurrence_start: opt(pU32),
+      recurrence_cancel: opt(pBool),
       payer_note: opt(pString(8192)),
       recurrence_label: opt(pString(1024)),
       timeout: opt(pU32),
@@ -52,8 +53,11 @@ export const PAYER_METHODS: M[] = [
       try {
         const r = await fetchInvoice(ctx.net, {
           node: nodeOf(ctx, v.node), offer: v.offer, amountMsat: v.amount_msat, quantity: v.quantity,
-          recurrenceCounter: v.recurrence_counter, recurrenceStart: v.recurrence_start, payerNote: v.payer_note, recurrenceLabel: v.recurrence_label, timeout: v.timeout,
+          recurrenceCounter: v.recurrence_counter, recurrenceStart: v.recurrence_start, recurrenceCancel: v.recurrence_cancel,
+          payerNote: v.payer_note, recurrenceLabel: v.recurrence_label, timeout: v.timeout ?? (v.recurrence_cancel ? 3 : undefined),
         });
+        // A cancel: CLN cancelrecurringinvoice's {bolt12} once no answer came within the timeout.
+        if ('cancelSent' in r) return { bolt12: r.cancelSent, cancelled: true };
         return fetchResultJson(r);
       } catch (e) {
         return asRpc(e);
