@@ -111,6 +111,38 @@ describe('dev-simnet-offer: the payer fetches and pays the simulated merchant', 
   });
 });
 
+describe('dev-simnet-offer: recurrence', () => {
+  it('"1day": period 0 then 1 for the same payer (recurrence_label), basetime kept; period 1 before 0 is paid, another payer, and period 2 too early are refused', async () => {
+    const lno = await offer({ amount_msat: 2_000, recurrence: '1day' });
+    const rec = offerRecs(lno).find((r) => r.type === 1000000024n)!;
+    expect(toHex(rec.value)).toBe('0101');
+    // A recurring offer needs a counter (payer-side check).
+    expect((await refusal(fetch({ offer: lno }))).code).toBe(-32602);
+    const first = (await fetch({ offer: lno, recurrence_counter: 0, recurrence_label: 'sub' })) as Fetched & { recurrence_basetime: number; relative_expiry: number };
+    // Period 0's invoice is not paid yet: period 1 is refused.
+    const early = await refusal(fetch({ offer: lno, recurrence_counter: 1, recurrence_label: 'sub' }));
+    expect(String((early.data as { error: string }).error)).toMatch(/: Previous invoice #0 status "unpaid"$/);
+    await pay(first.invoice);
+    expect(await status(MERCHANT, first.payment_hash)).toBe('paid');
+    // Period 0 starts at its invoice's created_at; its pay window ends where period 1 starts.
+    expect(first.relative_expiry).toBe(86400);
+    const second = (await fetch({ offer: lno, recurrence_counter: 1, recurrence_label: 'sub' })) as Fetched & { recurrence_basetime: number };
+    expect(second.recurrence_basetime).toBe(first.recurrence_basetime);
+    expect(second.payment_hash).not.toBe(first.payment_hash);
+    await fetchAndPay(lno, { recurrence_counter: 1, recurrence_label: 'sub' }, 2_000);
+    const other = await refusal(fetch({ offer: lno, recurrence_counter: 1, recurrence_label: 'someone else' }));
+    expect(String((other.data as { error: string }).error)).toMatch(/: No previous invoice #0$/);
+    const tooEarly = await refusal(fetch({ offer: lno, recurrence_counter: 2, recurrence_label: 'sub' }));
+    expect(String((tooEarly.data as { error: string }).error)).toMatch(/: period_index 2 too early \(start [0-9]+\)$/);
+  });
+
+  it('recurrence as {period, unit}; a bad one is refused', async () => {
+    const lno = await offer({ amount_msat: 1_000, recurrence: { period: 3600, unit: 'seconds' } });
+    expect(toHex(offerRecs(lno).find((r) => r.type === 1000000024n)!.value)).toBe('000e10');
+    expect((await refusal(offer({ amount_msat: 1_000, recurrence: '1fortnight' }))).code).toBe(-32602);
+  });
+});
+
 describe('dev-simnet-sendinvoice', () => {
   it('answers a request built here (payer key held by the test) with an invoice delivered to the payer node, then reports it paid', async () => {
     const payerSecret = Uint8Array.from(randomBytes(32));

@@ -33,6 +33,33 @@ export interface OfferParams {
   singleUse: boolean;
   /** Blinded hops of offer_paths (0: offer_issuer_id only, the node's key). */
   paths: number;
+  /** offer_recurrence_compulsory: time_unit (0 seconds, 1 days, 2 months) and period. */
+  recurrence?: { unit: 0 | 1 | 2; period: number };
+}
+
+/** cln-rpc-digest §3.4: `<N><unit>` → (time_unit, period). */
+export function parseRecurrence(text: string): { unit: 0 | 1 | 2; period: number } | undefined {
+  const m = /^([0-9]+)(second|minute|hour|day|week|month)s?$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const [unit, mul] = ({ second: [0, 1], minute: [0, 60], hour: [0, 3600], day: [1, 1], week: [1, 7], month: [2, 1] } as const)[m[2] as 'second'];
+  const period = n * mul;
+  return period >= 1 && period <= 0xffffffff ? { unit, period } : undefined;
+}
+
+/** cln-rpc-digest §3.4 offer_period_start: basetime + i periods (days and months in the UTC calendar). */
+function periodStart(r: { unit: 0 | 1 | 2; period: number }, basetime: bigint, i: number): bigint {
+  if (r.unit === 0) return basetime + BigInt(r.period) * BigInt(i);
+  if (r.unit === 1) return basetime + 86400n * BigInt(r.period) * BigInt(i);
+  const d = new Date(Number(basetime) * 1000);
+  const day = d.getUTCDate();
+  const t = new Date(d);
+  t.setUTCDate(1);
+  t.setUTCMonth(d.getUTCMonth() + r.period * i);
+  // Jan 31 + 1 month → the last day of February: step back until the day fits.
+  const last = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate();
+  t.setUTCDate(Math.min(day, last));
+  return BigInt(Math.floor(t.getTime() / 1000));
 }
 
 interface OfferState {
@@ -43,6 +70,9 @@ interface OfferState {
   issuerSecret: Uint8Array;
   pathId?: Uint8Array;
   used: boolean;
+  /** Recurring offers: "<payer id>-<counter>" → that period's invoice. */
+  periods: Map<string, { paymentHash: string; basetime: bigint }>;
+  pendingBase?: bigint;
 }
 
 interface State {
@@ -97,9 +127,11 @@ export function makeOffer(net: Network, node: number, p: OfferParams): string {
   }
   if (p.quantityMax !== undefined) recs.push(record(T.offer_quantity_max, tu(p.quantityMax)));
   recs.push(record(T.offer_issuer_id, secp.getPublicKey(issuerSecret, true)));
+  // cln-rpc-digest §3.5: offer_recurrence_compulsory (1000000024) = byte time_unit ‖ tu32 period.
+  if (p.recurrence) recs.push(record(T.offer_recurrence_compulsory, concatBytes(Uint8Array.of(p.recurrence.unit), tu(BigInt(p.recurrence.period)))));
   const bolt12 = encodeBolt12String('lno', bytesOf(recs));
   const key = offerKey(recs);
-  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, used: false });
+  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, used: false, periods: new Map() });
   om.setReceiver(node, (m, secret) => receive(net, node, m, secret));
   return bolt12;
 }
@@ -138,7 +170,7 @@ function receive(net: Network, node: number, m: OnionMessagePayload, secret?: Ui
   };
   const lnr = encodeBolt12String('lnr', m.invoiceRequest);
   try {
-    const invoice = answer(net, offer, recs, secret, lnr);
+    const invoice = answer(net, offer, recs, secret);
     reply({ invoice });
   } catch (e) {
     // digest §3.2: "Failed invreq <lnr1…>: <reason>", only when a reply path exists.
@@ -150,7 +182,7 @@ function receive(net: Network, node: number, m: OnionMessagePayload, secret?: Ui
 class Refused extends Error {}
 
 /** digest §3.2 checks (those that apply to simnet offers), then the invoice (§3.3). */
-function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array | undefined, _lnr: string): Uint8Array {
+function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array | undefined): Uint8Array {
   const get = (t: bigint) => recs.find((r) => r.type === t)?.value;
   // §3.2 #2: non-signature records within 0–159 or 1000000000–2999999999.
   if (recs.some((r) => !(r.type >= 240n && r.type <= 1000n) && !(r.type <= 159n || (r.type >= 1000000000n && r.type <= 2999999999n)))) throw new Refused('Invalid high fields');
@@ -178,8 +210,37 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
   const sig = get(T.signature);
   if (!sig) throw new Refused('missing signature');
   if (!verifyRecords('invoice_request', recs, sig, payerId)) throw new Refused('bad signature');
-  // §3.2 #18: simnet offers do not recur.
-  if (get(T.invreq_recurrence_counter)) throw new Refused('unexpected invreq_recurrence_counter');
+  // §3.2 #18: a recurring offer needs invreq_recurrence_counter; a one-off forbids it. Simnet offers have no base, so no start.
+  const cv = get(T.invreq_recurrence_counter);
+  if (p.recurrence && !cv) throw new Refused('missing invreq_recurrence_counter');
+  if (!p.recurrence && cv) throw new Refused('unexpected invreq_recurrence_counter');
+  if (get(T.invreq_recurrence_start)) throw new Refused('unexpected invreq_recurrence_start');
+  const extra: Rec[] = [];
+  let periodKey: string | undefined;
+  if (p.recurrence && cv) {
+    const counter = Number(readTu(cv, 4));
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    let basetime = now;
+    const payer = toHex(payerId);
+    // §3.6: counter 0 starts at invoice_created_at; counter n needs invoice n−1 of this payer paid, and reuses its basetime.
+    if (counter > 0) {
+      const prev = offer.periods.get(`${payer}-${counter - 1}`);
+      if (!prev) throw new Refused(`No previous invoice #${counter - 1}`);
+      const st = net.invoices.get(prev.paymentHash)?.status ?? 'unpaid';
+      if (st !== 'paid') throw new Refused(`Previous invoice #${counter - 1} status "${st}"`);
+      basetime = prev.basetime;
+    }
+    // cln-rpc-digest §3.4: without a paywindow, from the start of the previous period to the end of this one.
+    const opens = periodStart(p.recurrence, basetime, Math.max(0, counter - 1));
+    const ends = periodStart(p.recurrence, basetime, counter + 1);
+    if (counter > 0 && now < opens) throw new Refused(`period_index ${counter} too early (start ${opens})`);
+    if (now >= ends) throw new Refused(`period_index ${counter} too late (ended ${ends})`);
+    // §3.6: relative expiry = window end − created_at (at least 1).
+    const rel = ends - now > 0n ? ends - now : 1n;
+    extra.push(record(T.invoice_relative_expiry, tu(rel)), record(T.invoice_recurrence_basetime, tu(basetime)));
+    periodKey = `${payer}-${counter}`;
+    offer.pendingBase = basetime;
+  }
   // §3.4: amount.
   const av = get(T.invreq_amount);
   const invreqAmount = av ? readTu(av, 8) : undefined;
@@ -196,7 +257,9 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
     } else amount = expected;
   }
   if (p.singleUse) offer.used = true;
-  return buildInvoice(net, offer.node, recs, amount, p.description, offer.issuerSecret);
+  const inv = buildInvoice(net, offer.node, recs, amount, p.description, offer.issuerSecret, extra);
+  if (periodKey) offer.periods.set(periodKey, { paymentHash: inv.paymentHash, basetime: offer.pendingBase! });
+  return inv.bytes;
 }
 
 /** Where sendinvoice invoices are tracked: payment hash → node. */
@@ -208,7 +271,7 @@ const sent = new WeakMap<Network, Map<string, number>>();
  * recognises), created_at, payment_hash, amount, features (MPP optional),
  * node_id; BIP-340 signature by `signer`.
  */
-function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint, description: string, signer: Uint8Array): Uint8Array {
+function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint, description: string, signer: Uint8Array, extra: Rec[] = []): { bytes: Uint8Array; paymentHash: string } {
   const peers = net.channelsOf(node).map((c) => c.sides[1 - Network.dirFrom(c, node)].node).filter((n) => net.isOnline(n));
   const b = makeBlindedInvoice(net, node, peers.length ? [peers[0]] : [], amount, description, MIN_FINAL_CLTV);
   const pw = new ValueWriter();
@@ -222,10 +285,11 @@ function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint
     record(T.invoice_amount, tu(amount)),
     record(M.invoice_features, Uint8Array.of(2, 0, 0)),
     record(T.invoice_node_id, secp.getPublicKey(signer, true)),
+    ...extra,
   );
   recs.sort((a, c) => (a.type < c.type ? -1 : 1));
   const sig = signRecords('invoice', recs, signer);
-  return bytesOf([...recs, record(T.signature, sig)].sort((a, c) => (a.type < c.type ? -1 : 1)));
+  return { bytes: bytesOf([...recs, record(T.signature, sig)].sort((a, c) => (a.type < c.type ? -1 : 1))), paymentHash: b.invoice.paymentHash };
 }
 
 /**
@@ -249,9 +313,7 @@ export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?
   const av = get(T.invreq_amount);
   const amount = amountMsat ?? (av ? readTu(av, 8) : undefined);
   if (amount === undefined) throw new PayerError(-32602, 'amount_msat: required (invreq has no invreq_amount)');
-  const bytes = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', net.nodes[node].secret);
-  const inv = readRecords(bytes);
-  const hash = toHex(inv.find((r) => r.type === T.invoice_payment_hash)!.value);
+  const { bytes, paymentHash: hash } = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', net.nodes[node].secret);
   let m = sent.get(net);
   if (!m) sent.set(net, (m = new Map()));
   m.set(hash, node);

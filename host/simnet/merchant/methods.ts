@@ -9,7 +9,7 @@ import { RpcError, ErrorCode } from '../../rpc/errors.js';
 import { parseAmountMsat } from '../../grammar/msat.js';
 import type { SimnetContext } from '../server.js';
 import { PayerError } from '../payer/invoice-request.js';
-import { invoiceStatus, makeOffer, sendInvoice } from './merchant.js';
+import { invoiceStatus, makeOffer, parseRecurrence, sendInvoice } from './merchant.js';
 
 const pMsat: ParamParser<bigint> = (tok, name) => {
   const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
@@ -20,6 +20,20 @@ const pMsat: ParamParser<bigint> = (tok, name) => {
 const pMsatOrAny: ParamParser<bigint> = (tok, name) => (tok.type === 'string' && tok.value === 'any' ? -1n : pMsat(tok, name));
 const pHash: ParamParser<string> = (tok, name) =>
   tok.type === 'string' && /^[0-9a-f]{64}$/.test(tok.value) ? tok.value : bad(name, 'should be a 32-byte hex string', tok);
+
+/** recurrence: "<N><unit>" (cln-rpc-digest §3.4) or {period, unit: seconds|days|months}. */
+const UNITS: Record<string, 0 | 1 | 2> = { seconds: 0, days: 1, months: 2 };
+const pRecurrence: ParamParser<{ unit: 0 | 1 | 2; period: number }> = (tok, name) => {
+  if (tok.type === 'string') return parseRecurrence(tok.value) ?? bad(name, 'not a valid time', tok);
+  if (tok.type === 'object') {
+    const f = (k: string) => tok.members.find((x) => x.key.value === k)?.value;
+    const period = f('period');
+    const unit = f('unit');
+    const n = period?.type === 'number' ? Number(rawText(period)) : NaN;
+    if (unit?.type === 'string' && unit.value in UNITS && Number.isInteger(n) && n >= 1 && n <= 0xffffffff) return { unit: UNITS[unit.value], period: n };
+  }
+  return bad(name, 'should be "<N><unit>" or {period, unit}', tok);
+};
 
 type M = RpcMethod<any, SimnetContext>;
 
@@ -44,12 +58,13 @@ export const MERCHANT_METHODS: M[] = [
       quantity_max: opt(pU64),
       single_use: optDef(pBool, false),
       paths: optDef(pU32, 0),
+      recurrence: opt(pRecurrence),
     },
     run: ({ values: v }, ctx: SimnetContext) => {
       if (v.paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'paths: should be 0..3');
       try {
         const offer = makeOffer(ctx.net, nodeOf(ctx, v.node), {
-          amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths,
+          amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence,
         });
         return { offer, single_use: v.single_use };
       } catch (e) {
