@@ -104,6 +104,9 @@ describe('dev-simnet-offer: the payer fetches and pays the simulated merchant', 
 
   it('single use: the second fetch is refused with the merchant\'s invoice_error', async () => {
     const lno = await offer({ amount_msat: 3_000, single_use: true });
+    // Until an invoice is paid the offer still answers (CLN marks it used on payment).
+    const unpaid = await fetch({ offer: lno });
+    expect(await status(MERCHANT, unpaid.payment_hash)).toBe('unpaid');
     await fetchAndPay(lno, {}, 3_000);
     const e = await refusal(fetch({ offer: lno }));
     expect(e.code).toBe(1004);

@@ -69,7 +69,8 @@ interface OfferState {
   params: OfferParams;
   issuerSecret: Uint8Array;
   pathId?: Uint8Array;
-  used: boolean;
+  /** Payment hashes of the invoices issued for it (a single-use offer is used once one is paid, as CLN). */
+  issued: string[];
   /** Recurring offers: "<payer id>-<counter>" → that period's invoice. */
   periods: Map<string, { paymentHash: string; basetime: bigint }>;
   pendingBase?: bigint;
@@ -131,7 +132,7 @@ export function makeOffer(net: Network, node: number, p: OfferParams): string {
   if (p.recurrence) recs.push(record(T.offer_recurrence_compulsory, concatBytes(Uint8Array.of(p.recurrence.unit), tu(BigInt(p.recurrence.period)))));
   const bolt12 = encodeBolt12String('lno', bytesOf(recs));
   const key = offerKey(recs);
-  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, used: false, periods: new Map() });
+  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, issued: [], periods: new Map() });
   om.setReceiver(node, (m, secret) => receive(net, node, m, secret));
   return bolt12;
 }
@@ -195,8 +196,8 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
   if (!chain || toHex(chain) !== toHex(REGTEST_CHAIN)) throw new Refused(`Wrong chain ${chain ? toHex(chain) : ''}`);
   // §3.2 #10, #11: a path offer only through its path (its path_id), a plain one only without.
   if (offer.pathId ? !secret || toHex(secret) !== toHex(offer.pathId) : secret !== undefined) throw new Refused('Unknown offer');
-  // §3.2 #12: single-use and used ⇒ no longer available.
-  if (offer.used) throw new Refused('Offer no longer available');
+  // §3.2 #12: single-use and used (an invoice of it paid) ⇒ no longer available.
+  if (offer.params.singleUse && offer.issued.some((h) => net.invoices.get(h)?.status === 'paid')) throw new Refused('Offer no longer available');
   // §3.2 #16: quantity.
   const p = offer.params;
   const qv = get(T.invreq_quantity);
@@ -256,8 +257,8 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
       amount = invreqAmount;
     } else amount = expected;
   }
-  if (p.singleUse) offer.used = true;
   const inv = buildInvoice(net, offer.node, recs, amount, p.description, offer.issuerSecret, extra);
+  offer.issued.push(inv.paymentHash);
   if (periodKey) offer.periods.set(periodKey, { paymentHash: inv.paymentHash, basetime: offer.pendingBase! });
   return inv.bytes;
 }
