@@ -220,6 +220,14 @@ export class OnionMessenger {
     return () => this.waiters.delete(key);
   }
 
+  /** Simulated merchants (host/simnet/merchant/): per node, a receiver that may take a final message before the hooks. */
+  private readonly receivers = new Map<number, (om: OnionMessagePayload, secret?: Uint8Array) => boolean>();
+
+  /** Lets `take` see every message delivered at `node` first; it returns true when it handled one. */
+  setReceiver(node: number, take: (om: OnionMessagePayload, secret?: Uint8Array) => boolean): void {
+    this.receivers.set(node, take);
+  }
+
   /** Remembers that `node` made a path ending in `pathId` (hook records say so). */
   rememberPath(node: number, pathId: Uint8Array): void {
     this.madePaths.set(toHex(pathId), node);
@@ -375,6 +383,8 @@ export class OnionMessenger {
       this.event({ node: at, from, kind: 'onionmsg_deliver', reason: hook });
       // A payer waiting on this node for a reply through a path it made (host/simnet/payer/) takes it instead of the hooks.
       const waiter = secret ? this.waiters.get(`${at}:${toHex(secret)}`) : undefined;
+      const receiver = waiter ? undefined : this.receivers.get(at);
+      if (receiver && receiver(om, secret)) return undefined;
       void Promise.resolve()
         .then(() => (waiter ? waiter(payload) : this.sink.deliver(at, hook, payload)))
         .catch((e) => this.log(`${node.alias}: ${hook} failed: ${String(e)}`));

@@ -17,6 +17,7 @@ import { PluginHost, type PluginOptionArg } from './plugin-host.js';
 import { SimnetLog } from './log.js';
 import { ONION_METHODS } from './onion-methods.js';
 import { PAYER_METHODS } from './payer/methods.js';
+import { MERCHANT_METHODS } from './merchant/methods.js';
 import { messengerOf } from './onion-messages.js';
 import { setHtlcHook } from './htlc-hook.js';
 
@@ -304,6 +305,7 @@ export const SIMNET_METHODS: M[] = [
 SIMNET_METHODS.push(...ONION_METHODS);
 // The simulated BOLT 12 payer (host/simnet/payer/): dev-simnet-fetchinvoice, dev-simnet-pay.
 SIMNET_METHODS.push(...PAYER_METHODS);
+SIMNET_METHODS.push(...MERCHANT_METHODS);
 
 /**
  * lightningd's `help [command]`: {"help":[{command, category, description}],
