@@ -7,7 +7,7 @@ import { parseScid } from './compat.js';
 import type { BlindedPath } from '../bolt12/index.js';
 import { buildOnionMessage } from '../blinding/index.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
-import type { PluginFlow, PluginFlowEnv } from '../plugin/flows.js';
+import type { PluginFlow, PluginFlowEnv } from '../plugin/flow-types.js';
 import type { HookReply } from '../plugin/hooks.js';
 import { devCrash, merchantPort, ourNodeId, type MerchantDevicePort } from './device-port.js';
 import { answerInvoiceRequest, encodeInvoiceError, invoiceErrorText, InvreqFailure, requestOfferId, type MerchantEnv } from './invreq.js';

@@ -8,7 +8,7 @@
 // incorrect_or_unknown_payment_details. HTLCs lightningd replays after a
 // restart find the invoice paid and are resolved with the stored preimage.
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { PluginFlowEnv } from '../plugin/flows.js';
+import type { PluginFlowEnv } from '../plugin/flow-types.js';
 import type { HookReply } from '../plugin/hooks.js';
 import type { InvoiceRecord } from '../store/index.js';
 import { decodeBolt12String } from './compat.js';
