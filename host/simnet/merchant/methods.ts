@@ -8,7 +8,7 @@ import { rawText } from '../../rpc/json-scan.js';
 import { RpcError, ErrorCode } from '../../rpc/errors.js';
 import { parseAmountMsat } from '../../grammar/msat.js';
 import type { SimnetContext } from '../server.js';
-import { PayerError } from '../payer/invoice-request.js';
+import { asRpc, nodeOf } from '../payer/methods.js';
 import { invoiceStatus, makeOffer, parseRecurrence, sendInvoice } from './merchant.js';
 
 const pMsat: ParamParser<bigint> = (tok, name) => {
@@ -37,15 +37,6 @@ const pRecurrence: ParamParser<{ unit: 0 | 1 | 2; period: number }> = (tok, name
 
 type M = RpcMethod<any, SimnetContext>;
 
-const nodeOf = (ctx: SimnetContext, ref: string) => {
-  const n = ctx.net.node(ref);
-  if (!n) throw new RpcError(ErrorCode.INVALID_PARAMS, `node: unknown node ${ref}`);
-  return n.index;
-};
-const asRpc = (e: unknown): never => {
-  if (e instanceof PayerError) throw new RpcError(e.code, e.message, e.data);
-  throw e;
-};
 
 export const MERCHANT_METHODS: M[] = [
   defineMethod({

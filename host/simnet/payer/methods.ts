@@ -22,13 +22,15 @@ const pMsat: ParamParser<bigint> = (tok, name) => {
 
 type M = RpcMethod<any, SimnetContext>;
 
-const nodeOf = (ctx: SimnetContext, ref: string) => {
+/** A node given by id or alias → its index (-32602 otherwise); shared with the simulated merchants. */
+export const nodeOf = (ctx: SimnetContext, ref: string) => {
   const n = ctx.net.node(ref);
   if (!n) throw new RpcError(ErrorCode.INVALID_PARAMS, `node: unknown node ${ref}`);
   return n.index;
 };
 
-const asRpc = (e: unknown): never => {
+/** A PayerError as the JSON-RPC error CLN would give. */
+export const asRpc = (e: unknown): never => {
   if (e instanceof PayerError) throw new RpcError(e.code, e.message, e.data);
   throw e;
 };
