@@ -23,7 +23,7 @@
 // Atomic update (NOR flash): the new record goes to the sector NOT holding the
 // current one (seq + 1 selects sector seq & 1): erase it, program everything
 // but the magic, read back and compare, program the magic last. A copy counts
-// only with its magic and a matching CRC, and the valid copy with the higher
+// only with its magic, a known format and a matching CRC, and the valid copy with the higher
 // seq wins, so a power cut at any point leaves the old record or the new one.
 //
 // With no valid copy (a new device) every limit is "none" (all ones) and the
