@@ -385,18 +385,19 @@ export function ruleAmount(): u32 {
 }
 
 /**
- * Rule 6, no offer: invoice_amount present, 0 < invoice_amount ≤
- * invreq_amount (rule 12 made invreq_amount present), no invreq_quantity.
- * Core Lightning's sendinvoice takes any `amount_msat`, but its payer pays
- * only up to invreq_amount (offers-flow digest §4.5 check 12): more would
- * never be paid, nothing is no payment. Receiving needs no press.
+ * Rule 6, no offer: invoice_amount = invreq_amount (rule 12 made it present;
+ * BOLT 12 invoice writer: MUST set invoice_amount to invreq_amount, and its
+ * reader MUST reject any other), not 0, and no invreq_quantity. Core
+ * Lightning's sendinvoice takes another `amount_msat` (its payer pays up to
+ * invreq_amount), but a BOLT 12 reader refuses such an invoice: the device
+ * signs what the spec lets every payer pay. Receiving needs no press.
  */
 export function ruleAmountNoOffer(): u32 {
   if (!has(F_INVOICE_AMOUNT)) return detail(INVOICE_RULE_AMOUNT, 170);
   // BOLT 12: without offer_quantity_max, invreq_quantity is forbidden.
   if (has(F_INVREQ_QUANTITY)) return detail(INVOICE_RULE_AMOUNT, 86);
   const amount = fieldValue(F_INVOICE_AMOUNT);
-  if (amount == 0 || amount > fieldValue(F_INVREQ_AMOUNT)) return detail(INVOICE_RULE_AMOUNT, 170);
+  if (amount == 0 || amount != fieldValue(F_INVREQ_AMOUNT)) return detail(INVOICE_RULE_AMOUNT, 170);
   return 0;
 }
 

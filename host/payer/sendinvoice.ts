@@ -162,9 +162,11 @@ export async function makeInvoice(env: SendInvoiceEnv, p: SendInvoiceParams): Pr
   if (existing) fail(INVOICE_LABEL_ALREADY_EXISTS, 'Duplicate label', invoiceEntry(existing));
   const invreqAmount = f.invreq_amount!;
   const amount = p.amountMsat ?? invreqAmount;
-  // The device signs 0 < amount ≤ invreq_amount (its rule 6; CLN's payer pays no more, §4.5 check 12).
-  if (amount === 0n || amount > invreqAmount) {
-    fail(ErrorCode.INVALID_PARAMS, `amount_msat: must be 1msat to invreq_amount (${invreqAmount}msat): the payer pays no more, and the device signs no more`);
+  // BOLT 12 writer: invoice_amount = invreq_amount (its reader refuses any
+  // other); the device signs nothing else (its rule 6). CLN accepts another
+  // amount_msat here; we refuse it before asking the device.
+  if (amount !== invreqAmount || amount === 0n) {
+    fail(ErrorCode.INVALID_PARAMS, `amount_msat: must be invreq_amount (${invreqAmount}msat): BOLT 12 payers refuse an invoice for another amount, and the device signs none`);
   }
   const now = env.now();
   // The device's rule 8: it answers no expired request.
