@@ -275,6 +275,8 @@ export async function sendInvoice(env: SendInvoiceEnv, p: SendInvoiceParams): Pr
         else env.log?.(`sendinvoice ${p.label}: reply without invoice_error ignored`);
       });
     });
+    // An invoice_error may arrive while we are still sending: handled by the race below, never "unhandled".
+    outcome.catch(() => {});
     // §4.6 step 4 (BOLT 12: MUST use invreq_paths if present, else invreq_payer_id).
     const targets: BlindedPath[] = f.invreq_paths?.length ? f.invreq_paths : [buildBlindedPath([{ nodeId: f.invreq_payer_id!, data: {} }]).path];
     const tried: string[] = [];
