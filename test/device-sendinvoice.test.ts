@@ -23,7 +23,7 @@ import { secp } from '../host/crypto/noble.js';
 import { chipCall, powerUp, refusalOf as refusal, type Chip } from './helpers/chip.js';
 import { ascii, cat, x } from './helpers/bytes.js';
 import {
-  HSM_SECRET, NODE_ID, NODE_PRIV, PEER, PEER2, buildInvoice, e0, getRec, invoiceRequest, pathIdOf, preimageNoOfferOf, preimageOf,
+  HSM_SECRET, MAC_KEY, NODE_ID, NODE_PRIV, OFFER_ROOT, PATH_ID_KEY, PEER, PEER2, PREIMAGE_KEY, buildInvoice, e0, getRec, invoiceRequest, pathIdOf, preimageNoOfferOf, preimageOf,
   rec, setRec, stream, tu, type BuiltInvoice, type InvoiceSpec,
 } from './helpers/merchant.js';
 
@@ -225,5 +225,24 @@ describe('robustness', () => {
     }), { numRuns: 120 });
     // Still signs after all that.
     signInvoice(b);
+  });
+  it('no key or unreleased preimage stays in RAM after bare payment_hash / sign_invoice / refusals', () => {
+    const windows = (mem: Uint8Array, secret: Uint8Array) => {
+      const hay = Buffer.from(mem.buffer, mem.byteOffset, mem.length);
+      let hits = 0;
+      for (let i = 0; i + 16 <= secret.length; i++) if (hay.indexOf(Buffer.from(secret.subarray(i, i + 16))) >= 0) hits++;
+      return hits;
+    };
+    const b = buildInvoice(spec({ createdAt: NOW - 3 }));
+    const r = invoiceRequest(LNR_OFFER_PART, [rec(82, tu(AMOUNT))]);
+    call(P.MSG_PAYMENT_HASH, setRec(setRec(setRec(r.invreq, 240, r.signature), 164, tu(NOW - 3)), 170, tu(AMOUNT)));
+    const signed = signInvoice(b).signedInvoice;
+    refusal(() => signInvoice(buildInvoice(spec({ amount: 1n }))));
+    const secrets = [NODE_PRIV, OFFER_ROOT, MAC_KEY, PREIMAGE_KEY, PATH_ID_KEY, b.preimage];
+    for (const k of secrets) expect(windows(chip.fw.bytes(), k)).toBe(0);
+    call(P.MSG_RELEASE_PREIMAGE, encodeReleasePreimage({ amountMsat: AMOUNT, invoiceTlv: signed }));
+    for (const k of secrets.slice(0, 5)) expect(windows(chip.fw.bytes(), k)).toBe(0);
+    // Not vacuous: the released preimage is in the reply buffer now.
+    expect(windows(chip.fw.bytes(), b.preimage)).toBeGreaterThan(0);
   });
 });
