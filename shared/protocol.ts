@@ -598,6 +598,12 @@ export const INVOICE_RULE_PATHS = 9;
 export const INVOICE_RULE_RECEIVED = 10;
 /** release_preimage: the invoice has expired by the board clock. */
 export const INVOICE_RULE_EXPIRED = 11;
+/** sign_invoice / payment_hash / release_preimage for an invoice_request not
+ *  based on an offer (no offer_issuer_id, no offer_paths: a refund or
+ *  withdrawal `lnr1…`, Core Lightning's sendinvoice): none of offer_chains,
+ *  offer_features, offer_quantity_max, and invreq_amount present (BOLT 12
+ *  reader of such a request). Replaces rule 3 for these invoices. */
+export const INVOICE_RULE_NO_OFFER = 12;
 
 // ---- BOLT 12 policy terms (issue 12) ----------------------------------------------
 // docs/protocol.md "get_policy / set_policy", "allowlist"; docs/firmware/onion.md "Policy".

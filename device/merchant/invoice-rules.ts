@@ -12,7 +12,7 @@ import {
   BOLT12_ERR_TOO_LONG, BOLT12_KIND_INVOICE, BOLT12_KIND_INVOICE_REQUEST, BOLT12_MAX_MESSAGE, BOLT12_OK,
 } from "../../shared/bolt12-limits";
 import {
-  INVOICE_RULE_AMOUNT, INVOICE_RULE_EXPIRED, INVOICE_RULE_INVREQ, INVOICE_RULE_KEY, INVOICE_RULE_OFFER_MAC,
+  INVOICE_RULE_AMOUNT, INVOICE_RULE_EXPIRED, INVOICE_RULE_INVREQ, INVOICE_RULE_KEY, INVOICE_RULE_NO_OFFER, INVOICE_RULE_OFFER_MAC,
   INVOICE_RULE_PARSE, INVOICE_RULE_PAYMENT_HASH, INVOICE_RULE_RECEIVED, INVOICE_RULE_RECURRENCE, INVOICE_RULE_TIME,
   NODE_ID_SIZE, OFFER_METADATA_SIZE,
 } from "../../shared/protocol";
@@ -24,7 +24,7 @@ import { TLV_CURSOR_SIZE, TLV_END, tlvBegin, tlvNext, tlvRecord, tlvRecordLen, t
 import { isSignatureType, typeAllowed } from "../bolt12/ranges";
 import { merkleRootChecked } from "../bolt12/merkle";
 import { signatureMessage } from "../bolt12/sighash";
-import { derivePreimage, issuerKey } from "./keys";
+import { derivePreimage, derivePreimageNoOffer, issuerKey } from "./keys";
 import { ctEqual, offerMacVerify } from "./offer-mac";
 
 // ---- field slots ---------------------------------------------------------------
@@ -51,7 +51,10 @@ export const F_OFFER_RECURRENCE_LIMIT = 19;
 export const F_INVREQ_RECURRENCE_COUNTER = 20;
 export const F_INVREQ_RECURRENCE_START = 21;
 export const F_INVOICE_RECURRENCE_BASETIME = 22;
-const F_COUNT = 23;
+export const F_OFFER_PATHS = 23;
+export const F_OFFER_CHAINS = 24;
+export const F_OFFER_FEATURES = 25;
+const F_COUNT = 26;
 
 const FPTR: usize = memory.data(F_COUNT * 4, 4);
 const FLEN: usize = memory.data(F_COUNT * 4, 4);
@@ -85,6 +88,9 @@ let shapeOf: i32 = 0;
 function classify(t: u64): bool {
   slotOf = -1; shapeOf = S_ANY;
   if (t == 0) { slotOf = F_INVREQ_METADATA; return true; }
+  if (t == 2) { slotOf = F_OFFER_CHAINS; return true; }
+  if (t == 12) { slotOf = F_OFFER_FEATURES; return true; }
+  if (t == 16) { slotOf = F_OFFER_PATHS; return true; }
   if (t == 4) { slotOf = F_OFFER_METADATA; return true; }
   if (t == 6) { slotOf = F_OFFER_CURRENCY; return true; }
   if (t == 8) { slotOf = F_OFFER_AMOUNT; shapeOf = S_TU64; return true; }
@@ -111,7 +117,7 @@ function classify(t: u64): bool {
   // encodes it, host/bolt12/tlv-types.ts). invreq_recurrence_cancel
   // (2000000094) is not an invoice field: unknown even here.
   if ((t & 1) != 0) return true;
-  return t == 2 || t == 10 || t == 12 || t == 16 || t == 18 || t == 80 || t == 84 || t == 90
+  return t == 10 || t == 18 || t == 80 || t == 84 || t == 90
     || t == 172 || t == 174 || t == 1000000026;
 }
 
@@ -227,6 +233,35 @@ export function ruleOfferMac(stream: usize, len: usize): u32 {
   return 0;
 }
 
+// ---- rule 12: an invoice_request not based on an offer --------------------------------
+
+/**
+ * BOLT 12: an invoice_request with neither offer_issuer_id nor offer_paths is
+ * not a response to an offer (a refund or withdrawal `lnr1…`, answered by
+ * Core Lightning's sendinvoice). Decided from the parsed (rule 1) and signed
+ * (rule 2) bytes; such invoices get rule 12 instead of rule 3 and the
+ * no-offer variants of rules 4-7.
+ */
+export function noOffer(): bool {
+  return !has(F_OFFER_ISSUER_ID) && !has(F_OFFER_PATHS);
+}
+
+/**
+ * Rule 12: the bare invoice_request is one BOLT 12 lets us answer: none of
+ * offer_chains (2), offer_features (12), offer_quantity_max (20), and
+ * invreq_amount (82) present (Core Lightning sendinvoice: "Unexpected
+ * offer_chains" ... "Missing invreq_amount").
+ */
+export function ruleNoOffer(): u32 {
+  // BOLT 12 reader, no offer: MUST fail if offer_chains, offer_features or offer_quantity_max are present.
+  if (has(F_OFFER_CHAINS)) return detail(INVOICE_RULE_NO_OFFER, 2);
+  if (has(F_OFFER_FEATURES)) return detail(INVOICE_RULE_NO_OFFER, 12);
+  if (has(F_OFFER_QUANTITY_MAX)) return detail(INVOICE_RULE_NO_OFFER, 20);
+  // BOLT 12 reader, no offer: MUST fail if invreq_amount is not present.
+  if (!has(F_INVREQ_AMOUNT)) return detail(INVOICE_RULE_NO_OFFER, 82);
+  return 0;
+}
+
 // ---- rule 4: the key ---------------------------------------------------------------
 
 /** After ruleKey: true when the offer is in device-key mode (ISSUER_KEY signs),
@@ -252,16 +287,45 @@ export function ruleKey(nodeId: usize): u32 {
   return 0;
 }
 
+/**
+ * Rule 4, no offer: invoice_node_id (176) is our node id; the node key signs
+ * (Core Lightning's sendinvoice signs with the node key through createinvoice).
+ */
+export function ruleKeyNoOffer(nodeId: usize): u32 {
+  keyIsIssuer = false;
+  if (!has(F_INVOICE_NODE_ID) || !ctEqual(fptr(F_INVOICE_NODE_ID), nodeId, NODE_ID_SIZE)) return detail(INVOICE_RULE_KEY, 176);
+  return 0;
+}
+
 // ---- rule 5: the payment hash --------------------------------------------------------
 
 /** The preimage after rulePaymentHash (secret until released; wiped by rulesWipe). */
 export const PREIMAGE: usize = memory.data(32, 8);
 const HASH: usize = memory.data(32, 8);
 
+/**
+ * The preimage of this invoice into PREIMAGE (needs INVREQ_ROOT): for an
+ * offer of ours preimage(invreq_root); with no offer (noOffer) the no-offer
+ * preimage from invreq_root, created_at and amount (keys.ts), so answering
+ * the same bare request twice never repeats a payment hash. Returns 0, or
+ * rule 5's detail when created_at / amount are missing.
+ */
+export function derivePreimageOf(): u32 {
+  if (noOffer()) {
+    if (!has(F_INVOICE_CREATED_AT)) return detail(INVOICE_RULE_PAYMENT_HASH, 164);
+    if (!has(F_INVOICE_AMOUNT)) return detail(INVOICE_RULE_PAYMENT_HASH, 170);
+    derivePreimageNoOffer(INVREQ_ROOT, fieldValue(F_INVOICE_CREATED_AT), fieldValue(F_INVOICE_AMOUNT), PREIMAGE);
+  } else {
+    derivePreimage(INVREQ_ROOT, PREIMAGE);
+  }
+  return 0;
+}
+
 /** Rule 5: invoice_payment_hash (168) = SHA256(preimage(invreq_root)): the
  *  host never chooses the payment hash. Needs INVREQ_ROOT. */
 export function rulePaymentHash(): u32 {
-  derivePreimage(INVREQ_ROOT, PREIMAGE);
+  const d = derivePreimageOf();
+  if (d != 0) return d;
   sha256(PREIMAGE, 32, HASH);
   if (!has(F_INVOICE_PAYMENT_HASH) || !ctEqual(HASH, fptr(F_INVOICE_PAYMENT_HASH), 32)) return detail(INVOICE_RULE_PAYMENT_HASH, 168);
   return 0;
@@ -320,6 +384,23 @@ export function ruleAmount(): u32 {
   return 0;
 }
 
+/**
+ * Rule 6, no offer: invoice_amount = invreq_amount (rule 12 made it present;
+ * BOLT 12 invoice writer: MUST set invoice_amount to invreq_amount, and its
+ * reader MUST reject any other), not 0, and no invreq_quantity. Core
+ * Lightning's sendinvoice takes another `amount_msat` (its payer pays up to
+ * invreq_amount), but a BOLT 12 reader refuses such an invoice: the device
+ * signs what the spec lets every payer pay. Receiving needs no press.
+ */
+export function ruleAmountNoOffer(): u32 {
+  if (!has(F_INVOICE_AMOUNT)) return detail(INVOICE_RULE_AMOUNT, 170);
+  // BOLT 12: without offer_quantity_max, invreq_quantity is forbidden.
+  if (has(F_INVREQ_QUANTITY)) return detail(INVOICE_RULE_AMOUNT, 86);
+  const amount = fieldValue(F_INVOICE_AMOUNT);
+  if (amount == 0 || amount != fieldValue(F_INVREQ_AMOUNT)) return detail(INVOICE_RULE_AMOUNT, 170);
+  return 0;
+}
+
 // ---- rule 7: recurrence ------------------------------------------------------------
 
 /**
@@ -342,6 +423,20 @@ export function ruleRecurrence(): u32 {
     + (has(F_INVREQ_RECURRENCE_START) ? fieldValue(F_INVREQ_RECURRENCE_START) : 0);
   // CLN: "period_index <i> too great" when index > offer_recurrence_limit.
   if (has(F_OFFER_RECURRENCE_LIMIT) && index > fieldValue(F_OFFER_RECURRENCE_LIMIT)) return detail(INVOICE_RULE_RECURRENCE, 1000000029);
+  return 0;
+}
+
+/**
+ * Rule 7, no offer: no recurrence at all — Core Lightning's sendinvoice
+ * refuses a request with offer_recurrence ("FIXME: handle recurring
+ * invreq?"), and without an offer no period can be checked.
+ */
+export function ruleRecurrenceNoOffer(): u32 {
+  if (has(F_OFFER_RECURRENCE)) return detail(INVOICE_RULE_RECURRENCE, 0);
+  if (has(F_OFFER_RECURRENCE_LIMIT)) return detail(INVOICE_RULE_RECURRENCE, 1000000029);
+  if (has(F_INVREQ_RECURRENCE_COUNTER)) return detail(INVOICE_RULE_RECURRENCE, 2000000092);
+  if (has(F_INVREQ_RECURRENCE_START)) return detail(INVOICE_RULE_RECURRENCE, 2000000093);
+  if (has(F_INVOICE_RECURRENCE_BASETIME)) return detail(INVOICE_RULE_RECURRENCE, 3000000177);
   return 0;
 }
 

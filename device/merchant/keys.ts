@@ -9,6 +9,14 @@
 //   path_id_key  = HMAC-SHA256(offer_root, "path_id")
 //   preimage(invreq_root)  = HMAC-SHA256(preimage_key, invreq_root)
 //   path_id(payment_hash)  = HMAC-SHA256(path_id_key, payment_hash)
+//   preimage_no_offer(invreq_root, created_at, amount)
+//                = HMAC-SHA256(preimage_key, "no offer" ‖ invreq_root ‖ created_at u64be ‖ amount u64be)
+//
+// The no-offer preimage is for invoices answering someone else's bare
+// invoice_request (sendinvoice): the same request may be answered more than
+// once (new label, other amount), and a payment hash must never repeat once
+// its preimage is out, so the invoice's created_at and amount enter it; the
+// tag keeps it apart from the offer derivation.
 //
 // HMAC-SHA256(key, message). The buffers below hold secrets only between
 // merchantKeysLoad and merchantKeysWipe.
@@ -25,6 +33,7 @@ const L_MAC: usize = memory.data<u8>([0x6d, 0x61, 0x63]); // "mac"
 const L_ISSUER: usize = memory.data<u8>([0x69, 0x73, 0x73, 0x75, 0x65, 0x72]); // "issuer"
 const L_PREIMAGE: usize = memory.data<u8>([0x70, 0x72, 0x65, 0x69, 0x6d, 0x61, 0x67, 0x65]); // "preimage"
 const L_NONCE: usize = memory.data<u8>([0x6e, 0x6f, 0x6e, 0x63, 0x65]); // "nonce"
+const L_NO_OFFER: usize = memory.data<u8>([0x6e, 0x6f, 0x20, 0x6f, 0x66, 0x66, 0x65, 0x72]); // "no offer"
 const L_PATH_ID: usize = memory.data<u8>([0x70, 0x61, 0x74, 0x68, 0x5f, 0x69, 0x64]); // "path_id"
 
 const ROOT: usize = memory.data(32, 8);
@@ -71,6 +80,21 @@ export function issuerKey(nonce: usize, pub33: usize): bool {
 /** preimage(invreq_root) = HMAC-SHA256(preimage_key, invreq_root) → out32. */
 export function derivePreimage(invreqRoot: usize, out32: usize): void {
   hmacSha256(PREIMAGE_KEY, 32, invreqRoot, 32, out32);
+}
+
+const NUM: usize = memory.data(16, 8);
+
+/** preimage_no_offer(invreq_root, created_at, amount) = HMAC-SHA256(preimage_key,
+ *  "no offer" ‖ invreq_root ‖ created_at u64be ‖ amount u64be) → out32. */
+export function derivePreimageNoOffer(invreqRoot: usize, createdAt: u64, amount: u64, out32: usize): void {
+  store<u64>(NUM, bswap<u64>(createdAt));
+  store<u64>(NUM + 8, bswap<u64>(amount));
+  hmacSha256Init(HCTX, PREIMAGE_KEY, 32);
+  hmacSha256Update(HCTX, L_NO_OFFER, 8);
+  hmacSha256Update(HCTX, invreqRoot, 32);
+  hmacSha256Update(HCTX, NUM, 16);
+  hmacSha256Final(HCTX, out32);
+  hmacSha256Wipe(HCTX);
 }
 
 /** path_id(payment_hash) = HMAC-SHA256(path_id_key, payment_hash) → out32. */

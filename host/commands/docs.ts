@@ -230,6 +230,22 @@ export const METHOD_DOCS: Record<string, MethodDoc> = {
     errors: [PARAMS_ERR, '904: timed out'],
     example: 'lnsigner waitanyinvoice 0 60',
   },
+  sendinvoice: {
+    params: {
+      invreq: { type: 'string', description: "someone's invoice_request (lnr1…) not based on an offer: a refund, a withdrawal" },
+      label: { type: 'string', description: 'unique label of the invoice we answer with' },
+      amount_msat: { type: 'msat', description: 'amount to ask (1msat up to invreq_amount)', default: 'invreq_amount' },
+      timeout: { type: 'u32', description: 'seconds to wait for payment; also the invoice\'s expiry (at most 604800)' },
+    },
+    grammars: ['msat'],
+    errors: [
+      PARAMS_ERR, "-32602: 'FIXME: handle recurring invreq?' for a recurring invoice_request", NO_DEVICE,
+      '900: the label is in use', '1002: the invoice_request has expired', '1003: the payer cannot be reached',
+      '1004: the payer answered with an invoice_error', '1005: not paid before the timeout (data.invstring: our invoice)',
+    ],
+    example: 'lnsigner sendinvoice lnr1... refund-42',
+    notes: ['The invoice is signed on the device with the node key, sent by onion message, and settled by the plugin (htlc_accepted); the result is waitinvoice\'s.'],
+  },
   createonion: {
     params: {
       hops: { type: 'hops', description: 'JSON array of {pubkey, payload}' },

@@ -21,6 +21,7 @@ import { sendpay } from './sendpay.js';
 import { waitsendpay } from './waitsendpay.js';
 import { listinvoices } from './listinvoices.js';
 import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
+import { sendinvoice } from './sendinvoice.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -44,6 +45,7 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   listinvoices,
   waitinvoice,
   waitanyinvoice,
+  sendinvoice,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

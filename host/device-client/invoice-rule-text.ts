@@ -17,6 +17,7 @@ export const INVOICE_RULE_SENTENCES: Readonly<Record<number, string>> = {
   [P.INVOICE_RULE_PATHS]: 'the blinded payment paths are not proven paths to our node',
   [P.INVOICE_RULE_RECEIVED]: 'the amount received is below the invoice amount or above twice it',
   [P.INVOICE_RULE_EXPIRED]: 'the invoice has expired',
+  [P.INVOICE_RULE_NO_OFFER]: 'the invoice_request has no offer and carries fields such a request must not have, or no invreq_amount',
 };
 
 /** The rule and offending type of an ERR_INVOICE_RULE detail word. */

@@ -50,6 +50,7 @@ export const RULE_TEXT: Record<number, string> = {
   9: 'invoice paths do not match their proofs or do not end at our node with our path_id',
   10: 'amount received out of range',
   11: 'invoice expired',
+  12: 'a bare invoice_request (no offer) with offer_chains / offer_features / offer_quantity_max or without invreq_amount',
 };
 
 export interface MerchantDevicePort {

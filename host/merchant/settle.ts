@@ -87,7 +87,7 @@ export class Settlement {
     // HTLC for another of its invoices is refused (CLN invoice_check_payment:
     // "Attempt to pay already-used offer"). markPaid checks again in its
     // transaction, for two sets completing at once.
-    const offer = this.m.store.offers.get(inv.localOfferId);
+    const offer = inv.localOfferId === undefined ? undefined : this.m.store.offers.get(inv.localOfferId);
     if (offer?.singleUse && offer.used) {
       this.env.log('info', `HTLC for invoice ${inv.label}: its single-use offer is already used; failed`);
       return this.fail(amount);

@@ -10,3 +10,6 @@ export type { PluginFlow, PluginFlowEnv } from './flow-types.js';
 
 /** The flows installed at init, in this order (their handlers are tried in this order). */
 export const PLUGIN_FLOWS: PluginFlow[] = [merchantFlow];
+
+import { sendinvoiceFlow } from '../payer/sendinvoice-flow.js';
+PLUGIN_FLOWS.push(sendinvoiceFlow);

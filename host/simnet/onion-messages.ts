@@ -220,12 +220,17 @@ export class OnionMessenger {
     return () => this.waiters.delete(key);
   }
 
-  /** Simulated merchants (host/simnet/merchant/): per node, a receiver that may take a final message before the hooks. */
-  private readonly receivers = new Map<number, (om: OnionMessagePayload, secret?: Uint8Array) => boolean>();
+  /** Simulated merchants and payers (host/simnet/merchant/, payer/): per node and owner, a receiver that may take a final message before the hooks. */
+  private readonly receivers = new Map<string, (om: OnionMessagePayload, secret?: Uint8Array) => boolean>();
 
-  /** Lets `take` see every message delivered at `node` first; it returns true when it handled one. */
-  setReceiver(node: number, take: (om: OnionMessagePayload, secret?: Uint8Array) => boolean): void {
-    this.receivers.set(node, take);
+  /** Lets `take` see every message delivered at `node` first (one receiver per `owner`); it returns true when it handled one. */
+  setReceiver(node: number, take: (om: OnionMessagePayload, secret?: Uint8Array) => boolean, owner = 'merchant'): void {
+    this.receivers.set(`${node}:${owner}`, take);
+  }
+
+  /** The receivers of `node`, in the order they were first set. */
+  private receiversOf(node: number): ((om: OnionMessagePayload, secret?: Uint8Array) => boolean)[] {
+    return [...this.receivers].filter(([k]) => k.startsWith(`${node}:`)).map(([, f]) => f);
   }
 
   /** Remembers that `node` made a path ending in `pathId` (hook records say so). */
@@ -383,8 +388,7 @@ export class OnionMessenger {
       this.event({ node: at, from, kind: 'onionmsg_deliver', reason: hook });
       // A payer waiting on this node for a reply through a path it made (host/simnet/payer/) takes it instead of the hooks.
       const waiter = secret ? this.waiters.get(`${at}:${toHex(secret)}`) : undefined;
-      const receiver = waiter ? undefined : this.receivers.get(at);
-      if (receiver && receiver(om, secret)) return undefined;
+      if (!waiter && this.receiversOf(at).some((take) => take(om, secret))) return undefined;
       void Promise.resolve()
         .then(() => (waiter ? waiter(payload) : this.sink.deliver(at, hook, payload)))
         .catch((e) => this.log(`${node.alias}: ${hook} failed: ${String(e)}`));

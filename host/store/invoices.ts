@@ -19,7 +19,8 @@ export interface NewInvoice {
   description?: string;
   createdAt: number;
   relativeExpiry: number;
-  localOfferId: string;
+  /** The offer it answers; absent for sendinvoice's invoices (someone's bare invoice_request). */
+  localOfferId?: string;
   invreqPayerNote?: string;
   recurrenceCounter?: number;
   recurrenceStart?: number;
@@ -73,7 +74,7 @@ function toRecord(r: any, at: number): InvoiceRecord {
     paymentPreimage: r.payment_preimage === null ? undefined : r.payment_preimage.toString('hex'),
     payIndex: r.pay_index === null ? undefined : Number(r.pay_index),
     updatedIndex: r.updated_index === null ? undefined : Number(r.updated_index),
-    localOfferId: r.local_offer_id.toString('hex'),
+    localOfferId: r.local_offer_id === null ? undefined : r.local_offer_id.toString('hex'),
     invreqPayerNote: r.invreq_payer_note ?? undefined,
     recurrenceCounter: r.recurrence_counter === null ? undefined : Number(r.recurrence_counter),
     recurrenceStart: r.recurrence_start === null ? undefined : Number(r.recurrence_start),
@@ -172,7 +173,7 @@ export class InvoiceStore {
          VALUES (?, ?, ?, ?, ?, 'unpaid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         n.label, n.bolt12, hex32(n.paymentHash, 'payment_hash'), hex32(n.pathId, 'path_id'), n.amountMsat, n.description ?? null, n.createdAt,
-        n.createdAt + n.relativeExpiry, n.relativeExpiry, hex32(n.localOfferId, 'offer_id'), n.invreqPayerNote ?? null,
+        n.createdAt + n.relativeExpiry, n.relativeExpiry, n.localOfferId === undefined ? null : hex32(n.localOfferId, 'offer_id'), n.invreqPayerNote ?? null,
         n.recurrenceCounter ?? null, n.recurrenceStart ?? null, n.recurrenceBasetime ?? null, n.keyMode,
       );
       return { record: this.row('SELECT * FROM invoices WHERE id = ?', info.lastInsertRowid)!, created: true };
@@ -194,16 +195,18 @@ export class InvoiceStore {
       if (cur.expiresAt <= at) return { ok: false, why: 'expired' };
       // A single-use offer is spent by its first paid invoice: another of its
       // invoices is not paid (CLN invoice_check_payment refuses an used offer).
-      const o = this.q('SELECT single_use, used FROM offers WHERE offer_id = ?').get(Buffer.from(cur.localOfferId, 'hex')) as { single_use: number | bigint; used: number | bigint } | undefined;
+      const o = cur.localOfferId === undefined ? undefined : this.q('SELECT single_use, used FROM offers WHERE offer_id = ?').get(Buffer.from(cur.localOfferId, 'hex')) as { single_use: number | bigint; used: number | bigint } | undefined;
       if (o && Number(o.single_use) === 1 && Number(o.used) === 1) return { ok: false, why: 'offer used' };
       const next = (col: string) => Number((this.q(`SELECT MAX(${col}) AS m FROM invoices`).get() as { m: bigint | null }).m ?? 0n) + 1;
       this.q(
         `UPDATE invoices SET status = 'paid', paid_at = ?, amount_received_msat = ?, payment_preimage = ?, pay_index = ?, updated_index = ?
          WHERE payment_hash = ? AND status = 'unpaid'`,
       ).run(at, amountReceivedMsat, hex32(preimage, 'preimage'), next('pay_index'), next('updated_index'), h);
-      this.q(
-        `UPDATE offers SET used = 1, active = CASE single_use WHEN 1 THEN 0 ELSE active END WHERE offer_id = ?`,
-      ).run(Buffer.from(cur.localOfferId, 'hex'));
+      if (cur.localOfferId !== undefined) {
+        this.q(
+          `UPDATE offers SET used = 1, active = CASE single_use WHEN 1 THEN 0 ELSE active END WHERE offer_id = ?`,
+        ).run(Buffer.from(cur.localOfferId, 'hex'));
+      }
       return { ok: true, record: this.byHash(paymentHash)!, already: false };
     }).immediate();
     if (res.ok && !res.already) this.events.emit('paid', res.record);

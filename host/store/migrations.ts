@@ -180,4 +180,49 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // sendinvoice (docs/host/sendinvoice.md): an invoice answering someone's
+    // bare invoice_request has no offer of ours, so local_offer_id may be
+    // NULL (CLN lists such invoices without local_offer_id). SQLite cannot
+    // drop a NOT NULL: the table is rebuilt with the same rows, indexes and
+    // AUTOINCREMENT counter (created_index never goes back).
+    name: 'invoices.local_offer_id nullable (sendinvoice)',
+    sql: `
+      CREATE TABLE invoices_rebuilt (
+        id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+        label                TEXT NOT NULL UNIQUE,
+        bolt12               TEXT NOT NULL CHECK (bolt12 LIKE 'lni1%'),
+        payment_hash         BLOB NOT NULL UNIQUE CHECK (length(payment_hash) = 32),
+        path_id              BLOB NOT NULL CHECK (length(path_id) = 32),
+        amount_msat          INTEGER NOT NULL,
+        status               TEXT NOT NULL CHECK (status IN ('unpaid', 'paid')),
+        description          TEXT,
+        created_at           INTEGER NOT NULL,
+        expires_at           INTEGER NOT NULL,
+        relative_expiry      INTEGER NOT NULL,
+        paid_at              INTEGER,
+        amount_received_msat INTEGER,
+        payment_preimage     BLOB CHECK (payment_preimage IS NULL OR length(payment_preimage) = 32),
+        pay_index            INTEGER UNIQUE,
+        updated_index        INTEGER,
+        local_offer_id       BLOB CHECK (local_offer_id IS NULL OR length(local_offer_id) = 32),
+        invreq_payer_note    TEXT,
+        recurrence_counter   INTEGER,
+        recurrence_start     INTEGER,
+        recurrence_basetime  INTEGER,
+        key_mode             TEXT NOT NULL CHECK (key_mode IN ('device', 'node')),
+        CHECK ((status = 'paid') = (payment_preimage IS NOT NULL)),
+        CHECK ((status = 'paid') = (paid_at IS NOT NULL AND amount_received_msat IS NOT NULL AND pay_index IS NOT NULL))
+      ) STRICT;
+      INSERT INTO invoices_rebuilt SELECT * FROM invoices;
+      CREATE TEMP TABLE invoices_seq AS SELECT seq FROM sqlite_sequence WHERE name = 'invoices';
+      DROP TABLE invoices;
+      ALTER TABLE invoices_rebuilt RENAME TO invoices;
+      DELETE FROM sqlite_sequence WHERE name = 'invoices';
+      INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'invoices', MAX(COALESCE((SELECT seq FROM invoices_seq), 0), COALESCE((SELECT MAX(id) FROM invoices), 0));
+      DROP TABLE invoices_seq;
+      CREATE INDEX invoices_offer ON invoices (local_offer_id);
+    `,
+  },
 ];

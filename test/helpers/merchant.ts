@@ -27,6 +27,14 @@ export const issuerPriv = (nonce: Uint8Array) => H(OFFER_ROOT, cat(ascii('issuer
 export const issuerId = (nonce: Uint8Array) => secp.getPublicKey(issuerPriv(nonce), true);
 export const preimageOf = (invreqRoot: Uint8Array) => H(PREIMAGE_KEY, invreqRoot);
 export const pathIdOf = (paymentHash: Uint8Array) => H(PATH_ID_KEY, paymentHash);
+/** The no-offer preimage (sendinvoice): HMAC(preimage_key, "no offer" ‖ root ‖ created_at u64be ‖ amount u64be). */
+export function preimageNoOfferOf(invreqRoot: Uint8Array, createdAt: number | bigint, amount: bigint): Uint8Array {
+  const n = new Uint8Array(16);
+  const dv = new DataView(n.buffer);
+  dv.setBigUint64(0, BigInt(createdAt));
+  dv.setBigUint64(8, amount);
+  return H(PREIMAGE_KEY, cat(ascii('no offer'), invreqRoot, n));
+}
 
 const inOfferRange = (t: bigint) => (t >= 1n && t <= 79n) || (t >= 1000000000n && t <= 1999999999n);
 const inInvreqRange = (t: bigint) => t <= 159n || (t >= 1000000000n && t <= 2999999999n);
@@ -134,7 +142,9 @@ export interface BuiltInvoice {
 /** An unsigned invoice as the merchant host builds it for sign_invoice. */
 export function buildInvoice(s: InvoiceSpec): BuiltInvoice {
   const { invreq, signature, root } = invoiceRequest(s.offer, s.invreqOwn ?? []);
-  const preimage = preimageOf(root);
+  // No offer_issuer_id and no offer_paths: a bare invoice_request (sendinvoice), the no-offer preimage and the node key.
+  const bare = getRec(s.offer, 22) === undefined && getRec(s.offer, 16) === undefined;
+  const preimage = bare ? preimageNoOfferOf(root, s.createdAt, s.amount) : preimageOf(root);
   const paymentHash = s.paymentHash ?? sha256(preimage);
   const specs = s.paths ?? [{ nodes: [PEER, NODE_ID], e0: e0('default') }];
   const built = specs.map((p) => paymentPath(p, paymentHash));
@@ -147,7 +157,7 @@ export function buildInvoice(s: InvoiceSpec): BuiltInvoice {
     rec(168, paymentHash),
     rec(170, tu(s.amount)),
     rec(174, Uint8Array.of(2, 0, 0)),
-    rec(176, s.nodeId ?? getRec(s.offer, 22)!),
+    rec(176, s.nodeId ?? (bare ? NODE_ID : getRec(s.offer, 22)!)),
     ...(s.extra ?? []),
   ]);
   return { invoice: inv, invreqSignature: signature, proofs: built.map((b) => b.proof), preimage, paymentHash, invreqRoot: root };

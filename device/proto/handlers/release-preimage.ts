@@ -3,7 +3,9 @@
 // device's invoices, released only for an invoice the device signed (MAC,
 // key, signature), when the amount received is right and the invoice has not
 // expired by the board clock. The preimage is derived, never stored:
-// HMAC-SHA256(preimage_key, invreq merkle root).
+// HMAC-SHA256(preimage_key, invreq merkle root), or for an invoice answering
+// a bare invoice_request (no offer: sendinvoice) the no-offer preimage of
+// device/merchant/keys.ts.
 import {
   ERR_BAD_PAYLOAD, ERR_INVOICE_RULE, ERR_NOT_PROVISIONED, INVOICE_RULE_INVREQ, RELEASE_OFF_STREAM, RELEASE_REPLY_SIZE,
 } from "../../../shared/protocol";
@@ -12,8 +14,8 @@ import { hal_clock_seconds } from "../../hal";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import { merchantKeysLoad, merchantKeysWipe } from "../../merchant/keys";
 import {
-  PREIMAGE, invreqRoot, ruleInvoiceSignature, ruleKey, ruleNotExpired, ruleOfferMac, ruleParse, rulePaymentHash,
-  ruleReceived, rulesWipe,
+  PREIMAGE, invreqRoot, noOffer, ruleInvoiceSignature, ruleKey, ruleKeyNoOffer, ruleNoOffer, ruleNotExpired, ruleOfferMac,
+  ruleParse, rulePaymentHash, ruleReceived, rulesWipe,
 } from "../../merchant/invoice-rules";
 import { copyBytes, fillBytes } from "../bytes";
 import { setErrorDetail } from "../dispatch";
@@ -35,9 +37,17 @@ export function handleReleasePreimage(req: usize, len: i32, out: usize): i32 {
   if (d != 0) { setErrorDetail(d); return -ERR_INVOICE_RULE; }
   if (!storeLoad()) return -ERR_NOT_PROVISIONED;
   merchantKeysLoad(REC + PROV_OFF_NODE_KEY);
-  // Rule 3: our offer; rule 4: our key, and the invoice signed by it.
-  d = ruleOfferMac(stream, slen);
-  if (d == 0) d = ruleKey(REC + PROV_OFF_NODE_ID);
+  if (noOffer()) {
+    // Rule 12: a bare invoice_request (no offer); rule 4: invoice_node_id is
+    // our node id, and (below) the invoice signed by it — only sign_invoice
+    // signs invoices with the node key, after its rules.
+    d = ruleNoOffer();
+    if (d == 0) d = ruleKeyNoOffer(REC + PROV_OFF_NODE_ID);
+  } else {
+    // Rule 3: our offer; rule 4: our key, and the invoice signed by it.
+    d = ruleOfferMac(stream, slen);
+    if (d == 0) d = ruleKey(REC + PROV_OFF_NODE_ID);
+  }
   if (d == 0) d = ruleInvoiceSignature(stream, slen);
   // Rule 5: the payment hash is the one of the preimage the device derives.
   if (d == 0 && !invreqRoot(stream, slen, out)) d = <u32>INVOICE_RULE_INVREQ;

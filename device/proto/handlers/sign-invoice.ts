@@ -5,6 +5,13 @@
 // rule | type << 8. The signing key is the offer's: issuer_key(nonce)
 // (device-key offers) or the node key (node-key offers). Keys live in RAM for
 // this request only.
+//
+// An invoice whose request has neither offer_issuer_id nor offer_paths answers
+// a bare invoice_request (someone's refund / withdrawal `lnr1…`: Core
+// Lightning's sendinvoice): rule 12 replaces rule 3 (there is no offer MAC to
+// check), rules 4, 6, 7 take their no-offer forms (node key, amount ≤
+// invreq_amount, no recurrence), rule 5 the no-offer preimage; 1, 2, 8, 9 are
+// the same. Receiving money needs no press.
 import {
   ERR_BAD_PAYLOAD, ERR_INTERNAL, ERR_INVOICE_RULE, ERR_NOT_PROVISIONED, NODE_ID_SIZE, SIGN_KEY_ISSUER, SIGN_KEY_NODE,
   SIGN_REPLY_OFF_KEY, SIGN_REPLY_OFF_KEY_KIND, SIGN_REPLY_OFF_ROOT, SIGN_REPLY_OFF_SIG, SIGN_REPLY_SIZE,
@@ -20,8 +27,9 @@ import { signatureMessage } from "../../bolt12/sighash";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import { ISSUER_KEY, merchantKeysLoad, merchantKeysWipe } from "../../merchant/keys";
 import {
-  F_OFFER_ISSUER_ID, fptr, keyIsIssuer, ruleAmount, ruleInvreq, ruleKey, ruleOfferMac, ruleParse, rulePaymentHash,
-  ruleRecurrence, rulesWipe, ruleTime,
+  F_INVOICE_NODE_ID, F_OFFER_ISSUER_ID, fptr, keyIsIssuer, noOffer, ruleAmount, ruleAmountNoOffer, ruleInvreq, ruleKey,
+  ruleKeyNoOffer, ruleNoOffer, ruleOfferMac, ruleParse, rulePaymentHash, ruleRecurrence, ruleRecurrenceNoOffer, rulesWipe,
+  ruleTime,
 } from "../../merchant/invoice-rules";
 import { rulePaths } from "../../merchant/path-proof";
 import { copyBytes, fillBytes } from "../bytes";
@@ -74,11 +82,19 @@ export function handleSignInvoice(req: usize, len: i32, out: usize): i32 {
   const nodeKey = REC + PROV_OFF_NODE_KEY;
   const ourId = REC + PROV_OFF_NODE_ID;
   merchantKeysLoad(nodeKey);
-  d = ruleOfferMac(stream, slen);
-  if (d == 0) d = ruleKey(ourId);
+  const bare = noOffer();
+  if (bare) {
+    // Rule 12: a bare invoice_request BOLT 12 lets us answer; rule 4: the node key.
+    d = ruleNoOffer();
+    if (d == 0) d = ruleKeyNoOffer(ourId);
+  } else {
+    // Rule 3: the offer is ours (MAC); rule 4: its key.
+    d = ruleOfferMac(stream, slen);
+    if (d == 0) d = ruleKey(ourId);
+  }
   if (d == 0) d = rulePaymentHash();
-  if (d == 0) d = ruleAmount();
-  if (d == 0) d = ruleRecurrence();
+  if (d == 0) d = bare ? ruleAmountNoOffer() : ruleAmount();
+  if (d == 0) d = bare ? ruleRecurrenceNoOffer() : ruleRecurrence();
   if (d == 0) d = ruleTime(hal_clock_seconds());
   if (d == 0) d = rulePaths(proofs, count, stream, ourId, out);
   if (d != 0) return refuse(out, d);
@@ -92,7 +108,7 @@ export function handleSignInvoice(req: usize, len: i32, out: usize): i32 {
   const s = bip340Sign(out + SIGN_REPLY_OFF_SIG, SIGHASH, 32, keyIsIssuer ? ISSUER_KEY : nodeKey, ZERO_AUX);
   if (s != SECP_OK) { finish(); setErrorDetail(<u32>s); return -ERR_INTERNAL; }
   store<u8>(out + SIGN_REPLY_OFF_KEY_KIND, <u8>(keyIsIssuer ? SIGN_KEY_ISSUER : SIGN_KEY_NODE));
-  copyBytes(out + SIGN_REPLY_OFF_KEY, fptr(F_OFFER_ISSUER_ID), NODE_ID_SIZE);
+  copyBytes(out + SIGN_REPLY_OFF_KEY, fptr(bare ? F_INVOICE_NODE_ID : F_OFFER_ISSUER_ID), NODE_ID_SIZE);
   finish();
   return SIGN_REPLY_SIZE;
 }

@@ -4,7 +4,7 @@
 // (1002 offer expired, 1003 cannot route, 1004 bad reply or invoice_error,
 // 1005 timeout; 204/205 payment failures).
 import { defineMethod, type RpcMethod } from '../../rpc/method.js';
-import { bad, opt, req, type ParamParser } from '../../rpc/params.js';
+import { bad, opt, optDef, req, type ParamParser } from '../../rpc/params.js';
 import { pBool, pString, pU32, pU64 } from '../../rpc/param-types.js';
 import { rawText } from '../../rpc/json-scan.js';
 import { RpcError, ErrorCode } from '../../rpc/errors.js';
@@ -13,6 +13,7 @@ import type { SimnetContext } from '../server.js';
 import { fetchInvoice, fetchResultJson } from './fetch.js';
 import { payInvoice } from './pay.js';
 import { PayerError } from './invoice-request.js';
+import { invreqStatus, makeInvoiceRequest } from './invoicerequest.js';
 
 const pMsat: ParamParser<bigint> = (tok, name) => {
   const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
@@ -77,6 +78,40 @@ export const PAYER_METHODS: M[] = [
       } catch (e) {
         return asRpc(e);
       }
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-invoicerequest',
+    summary: "A simulated node's invoicerequest: an lnr1… it pays once when an invoice for it arrives (someone's sendinvoice)",
+    params: {
+      node: req(pString()),
+      amount_msat: req(pMsat),
+      description: opt(pString(1024)),
+      absolute_expiry: opt(pU64),
+      paths: optDef(pU32, 0),
+      single_use: optDef(pBool, true),
+      hold: optDef(pBool, false),
+    },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      try {
+        const r = makeInvoiceRequest(ctx.net, ctx.ld, {
+          node: nodeOf(ctx, v.node), amountMsat: v.amount_msat, description: v.description, absoluteExpiry: v.absolute_expiry,
+          paths: v.paths, singleUse: v.single_use, hold: v.hold,
+        });
+        return { invreq_id: r.invreqId, active: true, single_use: v.single_use, bolt12: r.bolt12, used: false };
+      } catch (e) {
+        return asRpc(e);
+      }
+    },
+  }),
+  defineMethod({
+    name: 'dev-simnet-invreq-status',
+    summary: "A simulated node's invoice_request (by invreq_id or lnr1…): active, used, and the invoices it received",
+    params: { node: req(pString()), invreq: req(pString(65536)) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      const s = invreqStatus(ctx.net, nodeOf(ctx, v.node), v.invreq);
+      if (!s) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invreq: no invoice_request of that node');
+      return s;
     },
   }),
 ];
