@@ -19,6 +19,8 @@ import { sendpay } from './sendpay.js';
 import { waitsendpay } from './waitsendpay.js';
 import { listinvoices } from './listinvoices.js';
 import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
+import { fetchinvoice } from './fetchinvoice.js';
+import { cancelrecurringinvoice } from './cancelrecurringinvoice.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -40,6 +42,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   listinvoices,
   waitinvoice,
   waitanyinvoice,
+  fetchinvoice,
+  cancelrecurringinvoice,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {
