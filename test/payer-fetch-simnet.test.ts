@@ -184,7 +184,9 @@ describe('fetchinvoice through the plugin, the device and the simulated merchant
     expect((e.data as { error: string }).error).toMatch(/: invoice cancelled$/);
     // A one-off offer cannot be cancelled.
     const once = await offer(1, { amount_msat: 5_000 });
-    expect((await refusal(lns.call('cancelrecurringinvoice', { offer: once, recurrence_counter: 1, recurrence_label: 'x' }))).code).toBe(-32602);
+    const notRecurring = await refusal(lns.call('cancelrecurringinvoice', { offer: once, recurrence_counter: 1, recurrence_label: 'x' }));
+    expect([notRecurring.code, notRecurring.message]).toEqual([-32602, 'Offer is not recurring']);
+    expect((await refusal(lns.call('cancelrecurringinvoice', { offer: lno2, recurrence_counter: 0, recurrence_label: 'gym' }))).message).toBe('recurrence_counter must be > 0 to cancel');
   }, 180_000);
 
   // (merchant node, blinded hops) → their introduction node is 0..3 clear hops from us (0: we are it).
