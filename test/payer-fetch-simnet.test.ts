@@ -214,6 +214,18 @@ describe('fetchinvoice through the plugin, the device and the simulated merchant
     expect(payerRows().find((r) => r.invoice === got.invoice)?.reply_secret).toBe(back[0].payload.onion_message.pathsecret);
   }, 120_000);
 
+  it('concurrent fetches: each reply reaches its own request (its own reply secret), none crossed or lost', async () => {
+    const lno = await offer(5, { amount_msat: 9_000, paths: 2 });
+    const N = 8;
+    const got = await Promise.all(Array.from({ length: N }, (_, i) => fetch({ offer: lno, payer_note: `n${i}` })));
+    const invs = got.map((g) => parseInvoice(decodeBolt12String(g.invoice).bytes));
+    invs.forEach((inv, i) => expect(inv.fields.invreq_payer_note).toBe(`n${i}`));
+    expect(new Set(invs.map((inv) => bytesToHex(inv.fields.invreq_payer_id!))).size).toBe(N);
+    const rows = payerRows().filter((r) => got.some((g) => g.invoice === r.invoice));
+    expect(rows.map((r) => r.status)).toEqual(Array(N).fill('answered'));
+    expect(new Set(rows.map((r) => r.reply_secret)).size).toBe(N);
+  }, 120_000);
+
   it('no onion-message route (the nodes between forward none): connects to the issuer directly, as CLN', async () => {
     const lno = await offer(6, { amount_msat: 6_000 });
     const connected = async () => ((await ld.call('listpeers', { id: ids[6] })) as { peers: { connected: boolean }[] }).peers[0]?.connected ?? false;
