@@ -9,6 +9,7 @@
 // device's node (--node0-hsm-secret), its makesecret Core Lightning's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -20,7 +21,7 @@ import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced
 import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
 import { checkSignature, decodeBolt12String, decodeOffer, invreqId, offerId, parseInvoice, parseInvoiceRequest } from '../host/bolt12/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
-import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
+import { removeTempDirs, startDaemon, startEmulator, tempDir } from './helpers/e2e.js';
 import { HSM_SECRET, NODE_ID } from './helpers/merchant.js';
 
 const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
@@ -239,6 +240,21 @@ describe('fetchinvoice through the plugin, the device and the simulated merchant
     }
   }, 120_000);
 
+  it('a routed message the node refuses (a hop on the route is offline): connects to the issuer and sends it directly', async () => {
+    const lno = await offer(4, { amount_msat: 4_400 });
+    await ld.call('dev-simnet-fault', { kind: 'offline', node: ids[2] });
+    let got: Fetched;
+    try {
+      got = await fetch({ offer: lno });
+    } finally {
+      await ld.call('dev-simnet-clear');
+    }
+    await checkAndPay(lno, got, 4, 4_400n);
+    const log = readFileSync(join(dir, 'ln', 'simnet.log'), 'utf8');
+    expect(log).toMatch(new RegExp(`injectonionmessage towards ${ids[4]} over \\d hop\\(s\\) refused: onion msg: unknown next peer`));
+    expect(log).toMatch(new RegExp(`sent to ${ids[4]} over 1 hop\\(s\\) \\(connected directly\\)`));
+  }, 120_000);
+
   it('invoice_error from the merchant → 1004 with its fields', async () => {
     const lno = await offer(3, { amount_msat: 1_000 });
     const e = await refusal(fetch({ offer: lno, amount_msat: 10_000 }));
@@ -286,4 +302,25 @@ describe('fetchinvoice through the plugin, the device and the simulated merchant
     expect([e.code, e.message.startsWith('Unparsable offer: ')]).toEqual([-32602, true]);
     expect((await refusal(fetch({ offer: 'lnr1qqqq' }))).code).toBe(-32602);
   }, 30_000);
+});
+
+describe('the standalone daemon (no plugin)', () => {
+  it('fetchinvoice and cancelrecurringinvoice fail with -1 saying they need the plugin', async () => {
+    const d = tempDir('lns-fetch-alone-');
+    const { emu: e2, link } = await startEmulator(d, true, HSM_HEX);
+    const daemon = await startDaemon(join(d, 'lns'), link);
+    const c = new LightningRpcClient(daemon.announced.rpc_file, { timeoutMs: 30_000 });
+    try {
+      const lno = await offer(3, { amount_msat: 1_000 });
+      const e = await refusal(c.call('fetchinvoice', { offer: lno }));
+      expect(e.code).toBe(-1);
+      expect(e.message).toMatch(/^fetchinvoice needs lnsigner running as a Core Lightning plugin/);
+      const e2r = await refusal(c.call('cancelrecurringinvoice', { offer: lno, recurrence_counter: 1, recurrence_label: 'x' }));
+      expect([e2r.code, e2r.message.startsWith('cancelrecurringinvoice needs lnsigner running as a Core Lightning plugin')]).toEqual([-1, true]);
+    } finally {
+      c.close();
+      await daemon.kill();
+      await e2.stop();
+    }
+  }, 120_000);
 });
