@@ -22,6 +22,8 @@ import { waitsendpay } from './waitsendpay.js';
 import { listinvoices } from './listinvoices.js';
 import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
 import { sendinvoice } from './sendinvoice.js';
+import { fetchinvoice } from './fetchinvoice.js';
+import { cancelrecurringinvoice } from './cancelrecurringinvoice.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -46,6 +48,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   waitinvoice,
   waitanyinvoice,
   sendinvoice,
+  fetchinvoice,
+  cancelrecurringinvoice,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

@@ -93,6 +93,10 @@ export interface DeviceSigner {
   invoiceIds?(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;
   signInvoice?(req: import('../merchant/device-port.js').SignInvoiceRequest): Promise<import('../merchant/device-port.js').SignedInvoice>;
   releasePreimage?(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array>;
+  /** blinded_path (0x33): a blinded path for onion messages built on the device (fetchinvoice's reply path). */
+  blindedPath?(req: import('../device-client/blinding-requests.js').BlindedPathRequest): Promise<import('../bolt12/subtypes.js').BlindedPath>;
+  /** onion_message (0x34/0x35): an onion message whose first hop is our node (injectonionmessage's packet). */
+  onionMessage?(req: import('../device-client/blinding-requests.js').OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }>;
   close(): Promise<void>;
 }
 
