@@ -139,6 +139,8 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_REBOOT) return REQ_KNOWN;
   // Allowlist (issue 12): add waits for a press; not resent by the transport.
   if (type == MSG_ALLOWLIST) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
+  // Payer keys (issue 12): a pure function of the payload and the device's keys.
+  if (type == MSG_PAYER_KEY) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   return 0;
 }
 
@@ -640,3 +642,26 @@ export const ALLOWLIST_CAP = 16;
 export const OFFER_ID_SIZE = 32;
 /** allowlist add: the list is full (ALLOWLIST_CAP ids). ERR_REFUSED detail. */
 export const REFUSED_ALLOWLIST_FULL = 1;
+
+// ---- Payer keys (issue 12) --------------------------------------------------------
+// docs/protocol.md "payer_key"; docs/threat-model.md. fetchinvoice's
+// invreq_payer_id from the device itself, so the host needs no secret base.
+/** payer_key: mode u8 (PAYER_KEY_*) | data; reply: see the modes. Only public
+ *  values leave: a key the device would put in an invoice_request anyway, and
+ *  a one-way hash of the secret base (sent in invreq_metadata anyway). */
+export const MSG_PAYER_KEY = 0x2a;
+/** data = invreq_metadata (1..PAYER_KEY_METADATA_MAX bytes); reply: the payer
+ *  public key [33] = node_id + SHA256(node-alias-base ‖ metadata)·G. */
+export const PAYER_KEY_METADATA = 1;
+/** data = offer_id [32] ‖ recurrence_label (UTF-8, 0..PAYER_KEY_LABEL_MAX
+ *  bytes); reply: metadata [32] = SHA256(node-alias-base ‖ offer_id ‖ label)
+ *  ‖ the payer public key [33] of that metadata. */
+export const PAYER_KEY_RECURRING = 2;
+/** Largest invreq_metadata: its record (type 0, 3-byte length) must fit in a
+ *  BOLT12_MAX_MESSAGE (8192) stream, the most sign_bolt12 signs. */
+export const PAYER_KEY_METADATA_MAX = 8188;
+/** Largest recurrence label, in bytes. */
+export const PAYER_KEY_LABEL_MAX = 1024;
+/** Reply sizes. */
+export const PAYER_KEY_REPLY_METADATA = 33;
+export const PAYER_KEY_REPLY_RECURRING = 65;
