@@ -11,6 +11,7 @@ import {
 } from '../device-admin/confirm-adapter.js';
 import type { BlindedPathRequest, OnionMessageRequest } from '../device-client/blinding-requests.js';
 import type { BlindedPath } from '../bolt12/subtypes.js';
+import type { PayerKey, PayerKeyQuery } from '../device-client/payer-key-requests.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
@@ -174,6 +175,11 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
   /** onion_message (0x34), read out with onion_message_read (0x35). */
   onionMessage(req: OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }> {
     return this.client.onionMessage(req);
+  }
+
+  /** payer_key (0x2A): the payer id (and a recurring series' metadata) from the device; the client checks the key is a point. */
+  payerKey(q: PayerKeyQuery): Promise<PayerKey> {
+    return this.client.payerKey(q);
   }
 
   close(): Promise<void> {

@@ -33,6 +33,8 @@ import {
 } from './merchant-requests.js';
 import { withRuleSentence } from './merchant-rules.js';
 import { decodeAllowlist, encodeAllowlist } from './allowlist-requests.js';
+import { decodePayerKeyReply, encodePayerKey, type PayerKey, type PayerKeyQuery } from './payer-key-requests.js';
+export type { PayerKey, PayerKeyQuery } from './payer-key-requests.js';
 export type {
   CreatedOffer, InvoiceHashes, InvoiceSignature, OfferCreateRequest, PathProof, ReleasePreimageRequest, SignInvoiceRequest,
 } from './merchant-requests.js';
@@ -234,6 +236,13 @@ export class DeviceClient {
   /** Removes an offer id from the allowlist (immediate; an absent id changes nothing). */
   async allowlistRemove(offerId: Uint8Array): Promise<Uint8Array[]> {
     return decodeAllowlist(await this.transport.request(P.MSG_ALLOWLIST, encodeAllowlist('remove', offerId)));
+  }
+
+  /** payer_key (issue 12): the payer id of an invoice_request's metadata, or
+   *  for a recurring series (offer_id, label) its metadata and payer id,
+   *  derived on the device; the key is checked to be a valid point. */
+  async payerKey(q: PayerKeyQuery): Promise<PayerKey> {
+    return decodePayerKeyReply(q, await this.transport.request(P.MSG_PAYER_KEY, encodePayerKey(q)));
   }
 
   /** Builds a blinded path on the device (route blinding, BOLT 4) from node

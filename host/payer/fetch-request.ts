@@ -14,7 +14,8 @@ import type { Network } from '../daemon/network.js';
 import type { DeviceSigner } from '../daemon/device-signer.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { derivePayerId, recurrenceMetadata } from './payer-key.js';
+import * as P from '../../shared/protocol.js';
+import type { PayerKey, PayerKeyQuery } from './payer-key.js';
 
 const T = TLV;
 
@@ -108,6 +109,13 @@ export function checkFetchParams(o: PayerOffer, p: FetchRequestParams, now: numb
     if (p.recurrenceCounter !== undefined) throw bad('unnecessary recurrence_counter');
     if (p.recurrenceStart !== undefined) throw bad('unnecessary recurrence_start');
   }
+  // payer_key (docs/protocol.md): the device derives at most these lengths.
+  if (p.recurrenceLabel !== undefined && new TextEncoder().encode(p.recurrenceLabel).length > P.PAYER_KEY_LABEL_MAX) {
+    throw bad(`recurrence_label must be at most ${P.PAYER_KEY_LABEL_MAX} bytes`);
+  }
+  if (p.payerMetadata !== undefined && (p.payerMetadata.length < 1 || p.payerMetadata.length > P.PAYER_KEY_METADATA_MAX)) {
+    throw bad(`payer_metadata must be 1..${P.PAYER_KEY_METADATA_MAX} bytes`);
+  }
   // BOLT 12 recurrence: a cancel is for a period after the first.
   if (p.cancel && !p.recurrenceCounter) throw bad('recurrence_counter must be > 0 to cancel');
   // §4.1 step 1: expired, for a one-off or the first period only.
@@ -131,16 +139,21 @@ const tu = (v: bigint): Uint8Array => {
   return Uint8Array.from(out);
 };
 
-/** §4.1 steps 2–6: the unsigned request. `aliasBase` is lightningd's makesecret("node-alias-base"). */
-export function buildFetchRequest(o: PayerOffer, p: FetchRequestParams, k: { network: Network; nodeId: Uint8Array; aliasBase: Uint8Array; random?: (n: number) => Uint8Array }): UnsignedRequest {
+/**
+ * §4.1 step 4: what the payer key is derived from: a recurring request's
+ * series (offer_id, recurrence_label: the device returns the metadata
+ * H(base ‖ offer_id ‖ label)), else 16 random bytes or payer_metadata.
+ */
+export function payerKeyQuery(o: PayerOffer, p: FetchRequestParams, random?: (n: number) => Uint8Array): PayerKeyQuery {
+  if (p.recurrenceCounter !== undefined) return { offerId: o.offerId, recurrenceLabel: p.recurrenceLabel! };
+  return { metadata: p.payerMetadata ?? (random ?? ((n) => new Uint8Array(randomBytes(n))))(PAYER_METADATA_BYTES) };
+}
+
+/** §4.1 steps 2–6: the unsigned request, with the metadata and payer id the device derived (§4.1 steps 4–5, ./payer-key.ts). */
+export function buildFetchRequest(o: PayerOffer, p: FetchRequestParams, k: { network: Network; payer: PayerKey }): UnsignedRequest {
   const f = o.offer.fields;
   const recurring = p.recurrenceCounter !== undefined;
-  // §4.1 step 4: 16 random bytes (or payer_metadata); recurring: H(base ‖ offer_id ‖ label).
-  const metadata = recurring
-    ? recurrenceMetadata(k.aliasBase, o.offerId, p.recurrenceLabel!)
-    : (p.payerMetadata ?? (k.random ?? ((n) => new Uint8Array(randomBytes(n))))(PAYER_METADATA_BYTES));
-  // §4.1 step 5: invreq_payer_id = node_id + H(nodealias_base ‖ metadata)·G.
-  const payerId = derivePayerId(k.nodeId, k.aliasBase, metadata);
+  const { metadata, payerId } = k.payer;
   const start = recurring && f.offer_recurrence_base !== undefined ? (p.recurrenceStart ?? 0) : undefined;
   // §4.1 step 2: every offer record, byte for byte (never re-encoded).
   const recs: { type: bigint; raw: Uint8Array }[] = o.records.map((r) => ({ type: r.type, raw: r.raw }));

@@ -12,10 +12,10 @@ import { requireDevice, type CommandContext } from '../commands/context.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import type { DeviceSigner } from '../daemon/device-signer.js';
 import type { LightningRpcClient } from '../node/client.js';
-import { checkFetchParams, readPayerOffer, buildFetchRequest, signFetchRequest, type FetchRequestParams, type PayerOffer, type SignedRequest } from './fetch-request.js';
+import { checkFetchParams, readPayerOffer, buildFetchRequest, payerKeyQuery, signFetchRequest, type FetchRequestParams, type PayerOffer, type SignedRequest } from './fetch-request.js';
 import { checkReply, type FetchResult } from './fetch-check.js';
 import { payerRuntime, type PayerRuntime } from './flow.js';
-import { nodeAliasBase } from './payer-key.js';
+import { devicePayerKey } from './payer-key.js';
 import { findMessageRoute, makeReplyPath, replyPathIds } from './reply-path.js';
 
 /** CLN's default `timeout` (seconds). */
@@ -151,13 +151,9 @@ async function prepare(ctx: CommandContext, p: FetchCommandParams, what: string)
   const device = requireDevice(ctx, 'it signs the invoice_request with its payer key and builds the onion message');
   const signer = device.signer;
   if (!signer.blindedPath || !signer.onionMessage) throw new RpcError(ErrorCode.LIGHTNINGD, 'The device client cannot build blinded paths and onion messages');
-  let aliasBase: Uint8Array;
-  try {
-    aliasBase = await nodeAliasBase(rt.lightning);
-  } catch (e) {
-    throw new RpcError(ErrorCode.LIGHTNINGD, `makesecret node-alias-base failed on lightningd: ${(e as Error).message}`);
-  }
-  const unsigned = buildFetchRequest(o, p, { network: ctx.network, nodeId: device.info.nodeId, aliasBase, random: ctx.randomBytes });
+  // §4.1 steps 4–5: the metadata and payer id come from the device (payer_key).
+  const payer = await devicePayerKey(signer, payerKeyQuery(o, p, ctx.randomBytes));
+  const unsigned = buildFetchRequest(o, p, { network: ctx.network, payer });
   const req = await signFetchRequest(signer, unsigned);
   return { rt, signer, o, req };
 }

@@ -1,51 +1,52 @@
 // Payer keys for fetchinvoice (cln-rpc-digest §4.3, §7.4; offers digest §4.1
-// steps 4–5). Core Lightning's offers plugin reads nodealias_base =
-// `makesecret {string:"node-alias-base"}` from lightningd at init (§3.0) and
-// derives, per request,
+// steps 4–5). Core Lightning's offers plugin derives, per request,
 //   invreq_payer_id = node_id + SHA256(nodealias_base ‖ invreq_metadata)·G
-// with metadata 16 random bytes (or payer_metadata), and for a recurring
-// offer SHA256(nodealias_base ‖ offer_id ‖ recurrence_label), so every period
-// of one (offer, label) has the same payer id. lnsigner does the same: the
-// device holds the node's hsm_secret, so lightningd's makesecret is the
-// device's alias base. The device re-derives the key from the metadata and
-// refuses to sign (ERR_SIGN_KEY) a payer id it did not derive itself, so a
-// wrong base only costs a refusal (docs/host/payer.md "Payer keys").
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
+// with nodealias_base = makesecret("node-alias-base"), metadata 16 random
+// bytes (or payer_metadata), and for a recurring offer metadata =
+// SHA256(nodealias_base ‖ offer_id ‖ recurrence_label), so every period of
+// one (offer, label) has the same payer id. lnsigner's device holds that
+// base and answers `payer_key` (0x2A) with the public results only: the
+// payer id of a metadata, or a series' metadata and payer id. The host never
+// holds the base, so this works whatever secret the device was provisioned
+// with (device key mode, `provision generate`), and when lightningd runs on
+// the device's hsm_secret the ids are Core Lightning's byte for byte
+// (docs/host/payer.md "Payer keys").
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { secp } from '../crypto/noble.js';
-import type { LightningRpcClient } from '../node/client.js';
+import type { DeviceSigner } from '../daemon/device-signer.js';
+import type { PayerKey, PayerKeyQuery } from '../device-client/payer-key-requests.js';
+import { ErrorCode, RpcError } from '../rpc/errors.js';
 
-const enc = new TextEncoder();
-const N = secp.Point.CURVE().n;
+export type { PayerKey, PayerKeyQuery } from '../device-client/payer-key-requests.js';
 
-/** CLN: the makesecret info string of the payer-key base. */
-export const NODE_ALIAS_BASE = 'node-alias-base';
+const failed = (m: string) => new RpcError(ErrorCode.LIGHTNINGD, m);
 
-const BASES = new WeakMap<LightningRpcClient, Promise<Uint8Array>>();
-
-/** lightningd's makesecret("node-alias-base"), once per client (as CLN's offers plugin at init). */
-export function nodeAliasBase(lightning: LightningRpcClient): Promise<Uint8Array> {
-  let p = BASES.get(lightning);
-  if (!p) {
-    p = lightning.call('makesecret', { string: NODE_ALIAS_BASE }).then((r) => {
-      const s = (r as { secret?: unknown }).secret;
-      if (typeof s !== 'string' || !/^[0-9a-f]{64}$/i.test(s)) throw new Error('makesecret returned no 32-byte secret');
-      return hexToBytes(s);
-    });
-    BASES.set(lightning, p);
-    p.catch(() => BASES.delete(lightning));
+function validPoint(k: Uint8Array): boolean {
+  if (k.length !== 33) return false;
+  try {
+    secp.Point.fromBytes(k).assertValidity();
+    return true;
+  } catch {
+    return false;
   }
-  return p;
 }
 
-/** §7.4: node_id + SHA256(base ‖ metadata)·G (compressed). */
-export function derivePayerId(nodeId: Uint8Array, aliasBase: Uint8Array, metadata: Uint8Array): Uint8Array {
-  const t = BigInt('0x' + bytesToHex(sha256(concatBytes(aliasBase, metadata)))) % N;
-  const P = secp.Point.fromBytes(nodeId);
-  return (t === 0n ? P : P.add(secp.Point.BASE.multiply(t))).toBytes(true);
-}
-
-/** §4.3: the metadata of every period of a recurring offer under one label. */
-export function recurrenceMetadata(aliasBase: Uint8Array, offerId: Uint8Array, label: string): Uint8Array {
-  return sha256(concatBytes(aliasBase, offerId, enc.encode(label)));
+/**
+ * §4.1 steps 4–5 on the device: `{metadata}` → its payer id; `{offerId,
+ * recurrenceLabel}` → the series' metadata and payer id. The reply needs no
+ * secret to check: a valid compressed point (the device signs the request
+ * with its key, and that signature is verified under it before anything is
+ * sent), 32 bytes of metadata for a series, the same metadata otherwise.
+ */
+export async function devicePayerKey(signer: DeviceSigner, q: PayerKeyQuery): Promise<PayerKey> {
+  if (!signer.payerKey) throw failed('The device client cannot derive payer keys (payer_key)');
+  let k: PayerKey;
+  try {
+    k = await signer.payerKey(q);
+  } catch (e) {
+    throw failed(`Could not derive the payer key on the device: ${(e as Error).message}`);
+  }
+  const metaOk = 'metadata' in q ? bytesToHex(k.metadata) === bytesToHex(q.metadata) : k.metadata.length === 32;
+  if (!metaOk || !validPoint(k.payerId)) throw failed('The signing device returned a payer key that is not a valid public key for the request');
+  return k;
 }
