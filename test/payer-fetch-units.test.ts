@@ -11,8 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { secp } from '../host/crypto/noble.js';
 import { encodeBolt12String, merkleRootOfRecords, offerToString, readTlvRecords, signatureMessage, encodeTlvRecord, invreqId } from '../host/bolt12/index.js';
-import { derivePayerId, recurrenceMetadata } from '../host/payer/payer-key.js';
-import { bip353Value, buildFetchRequest, checkFetchParams, readPayerOffer, withSignature } from '../host/payer/fetch-request.js';
+import { bip353Value, buildFetchRequest, checkFetchParams, payerKeyQuery, readPayerOffer, withSignature } from '../host/payer/fetch-request.js';
 import { checkReply, invreqSpan } from '../host/payer/fetch-check.js';
 import { PendingReplies, replyHandler } from '../host/payer/flow.js';
 import { hasFeatureBit } from '../host/payer/reply-path.js';
@@ -26,7 +25,6 @@ import { keyVectors } from './helpers/e2e.js';
 const CASE = keyVectors.key_cases[0];
 const EX = CASE.payer_key_examples[0];
 const NODE_ID = hexToBytes(CASE.node_id);
-const BASE = hexToBytes(CASE.makesecret['node-alias-base']);
 const REGTEST = hexToBytes('06226e46111a0b59caaf126043eb5bbf28c34f3a5e332a1fc7b2b73cf188910f');
 
 const offerText = (f: Record<string, unknown>) => offerToString({ offer_chains: [REGTEST], offer_description: 'd', ...f } as never);
@@ -40,14 +38,31 @@ const rpcErr = (f: () => unknown): RpcError => {
   throw new Error('expected an RpcError');
 };
 
-describe('payer key (cln-rpc-digest §7.4)', () => {
-  it("is Core Lightning's: node_id + SHA256(node-alias-base ‖ metadata)·G reproduces its fetchinvoice payer id", () => {
-    expect(bytesToHex(derivePayerId(NODE_ID, BASE, hexToBytes(EX.invreq_metadata_hex)))).toBe(EX.invreq_payer_id);
+// The payer keys themselves come from the device (payer_key 0x2A): CLN's
+// vector is checked on the firmware in test/device-payer-key.test.ts. Here the
+// builder takes CLN's example metadata and payer id as the device returns them.
+const PAYER = { metadata: hexToBytes(EX.invreq_metadata_hex), payerId: hexToBytes(EX.invreq_payer_id) };
+const payerOf = (metadata: Uint8Array) => ({ metadata, payerId: NODE_ID });
+
+describe('what the payer key is asked for (§4.1 step 4)', () => {
+  const issuer = secp.getPublicKey(sha256(new TextEncoder().encode('issuer')), true);
+  it('a one-off request: 16 random bytes, or payer_metadata; a recurring one: its series (offer_id, label)', () => {
+    const o = readPayerOffer(offerText({ offer_amount: 5n, offer_issuer_id: issuer }), 'regtest');
+    expect(payerKeyQuery(o, { offer: '' }, (n) => new Uint8Array(n).fill(4))).toEqual({ metadata: new Uint8Array(16).fill(4) });
+    expect(payerKeyQuery(o, { offer: '', payerMetadata: Uint8Array.of(1, 2) })).toEqual({ metadata: Uint8Array.of(1, 2) });
+    const r1 = payerKeyQuery(o, { offer: '' }) as { metadata: Uint8Array };
+    expect(r1.metadata.length).toBe(16);
+    expect(bytesToHex(r1.metadata)).not.toBe(bytesToHex((payerKeyQuery(o, { offer: '' }) as { metadata: Uint8Array }).metadata));
+    const rec = readPayerOffer(offerText({ offer_amount: 5n, offer_issuer_id: issuer, offer_recurrence_compulsory: { timeUnit: 0, period: 60 } }), 'regtest');
+    expect(payerKeyQuery(rec, { offer: '', recurrenceCounter: 3, recurrenceLabel: 'rent' })).toEqual({ offerId: rec.offerId, recurrenceLabel: 'rent' });
   });
-  it('recurring metadata = SHA256(base ‖ offer_id ‖ label): one per (offer, label)', () => {
-    const id = sha256(new Uint8Array([1]));
-    expect(bytesToHex(recurrenceMetadata(BASE, id, 'rent'))).toBe(bytesToHex(sha256(concatBytes(BASE, id, new TextEncoder().encode('rent')))));
-    expect(bytesToHex(recurrenceMetadata(BASE, id, 'rent'))).not.toBe(bytesToHex(recurrenceMetadata(BASE, id, 'gym')));
+  it('labels and metadata the device would refuse are parameter errors', () => {
+    const rec = readPayerOffer(offerText({ offer_amount: 5n, offer_issuer_id: issuer, offer_recurrence_compulsory: { timeUnit: 0, period: 60 } }), 'regtest');
+    expect(() => checkFetchParams(rec, { offer: '', recurrenceCounter: 0, recurrenceLabel: 'é'.repeat(512) }, 0)).not.toThrow();
+    expect(rpcErr(() => checkFetchParams(rec, { offer: '', recurrenceCounter: 0, recurrenceLabel: 'é'.repeat(512) + 'x' }, 0)).message).toBe('recurrence_label must be at most 1024 bytes');
+    const o = readPayerOffer(offerText({ offer_amount: 5n, offer_issuer_id: issuer }), 'regtest');
+    expect(() => checkFetchParams(o, { offer: '', payerMetadata: new Uint8Array(8188) }, 0)).not.toThrow();
+    expect(rpcErr(() => checkFetchParams(o, { offer: '', payerMetadata: new Uint8Array(8189) }, 0)).message).toBe('payer_metadata must be 1..8188 bytes');
   });
 });
 
@@ -60,7 +75,7 @@ describe('the invoice_request (§4.1)', () => {
     const plain = offerText({ offer_amount: 1000n, offer_issuer_id: issuer });
     // an offer with an unknown odd record in the offer range
     const o = readPayerOffer(encodeBolt12String('lno', concatBytes(readPayerOffer(plain, 'regtest').bytes, unknownOdd)), 'regtest');
-    const r = buildFetchRequest(o, { offer: '', payerNote: 'hi' }, { network: 'regtest', nodeId: NODE_ID, aliasBase: BASE, random: () => hexToBytes(EX.invreq_metadata_hex) });
+    const r = buildFetchRequest(o, { offer: '', payerNote: 'hi' }, { network: 'regtest', payer: PAYER });
     const recs = readTlvRecords(r.unsigned);
     for (const or of o.records) expect(bytesToHex(recs.find((x) => x.type === or.type)!.raw)).toBe(bytesToHex(or.raw));
     expect(recs.map((x) => x.type)).toEqual([0n, 2n, 8n, 10n, 22n, 80n, 84n, 88n, 89n, 1000000001n]);
@@ -94,7 +109,7 @@ describe('the invoice_request (§4.1)', () => {
 
   describe('checks on the reply (§4.3), in order', () => {
     const o = readPayerOffer(offerText({ offer_amount: 1000n, offer_issuer_id: issuer }), 'regtest');
-    const req = buildFetchRequest(o, { offer: '' }, { network: 'regtest', nodeId: NODE_ID, aliasBase: BASE, random: () => new Uint8Array(16).fill(3) });
+    const req = buildFetchRequest(o, { offer: '' }, { network: 'regtest', payer: payerOf(new Uint8Array(16).fill(3)) });
     const signed = withSignature(req.unsigned, new Uint8Array(64));
     const sent = { signed, expectedSigner: issuer };
     const tu = (v: bigint) => { const o2: number[] = []; for (let x = v; x > 0n; x >>= 8n) o2.unshift(Number(x & 0xffn)); return Uint8Array.from(o2); };
@@ -116,7 +131,7 @@ describe('the invoice_request (§4.1)', () => {
       expect(rpcErr(() => checkReply(o, sent, { invoice_error: 'ff' })).data).toEqual({ invoice_error_hex: 'ff' });
       expect(rpcErr(() => checkReply(o, sent, {})).message).toMatch(/^Neither invoice nor invoice_request_failed in reply/);
       expect(rpcErr(() => checkReply(o, sent, { invoice: '0201' })).message).toBe('Incorrect invoice field in 0201');
-      const changed = buildFetchRequest(o, { offer: '', payerNote: 'x' }, { network: 'regtest', nodeId: NODE_ID, aliasBase: BASE, random: () => new Uint8Array(16).fill(3) });
+      const changed = buildFetchRequest(o, { offer: '', payerNote: 'x' }, { network: 'regtest', payer: payerOf(new Uint8Array(16).fill(3)) });
       expect(rpcErr(() => checkReply(o, sent, { invoice: invoice(changed.unsigned, fields()) })).message).toMatch(/^Incorrect invoice_request match field in /);
       expect(rpcErr(() => checkReply(o, sent, { invoice: invoice(req.unsigned, fields().filter(([t]) => t !== 168n)) })).message).toMatch(/^Incorrect invoice_payment_hash field/);
       expect(rpcErr(() => checkReply(o, sent, { invoice: invoice(req.unsigned, fields().filter(([t]) => t !== 164n)) })).message).toMatch(/^Incorrect invoice_amount field/);
