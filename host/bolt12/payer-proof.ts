@@ -245,6 +245,7 @@ export interface UnsignedPayerProof {
   /** Types of the disclosed invoice records, in order. */
   includedTypes: bigint[];
   note: string | undefined;
+  preimage: Uint8Array;
 }
 
 export interface ProofRequest {
@@ -304,7 +305,7 @@ export function buildUnsignedPayerProof(req: ProofRequest): UnsignedPayerProof {
   const proofRoot = proofMerkleRoot(readTlvRecords(stream));
   return {
     stream, proofRoot, sighash: proofSignatureMessage(proofRoot), payerId: f.invreq_payer_id, disclosure, invoice,
-    includedTypes: disclosure.included.map((r) => r.type), note,
+    includedTypes: disclosure.included.map((r) => r.type), note, preimage: req.preimage.slice(),
   };
 }
 

@@ -87,6 +87,11 @@ export interface DeviceSigner {
   invoiceIds?(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;
   signInvoice?(req: import('../merchant/device-port.js').SignInvoiceRequest): Promise<import('../merchant/device-port.js').SignedInvoice>;
   releasePreimage?(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array>;
+  /** BOLT 12 payer proof (issue 12): the device signs the proof of `unsigned`
+   *  (host/bolt12/payer-proof.ts) with the payer key of its request, after its
+   *  own checks; the reply is verified before it is returned (absent: firmware
+   *  client without sign_payer_proof). */
+  signPayerProof?(unsigned: import('../bolt12/payer-proof.js').UnsignedPayerProof): Promise<import('../device-client/proof-requests.js').PayerProofSignature>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,8 @@ import * as P from '../../shared/protocol.js';
 import { DeviceClient, InvoiceRuleError, SignatureVerificationError } from '../device-client/client.js';
 import { DeviceRuleError, type MerchantDevicePort, type SignInvoiceRequest, type SignedInvoice } from '../merchant/device-port.js';
 import { decodeInfo } from '../device-client/info.js';
+import { signPayerProofOn, type PayerProofSignature } from '../device-client/proof-requests.js';
+import type { UnsignedPayerProof } from '../bolt12/payer-proof.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
@@ -143,6 +145,11 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
 
   releasePreimage(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array> {
     return this.client.releasePreimage({ amountMsat: amountReceivedMsat, invoiceTlv: signedInvoice }).catch(asRuleError);
+  }
+
+  /** sign_payer_proof (0x29): checked by host/device-client/proof-requests.ts. */
+  signPayerProof(unsigned: UnsignedPayerProof): Promise<PayerProofSignature> {
+    return signPayerProofOn(this.client.transport, unsigned);
   }
 
   close(): Promise<void> {
