@@ -108,6 +108,35 @@ describe('sign_payer_proof: the device signs the proof the host builds', () => {
   });
 });
 
+/** Offsets in `mem` where any 16-byte window of `secret` appears. */
+function residue(mem: Uint8Array, secret: Uint8Array): number[] {
+  const hay = Buffer.from(mem.buffer, mem.byteOffset, mem.length);
+  const hits: number[] = [];
+  for (let i = 0; i + 16 <= secret.length; i++) {
+    for (let at = hay.indexOf(Buffer.from(secret.subarray(i, i + 16))); at >= 0; at = hay.indexOf(Buffer.from(secret.subarray(i, i + 16)), at + 1)) hits.push(at);
+  }
+  return hits;
+}
+
+describe('sign_payer_proof leaves no key behind', () => {
+  it('neither the payer key nor the node key stays in memory after a proof, a node-key proof or a refusal', () => {
+    // Metadata of our own: the one above is the CLN vector's, whose payer key
+    // the firmware's self-test holds as a constant.
+    const meta = h('d0'.repeat(16));
+    const mine = payerKeyRef(K.secretData, K.nodePriv, meta);
+    const u = buildUnsignedPayerProof({ invoice: invoice({ meta, payerId: h(mine.id) }), preimage: PREIMAGE });
+    expect(devSign(u).keyKind).toBe('payer');
+    expect(residue(chip.fw.bytes(), mine.priv)).toEqual([]);
+    expect(residue(chip.fw.bytes(), K.nodePriv)).toEqual([]);
+    devSign(buildUnsignedPayerProof({ invoice: invoice({ payerId: nodeId }), preimage: PREIMAGE }));
+    expect(residue(chip.fw.bytes(), K.nodePriv)).toEqual([]);
+    const other = payerKeyRef(K.secretData, K.nodePriv, h('01'.repeat(16)));
+    refusalOf(() => call(P.MSG_SIGN_PAYER_PROOF, encodeSignPayerProof({ ...proofSignRequest(u), invoice: invoice({ meta, payerId: h(other.id) }) })));
+    expect(residue(chip.fw.bytes(), mine.priv)).toEqual([]);
+    expect(residue(chip.fw.bytes(), K.nodePriv)).toEqual([]);
+  });
+});
+
 describe('sign_payer_proof refusals', () => {
   const inv = invoice();
   const good = buildUnsignedPayerProof({ invoice: inv, preimage: PREIMAGE });
