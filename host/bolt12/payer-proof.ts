@@ -19,9 +19,8 @@
 // records, 1001.. included, so the note is signed) with the tag
 // "lightning" ‖ "payer_proof" ‖ "proof_signature".
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hex } from '@scure/base';
 import { secp } from '../crypto/noble.js';
-import { bigSizeLength, encodeBigSize, readBigSize } from './bigsize.js';
+import { encodeBigSize, readBigSize } from './bigsize.js';
 import { encodeBolt12String, decodeBolt12String } from './bech32-string.js';
 import { Bolt12SemanticError, Bolt12StringError, TlvError } from './errors.js';
 import { branch, merkleRootOfRecords, signatureMessage, taggedHash } from './merkle.js';
@@ -506,9 +505,3 @@ function cat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
-
-/** Hex of a proof's bytes (tests and logs). */
-export const proofHex = (p: PayerProof) => hex.encode(p.bytes);
-
-/** BigSize byte length of a marker list (1002's value length). */
-export const markersLength = (m: readonly bigint[]) => m.reduce((n, x) => n + bigSizeLength(x), 0);
