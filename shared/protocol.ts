@@ -131,6 +131,8 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_SIGN_INVOICE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_RELEASE_PREIMAGE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_PAYMENT_HASH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  // Payer proof (issue 12): a pure function of the payload and the keys.
+  if (type == MSG_SIGN_PAYER_PROOF) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   // Chunks carry their offset, so resending one rewrites the same bytes.
   if (type == MSG_FW_BEGIN) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_CHUNK) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_SLOW;
@@ -642,6 +644,50 @@ export const ALLOWLIST_CAP = 16;
 export const OFFER_ID_SIZE = 32;
 /** allowlist add: the list is full (ALLOWLIST_CAP ids). ERR_REFUSED detail. */
 export const REFUSED_ALLOWLIST_FULL = 1;
+
+// ---- Payer proof (issue 12) ------------------------------------------------------
+// docs/protocol.md "sign_payer_proof"; docs/host/payer-proof.md (BOLT 12 payer
+// proofs, lightning/bolts #1346).
+/** sign_payer_proof: flags u8 (0) | include count u8 | note length u16le |
+ *  invoice length u16le | preimage[32] | include types u32le × count
+ *  (strictly ascending invoice field types to disclose besides the required
+ *  88, 168, 174, 176) | note (UTF-8) | the signed invoice TLV stream (with its
+ *  signature 240). The device checks the invoice (signature, SHA256(preimage)
+ *  = invoice_payment_hash, invreq_payer_id derived from invreq_metadata), builds
+ *  the proof's Merkle tree itself and signs it with the payer key. Reply as
+ *  sign_bolt12: proof_signature[64] | proof merkle root[32] | key kind u8
+ *  (SIGN_KEY_PAYER or SIGN_KEY_NODE) | invreq_payer_id[33]. */
+export const MSG_SIGN_PAYER_PROOF = 0x29;
+export const PROOF_OFF_FLAGS = 0;
+export const PROOF_OFF_INCLUDE_COUNT = 1;
+export const PROOF_OFF_NOTE_LEN = 2;
+export const PROOF_OFF_INVOICE_LEN = 4;
+export const PROOF_OFF_PREIMAGE = 6;
+export const PROOF_OFF_INCLUDE = 38;
+/** Most non-signature records an invoice may have for the device to prove it
+ *  (its proof tree is built in the reply buffer). */
+export const PROOF_MAX_LEAVES = 48;
+/** Most include types in one request. */
+export const PROOF_MAX_INCLUDE = 48;
+/** sign_payer_proof refused [rule number (PROOF_RULE_*) | offending TLV type
+ *  (or include index for PROOF_RULE_INCLUDE) << 8, truncated to 24 bits]. */
+export const ERR_PROOF_RULE = 0x63;
+/** The invoice is a strictly framed invoice (invoice ranges) of at most
+ *  PROOF_MAX_LEAVES non-signature records, starting with invreq_metadata (0),
+ *  with invreq_payer_id 88 (33), invoice_payment_hash 168 (32),
+ *  invoice_node_id 176 (33) and signature 240 (64). */
+export const PROOF_RULE_PARSE = 1;
+/** The invoice signature verifies under invoice_node_id. */
+export const PROOF_RULE_SIGNATURE = 2;
+/** SHA256(preimage) = invoice_payment_hash. */
+export const PROOF_RULE_PREIMAGE = 3;
+/** invreq_payer_id is the device's payer key derived from invreq_metadata (or its node id). */
+export const PROOF_RULE_OURS = 4;
+/** The include list is strictly ascending, each type present in the invoice,
+ *  never 0 (invreq_metadata) nor a signature type. */
+export const PROOF_RULE_INCLUDE = 5;
+/** The note is valid UTF-8. */
+export const PROOF_RULE_NOTE = 6;
 
 // ---- Payer keys (issue 12) --------------------------------------------------------
 // docs/protocol.md "payer_key"; docs/threat-model.md. fetchinvoice's

@@ -50,7 +50,7 @@ describe('lnsigner decode', () => {
     expect(JSON.parse(run('lno1qqqq+').stdout).message).toMatch(/^string: .*'\+'.*at character 8/);
     expect(JSON.parse(run('hello').stdout)).toEqual({
       code: -32602,
-      message: 'string: Unparsable string: not a bolt12 offer (lno1), invoice_request (lnr1) or invoice (lni1): invalid token (see logs for details)',
+      message: 'string: Unparsable string: not a bolt12 offer (lno1), invoice_request (lnr1), invoice (lni1) or payer proof (lnp1): invalid token (see logs for details)',
     });
   });
   it('a string that decodes but breaks a rule: JSON with valid:false and the warning_* fields, exit 0 (as lightning-cli)', () => {

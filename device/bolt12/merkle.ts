@@ -143,3 +143,33 @@ export function merkleRootChecked(kind: i32, stream: usize, len: usize, out: usi
 export function merkleRoot(stream: usize, len: usize, out: usize): i32 {
   return merkleRootChecked(BOLT12_KIND_ANY, stream, len, out);
 }
+
+// ---- Leaf nodes one at a time (payer proofs, device/payer/proof.ts) ----------
+// The same leaf node as merkleRootChecked, for a record given as header ‖
+// value (it need not be contiguous), with the nonce tag of the stream's first
+// record set by merkleNonceBegin. Shares this module's static state: never
+// interleave with merkleRootChecked.
+
+// Nonce tag for the stream whose first (leaf) record is [first, first+firstLen).
+export function merkleNonceBegin(first: usize, firstLen: usize): void {
+  initMidstates();
+  taggedInit3(NONCE_MID, TAG_LNNONCE, 7, first, firstLen, 0, 0);
+}
+
+// H("LnNonce" ‖ first, type) for the type field at [typeBytes, +typeLen).
+export function merkleNonce(typeBytes: usize, typeLen: usize, out: usize): void {
+  sha256Copy(WORK, NONCE_MID);
+  sha256Update(WORK, typeBytes, typeLen);
+  sha256Final(WORK, out);
+}
+
+// H("LnBranch", H("LnLeaf", hdr ‖ val), H("LnNonce" ‖ first, hdr[0..typeLen])).
+export function merkleLeafNode(hdr: usize, hdrLen: usize, val: usize, valLen: usize, typeLen: usize, out: usize): void {
+  initMidstates();
+  sha256Copy(WORK, LEAF_MID);
+  sha256Update(WORK, hdr, hdrLen);
+  sha256Update(WORK, val, valLen);
+  sha256Final(WORK, LEAF);
+  merkleNonce(hdr, typeLen, NONCE);
+  merkleBranch(LEAF, NONCE, out);
+}

@@ -39,6 +39,8 @@ import { MSG_PAYMENT_HASH } from "../../shared/protocol";
 import { handlePaymentHash } from "./handlers/payment-hash";
 import { MSG_ALLOWLIST } from "../../shared/protocol";
 import { handleAllowlist } from "./handlers/allowlist";
+import { MSG_SIGN_PAYER_PROOF } from "../../shared/protocol";
+import { handleSignPayerProof } from "./handlers/sign-payer-proof";
 import { MSG_PAYER_KEY } from "../../shared/protocol";
 import { handlePayerKey } from "./handlers/payer-key";
 
@@ -74,6 +76,7 @@ function run(type: i32, req: usize, len: i32, out: usize): i32 {
     case MSG_RELEASE_PREIMAGE: return handleReleasePreimage(req, len, out);
     case MSG_PAYMENT_HASH: return handlePaymentHash(req, len, out);
     case MSG_ALLOWLIST: return handleAllowlist(req, len, out);
+    case MSG_SIGN_PAYER_PROOF: return handleSignPayerProof(req, len, out);
     case MSG_PAYER_KEY: return handlePayerKey(req, len, out);
     case MSG_FW_BEGIN: return handleFwBegin(req, len, out);
     case MSG_FW_CHUNK: return handleFwChunk(req, len, out);

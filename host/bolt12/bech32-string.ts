@@ -9,8 +9,11 @@ const ALPHABET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
 const WORD_OF = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) WORD_OF[ALPHABET.charCodeAt(i)] = i;
 
-/** The prefixes this codec knows: offer, invoice_request, invoice (`lni` is CLN's convention). */
-export const BOLT12_PREFIXES = ['lno', 'lnr', 'lni'] as const;
+/**
+ * The prefixes this codec knows: offer, invoice_request, invoice (`lni` is
+ * CLN's convention) and payer proof (`lnp`, BOLT 12 payer proofs).
+ */
+export const BOLT12_PREFIXES = ['lno', 'lnr', 'lni', 'lnp'] as const;
 export type Bolt12Prefix = (typeof BOLT12_PREFIXES)[number];
 
 // The whitespace CLN's reader skips after `+` (C isspace).
@@ -65,7 +68,7 @@ export function decodeBolt12String(input: string): Bolt12Text {
   if (sep < 0) throw new Bolt12StringError("no '1' separator after the prefix");
   const prefix = lower.slice(0, sep);
   if (!(BOLT12_PREFIXES as readonly string[]).includes(prefix)) {
-    throw new Bolt12StringError(`unknown prefix '${prefix}' (expected lno, lnr or lni)`, at[0] ?? 0);
+    throw new Bolt12StringError(`unknown prefix '${prefix}' (expected lno, lnr, lni or lnp)`, at[0] ?? 0);
   }
   const words: number[] = new Array(lower.length - sep - 1);
   for (let i = sep + 1; i < lower.length; i++) {

@@ -16,12 +16,13 @@ import { isBip353String, type Problem } from './rules.js';
 import { verifyBolt12Signature } from './signature.js';
 import { formatScid, type BlindedPath, type BlindedPayinfo, type FallbackAddress } from './subtypes.js';
 import type { TlvRecord } from './tlv.js';
+import { payerProofJson } from './payer-proof-json.js';
 
 export type Json = string | number | bigint | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
 export interface Decoded {
-  /** The message, as parsed by the TLV layer. */
+  /** The message, as parsed by the TLV layer (a payer proof: its disclosed invoice fields). */
   message: AnyBolt12;
   /** Core Lightning `decode` output. */
   json: JsonObject;
@@ -33,7 +34,8 @@ export interface Decoded {
 const TYPE_NAME = { offer: 'bolt12 offer', invoice_request: 'bolt12 invoice_request', invoice: 'bolt12 invoice' } as const;
 const latin = new TextDecoder('utf-8');
 
-class Out {
+/** The JSON being written, its validity and its warnings (shared with payer-proof-json.ts). */
+export class Out {
   json: JsonObject = {};
   valid = true;
   warnings: [string, string][] = [];
@@ -56,7 +58,7 @@ class Out {
 
 const h = (b: Uint8Array) => hex.encode(b);
 
-function pathsJson(o: Out, key: string, paths: BlindedPath[], payinfo?: BlindedPayinfo[]): void {
+export function pathsJson(o: Out, key: string, paths: BlindedPath[], payinfo?: BlindedPayinfo[]): void {
   o.add(key, paths.map((p, i) => {
     const j: JsonObject = {};
     if ('pubkey' in p.firstNodeId) j.first_node_id = h(p.firstNodeId.pubkey);
@@ -160,7 +162,7 @@ function invreqFieldsJson(o: Out, f: InvoiceRequestFields | InvoiceFields): void
   }
 }
 
-function fallbacksJson(o: Out, chain: Uint8Array | undefined, fallbacks: FallbackAddress[]): void {
+export function fallbacksJson(o: Out, chain: Uint8Array | undefined, fallbacks: FallbackAddress[]): void {
   // Addresses are shown for `invreq_chain` (bitcoin when absent), if it is a chain we know.
   const known = chain ? chainByHash(chain) : { hrp: 'bc' };
   o.add('invoice_fallbacks', fallbacks.map((fb) => {
@@ -248,7 +250,7 @@ function throwFatal(problems: Problem[]): void {
 }
 
 /**
- * Decodes `lno1`/`lnr1`/`lni1` text (optionally prefixed by `lightning:`) into
+ * Decodes `lno1`/`lnr1`/`lni1`/`lnp1` text (optionally prefixed by `lightning:`) into
  * Core Lightning's `decode` JSON. Throws a Bolt12Error for strings its decoder
  * would refuse.
  */
@@ -257,6 +259,7 @@ export function decodeToJson(input: string): Decoded {
   if (text.startsWith('lightning:') || text.startsWith('LIGHTNING:')) text = text.slice('lightning:'.length);
   const { prefix, bytes } = decodeBolt12String(text);
   const o = new Out();
+  if (prefix === 'lnp') return payerProofJson(bytes, o);
   if (prefix === 'lno') {
     const offer = parseTlvMessage('offer', bytes, { invalidUtf8: o.invalidUtf8 });
     const problems = offerProblems(offer).filter((p) => !(p.cln === 'fatal' && p.field === 'offer_issuer_id'));

@@ -4,6 +4,7 @@
 //   rules  (offer.ts, invoice-request.ts, invoice.ts) Bolt12SemanticError
 //   signature (signature.ts)   Bolt12SignatureError
 import { decodeBolt12String } from './bech32-string.js';
+import { Bolt12StringError } from './errors.js';
 import { parseInvoice } from './invoice.js';
 import { parseInvoiceRequest } from './invoice-request.js';
 import type { AnyBolt12 } from './message.js';
@@ -25,6 +26,7 @@ export * from './signature.js';
 export * from './offer.js';
 export * from './invoice-request.js';
 export * from './invoice.js';
+export * from './payer-proof.js';
 export type { Problem, ReaderOptions } from './rules.js';
 export { decodeToJson, stringifyJson, type Decoded, type Json, type JsonObject } from './decode-json.js';
 
@@ -33,5 +35,6 @@ export function decodeBolt12(text: string, opts: ReaderOptions = {}): AnyBolt12 
   const { prefix, bytes } = decodeBolt12String(text);
   if (prefix === 'lno') return parseOffer(bytes, opts);
   if (prefix === 'lnr') return parseInvoiceRequest(bytes, opts);
+  if (prefix === 'lnp') throw new Bolt12StringError('a payer proof (lnp): read it with decodePayerProof', 0);
   return parseInvoice(bytes, opts);
 }

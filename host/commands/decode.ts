@@ -1,4 +1,6 @@
 // decode string                                  (cln-rpc-digest §1.13)
+// Payer proofs (lnp1, BOLT 12 payer proofs) print as Core Lightning's
+// json_add_payer_proof (host/bolt12/payer-proof-json.ts).
 // The BOLT 12 part of CLN's decode as a daemon method: the codec's
 // decodeToJson (optional `lightning:` prefix, every reader rule; softer
 // problems give valid:false and warning_* fields). A string the decoders
@@ -22,8 +24,8 @@ export function decodeString(input: string): { result: JsonObject } | { error: B
   const body = /^lightning:/i.test(text) ? text.slice('lightning:'.length) : text;
   const token = JSON.stringify(input);
   // CLN guesses the type by prefix; bolt11 and runes are not decoded here.
-  if (!/^ln[ori]1/i.test(body)) {
-    return { error: new BadParamError('string', 'Unparsable string: not a bolt12 offer (lno1), invoice_request (lnr1) or invoice (lni1)', token) };
+  if (!/^ln[orip]1/i.test(body)) {
+    return { error: new BadParamError('string', 'Unparsable string: not a bolt12 offer (lno1), invoice_request (lnr1), invoice (lni1) or payer proof (lnp1)', token) };
   }
   try {
     return { result: decodeToJson(text).json };
@@ -35,7 +37,7 @@ export function decodeString(input: string): { result: JsonObject } | { error: B
 
 export const decode = defineMethod({
   name: 'decode',
-  summary: 'Decode a BOLT 12 offer (lno1), invoice_request (lnr1) or invoice (lni1)',
+  summary: 'Decode a BOLT 12 offer (lno1), invoice_request (lnr1), invoice (lni1) or payer proof (lnp1)',
   params: { string: req(pString(64 * 1024)) },
   run({ values }, _ctx: CommandContext) {
     const r = decodeString(values.string);

@@ -153,10 +153,32 @@ export const METHOD_DOCS: Record<string, MethodDoc> = {
     notes: ['The legacy name of invoicerequest (always single use).'],
   },
   decode: {
-    params: { string: { type: 'string', description: 'lno1... / lnr1... / lni1..., optionally prefixed lightning:' } },
+    params: { string: { type: 'string', description: 'lno1... / lnr1... / lni1... / lnp1..., optionally prefixed lightning:' } },
     errors: ['-32602: the string does not decode (the message says why, as Core Lightning\'s)'],
     example: 'lnsigner decode lno1...',
-    notes: ['Strings that decode but break a rule print valid:false and warning_* fields. `lnsigner decode` needs no daemon.'],
+    notes: [
+      'Strings that decode but break a rule print valid:false and warning_* fields. `lnsigner decode` needs no daemon.',
+      'A payer proof (lnp1) that fails a reader rule prints warning_invalid_payer_proof and valid:false (Core Lightning refuses it).',
+    ],
+  },
+  createproof: {
+    params: {
+      invstring: { type: 'lni1...|lno1...', description: 'the paid invoice, or the offer we paid through (one proof per paid invoice)' },
+      note: { type: 'string', description: 'proof_note, e.g. a challenge to prove a fresh proof', default: 'none' },
+      include: {
+        type: 'array', description: 'field names or numbers to disclose if present (besides 88, 168, 174, 176, 240)',
+        default: '[offer_description, offer_issuer_id, invoice_created_at, invoice_amount]',
+      },
+    },
+    errors: [
+      PARAMS_ERR,
+      '1700: no successful payment of that invoice or offer is recorded',
+      '-1: the stored invoice does not make a proof, or no device is connected',
+      '2104: the device firmware cannot sign payer proofs',
+      '2100: the device refused (the message names the rule: not our payer key, wrong preimage, bad invoice signature)',
+    ],
+    example: 'lnsigner createproof lni1... "challenge 42"',
+    notes: ['Proofs are BOLT 12 payer proofs (lnp1, lightning/bolts #1346), signed with the payer key on the device; `decode` reads them.'],
   },
   sendpay: {
     params: {

@@ -2,6 +2,7 @@
 import type { RpcMethod } from '../rpc/method.js';
 import type { CommandContext } from './context.js';
 import { decode } from './decode.js';
+import { createproof } from './createproof.js';
 import { disableinvoicerequest } from './disableinvoicerequest.js';
 import { disableoffer } from './disableoffer.js';
 import { enableoffer } from './enableoffer.js';
@@ -50,6 +51,7 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   sendinvoice,
   fetchinvoice,
   cancelrecurringinvoice,
+  createproof,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

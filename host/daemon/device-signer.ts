@@ -97,6 +97,11 @@ export interface DeviceSigner {
   blindedPath?(req: import('../device-client/blinding-requests.js').BlindedPathRequest): Promise<import('../bolt12/subtypes.js').BlindedPath>;
   /** onion_message (0x34/0x35): an onion message whose first hop is our node (injectonionmessage's packet). */
   onionMessage?(req: import('../device-client/blinding-requests.js').OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }>;
+  /** BOLT 12 payer proof (issue 12): the device signs the proof of `unsigned`
+   *  (host/bolt12/payer-proof.ts) with the payer key of its request, after its
+   *  own checks; the reply is verified before it is returned (absent: firmware
+   *  client without sign_payer_proof). */
+  signPayerProof?(unsigned: import('../bolt12/payer-proof.js').UnsignedPayerProof): Promise<import('../device-client/proof-requests.js').PayerProofSignature>;
   /** payer_key (0x2A, issue 12): fetchinvoice's invreq_metadata and invreq_payer_id from the device (absent: older device client). */
   payerKey?(q: import('../device-client/payer-key-requests.js').PayerKeyQuery): Promise<import('../device-client/payer-key-requests.js').PayerKey>;
   close(): Promise<void>;

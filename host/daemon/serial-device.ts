@@ -11,6 +11,8 @@ import {
 } from '../device-admin/confirm-adapter.js';
 import type { BlindedPathRequest, OnionMessageRequest } from '../device-client/blinding-requests.js';
 import type { BlindedPath } from '../bolt12/subtypes.js';
+import { signPayerProofOn, type PayerProofSignature } from '../device-client/proof-requests.js';
+import type { UnsignedPayerProof } from '../bolt12/payer-proof.js';
 import type { PayerKey, PayerKeyQuery } from '../device-client/payer-key-requests.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
@@ -175,6 +177,11 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
   /** onion_message (0x34), read out with onion_message_read (0x35). */
   onionMessage(req: OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }> {
     return this.client.onionMessage(req);
+  }
+
+  /** sign_payer_proof (0x29): checked by host/device-client/proof-requests.ts. */
+  signPayerProof(unsigned: UnsignedPayerProof): Promise<PayerProofSignature> {
+    return signPayerProofOn(this.client.transport, unsigned);
   }
 
   /** payer_key (0x2A): the payer id (and a recurring series' metadata) from the device; the client checks the key is a point. */
