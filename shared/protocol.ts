@@ -141,6 +141,8 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_FW_COMMIT) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_ABORT) return REQ_KNOWN | REQ_IDEMPOTENT;
   if (type == MSG_REBOOT) return REQ_KNOWN;
+  // Allowlist (issue 12): add waits for a press; not resent by the transport.
+  if (type == MSG_ALLOWLIST) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
   return 0;
 }
 
@@ -417,7 +419,9 @@ export const POLICY_REPLY_OFF_CAP = 46;
 export const POLICY_REPLY_OFF_CLOCK = 48;
 export const POLICY_REPLY_OFF_SEQ = 52;
 export const POLICY_REPLY_OFF_FLOOR = 56;
-export const POLICY_REPLY_SIZE = 60;
+/** get_policy reply size: 60 bytes up to issue 11, then the BOLT 12 terms
+ *  (POLICY_REPLY_OFF_PAYEE_DAILY.., appended in issue 12). */
+export const POLICY_REPLY_SIZE = 77;
 /** Spend log capacity (entries younger than 24 h). */
 export const POLICY_LOG_CAP = 64;
 /** The rolling window, seconds. */
@@ -661,3 +665,39 @@ export const PAY_RULE_LOG_FULL = 10;
 /** pay_failed: unknown / not live part, secrets do not match, or the failure
  *  onion does not verify at any hop. */
 export const PAY_RULE_FAILURE = 11;
+
+// ---- BOLT 12 policy terms (issue 12) ----------------------------------------------
+// docs/protocol.md "get_policy / set_policy", "allowlist"; docs/firmware/onion.md "Policy".
+/** ERR_POLICY detail: the payee's (invoice_node_id's) rolling 24-hour limit. */
+export const POLICY_LIMIT_PAYEE_DAILY = 7;
+/** ERR_POLICY detail: a recurring payment above the per-period cap. */
+export const POLICY_LIMIT_PERIOD_CAP = 8;
+// set_policy payload: POLICY_LIMITS (36 bytes, as before: leaves the two
+// limits below unchanged) or 52 bytes: + 36 payee_daily_msat u64le (per payee,
+// rolling 24 h) | 44 period_cap_msat u64le (largest amount of one recurring
+// payment). All ones = none.
+export const POLICY_OFF_PAYEE_DAILY = 36;
+export const POLICY_OFF_PERIOD_CAP = 44;
+/** set_policy payload size with the BOLT 12 limits. */
+export const SET_POLICY_SIZE_BOLT12 = 52;
+// get_policy reply (after the 60 bytes above): 60 payee_daily_msat u64le |
+// 68 period_cap_msat u64le | 76 allowlist count u8  (77 bytes)
+export const POLICY_REPLY_OFF_PAYEE_DAILY = 60;
+export const POLICY_REPLY_OFF_PERIOD_CAP = 68;
+export const POLICY_REPLY_OFF_ALLOWLIST = 76;
+
+/** allowlist: op u8 (ALLOWLIST_OP_*) | offer_id[32] (not for list); reply:
+ *  count u8 | offer ids[32 × count] (the list after the operation). Offers on
+ *  the list are paid without a press above confirm_above_msat. */
+export const MSG_ALLOWLIST = 0x28;
+/** Add an offer id: needs the user's press (it loosens the policy). */
+export const ALLOWLIST_OP_ADD = 1;
+/** Remove an offer id: immediate (tightens); absent ids are not an error. */
+export const ALLOWLIST_OP_REMOVE = 2;
+/** List: payload is the op byte only. */
+export const ALLOWLIST_OP_LIST = 3;
+/** Most offer ids on the allowlist. */
+export const ALLOWLIST_CAP = 16;
+export const OFFER_ID_SIZE = 32;
+/** allowlist add: the list is full (ALLOWLIST_CAP ids). ERR_REFUSED detail. */
+export const REFUSED_ALLOWLIST_FULL = 1;
