@@ -11,6 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import * as P from '../shared/protocol.js';
 import { PROMPT_APPROVED, PROMPT_DENIED } from '../shared/board.js';
 import { encodeHopPayload, withLength } from '../host/onion/payload.js';
@@ -203,11 +204,17 @@ describe('pay_invoice: the onion of a valid invoice', () => {
     const finalId = offerPath.hops[1].blindedNodeId;
     const offer = [rec(8, tu(2000n)), desc, rec(16, encodeBlindedPath(offerPath.path))];
     const req = request(offer);
-    // Whoever holds that key signs (the test stands in: it signs with a key it
-    // knows and names it; the device must refuse any other key).
+    // The final node signs with its blinded key: HMAC("blinded_node_id", ss)·dest_priv.
+    const n = secp.Point.CURVE().n;
+    const big = (b: Uint8Array) => BigInt('0x' + x(b));
+    const tweak = big(hmac(sha256, ascii('blinded_node_id'), offerPath.hops[1].sharedSecret));
+    const blindedPriv = Uint8Array.from(Buffer.from(((tweak * big(key('dest'))) % n).toString(16).padStart(64, '0'), 'hex'));
+    expect(x(secp.getPublicKey(blindedPriv, true))).toBe(x(finalId));
+    pay(invoice(req, 2000n, { nodeId: finalId, signerPriv: blindedPriv }), req);
+    // Any other key, or the path's introduction node, is refused.
     const wrong = invoice(req, 2000n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV });
     expect(payRule(wrong, req)).toBe(rule(P.PAY_RULE_SIGNER, 176));
-    expect(finalId).toHaveLength(33);
+    expect(payRule(invoice(req, 2000n, { nodeId: INTRO, signerPriv: INTRO_PRIV }), req)).toBe(rule(P.PAY_RULE_SIGNER, 176));
   });
 });
 
@@ -411,5 +418,48 @@ describe('malformed input never traps', () => {
       expect([P.MSG_ERROR, P.MSG_PAY_INVOICE | P.MSG_REPLY]).toContain(f.type);
     }), { numRuns: 40 });
     expect(x(call(P.MSG_PING, Uint8Array.of(3)))).toBe('03');
+  });
+});
+
+describe('allowlist and the pay log\'s room', () => {
+  it('an allowlisted offer (allowlist 0x28, offer_id = merkle root of the offer fields) is paid without a press', () => {
+    const offer = offerRecs(3000n, [rec(18, ascii('roaster'))]);
+    const offerId = merkleRoot(stream(offer));
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ ...NO_LIMITS, confirmAboveMsat: 1000n }));
+    call(P.MSG_ALLOWLIST, cat(Uint8Array.of(P.ALLOWLIST_OP_ADD), offerId));
+    shown.length = 0;
+    const req = request(offer);
+    pay(invoice(req, 3000n), req);
+    expect(shown).toEqual([]);
+    // Another offer still asks.
+    const other = request(offerRecs(3000n));
+    pay(invoice(other, 3000n), other);
+    expect(shown).toHaveLength(1);
+    call(P.MSG_ALLOWLIST, cat(Uint8Array.of(P.ALLOWLIST_OP_REMOVE), offerId));
+    call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
+  });
+
+  it('a full log refuses (PAY_RULE_LOG_FULL) until invoices are 24 h past their expiry, which then make room', () => {
+    const saved = chip;
+    chip = powerUp(new MemoryFlash(), autoPrompt(PROMPT_APPROVED), () => clock);
+    call(P.MSG_PROVISION, encodeProvision({ hsmSecret: HSM_SECRET }));
+    call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
+    const t0 = clock;
+    try {
+      for (let i = 0; i < 24; i++) {
+        const req = request(offerRecs(100n));
+        pay(invoice(req, 100n), req);
+      }
+      const req = request(offerRecs(100n));
+      const inv = invoice(req, 100n);
+      expect(payRule(inv, req)).toBe(P.PAY_RULE_LOG_FULL);
+      // 2 h (expiry) + 24 h later, the old invoices may go.
+      clock = t0 + 7200 + 86400 + 120;
+      const late = request(offerRecs(100n));
+      pay(invoice(late, 100n), late);
+    } finally {
+      clock = t0;
+      chip = saved;
+    }
   });
 });
