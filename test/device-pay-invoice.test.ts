@@ -18,21 +18,24 @@ import { encodeHopPayload, withLength } from '../host/onion/payload.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { autoPrompt } from '../host/firmware/load.js';
 import {
-  decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy, encodeSignBolt12, verifySignBolt12Reply,
+  decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy,
 } from '../host/device-client/requests.js';
 import {
-  decodePayFailedReply, decodePayInvoiceReply, encodePayFailed, encodePayInvoice, payRuleSentence, type BuiltPart,
+  decodePayFailedReply, decodePayInvoiceReply, encodePayFailed, payRuleSentence, type BuiltPart,
 } from '../host/device-client/payer-requests.js';
 import { explainDeviceStatus } from '../host/device-client/explain.js';
-import { merkleRoot, signatureMessage } from '../host/bolt12/merkle.js';
+import { merkleRoot } from '../host/bolt12/merkle.js';
 import { secp } from '../host/crypto/noble.js';
-import { buildBlindedPath, encodeBlindedPath, type BuiltPath } from '../host/blinding/index.js';
-import { blindedPaymentRoute, type BlindedPaymentRoute } from '../host/blinding/payment-onion.js';
+import { buildBlindedPath, encodeBlindedPath } from '../host/blinding/index.js';
+import type { BlindedPaymentRoute } from '../host/blinding/payment-onion.js';
 import { createFailureOnion, peelOnion, wrapFailureOnion } from '../host/onion/sphinx.js';
 import { chipCall, powerUp, refusalOf, type Chip } from './helpers/chip.js';
 import { ascii, cat, x } from './helpers/bytes.js';
-import { HSM_SECRET, NODE_ID, NODE_PRIV, rec, stream, tu, type Rec } from './helpers/merchant.js';
-import { payerKeyRef } from './helpers/device-requests.js';
+import { HSM_SECRET, NODE_ID, rec, stream, tu, type Rec } from './helpers/merchant.js';
+import {
+  DEST, INTRO, INTRO_PRIV, MERCHANT_ID, desc, OTHER_PRIV, PEER, PEER_PRIV, invoice as invoiceAt, key, makePath, offerRecs, payPayload, request as requestOn, route,
+  type Inv, type InvOpts, type Req,
+} from './helpers/payer.js';
 
 const NOW = 1_765_000_000;
 let clock = NOW;
@@ -40,16 +43,6 @@ const flash = new MemoryFlash();
 const shown: string[] = [];
 let chip: Chip;
 const call = (type: number, payload: Uint8Array): Uint8Array => chipCall(chip, type, payload);
-
-const key = (label: string) => sha256(ascii(`pay test ${label}`));
-const MERCHANT_PRIV = key('merchant');
-const MERCHANT_ID = secp.getPublicKey(MERCHANT_PRIV, true);
-const OTHER_PRIV = key('other signer');
-const PEER_PRIV = key('peer a');
-const PEER = secp.getPublicKey(PEER_PRIV, true);
-const INTRO_PRIV = key('intro');
-const INTRO = secp.getPublicKey(INTRO_PRIV, true);
-const DEST = secp.getPublicKey(key('dest'), true);
 
 const NO_LIMITS = { maxAmountMsat: null, maxFeeMsat: null, maxFeePpm: null, dailyLimitMsat: null, confirmAboveMsat: null };
 
@@ -60,87 +53,8 @@ beforeAll(() => {
   call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
 });
 
-// ---- the merchant (@noble) and the payer's requests (signed by the device) -----------------
-
-const desc = rec(10, ascii('coffee beans'));
-const offerRecs = (amount: bigint | null, more: Rec[] = []): Rec[] =>
-  [...(amount === null ? [] : [rec(8, tu(amount))]), desc, rec(22, MERCHANT_ID), ...more];
-
-interface Req { recs: Rec[]; tlv: Uint8Array; signature: Uint8Array; payerId: Uint8Array; meta: Uint8Array }
-let metaN = 0;
-/** An invoice_request signed by the device (sign_bolt12, payer key of its metadata), or by `payerPriv`. */
-function request(offer: Rec[], own: Rec[] = [], o: { meta?: Uint8Array; payerPriv?: Uint8Array; nodeKey?: boolean } = {}): Req {
-  const meta = o.meta ?? sha256(ascii(`meta ${metaN++}`)).slice(0, 16);
-  const payerId = o.payerPriv ? secp.getPublicKey(o.payerPriv, true)
-    : o.nodeKey ? NODE_ID : Uint8Array.from(Buffer.from(payerKeyRef(HSM_SECRET, NODE_PRIV, meta).id, 'hex'));
-  const recs = [rec(0, meta), ...offer, rec(88, payerId), ...own];
-  const tlv = stream(recs);
-  const signature = o.payerPriv
-    ? secp.schnorr.sign(signatureMessage('invoice_request', 'signature', merkleRoot(tlv)), o.payerPriv, new Uint8Array(32))
-    : verifySignBolt12Reply('invoice_request', tlv, call(P.MSG_SIGN_BOLT12, encodeSignBolt12('invoice_request', 'signature', tlv))).signature;
-  return { recs, tlv, signature, payerId, meta };
-}
-
-const relay = { cltvExpiryDelta: 40, feeProportionalMillionths: 100, feeBaseMsat: 1000 };
-const constraints = { maxCltvExpiry: 900000, htlcMinimumMsat: 1n };
-/** A 2-hop blinded path INTRO → DEST (DEST = the merchant's node). */
-function makePath(label: string): BuiltPath {
-  return buildBlindedPath([
-    { nodeId: INTRO, data: { nextNodeId: DEST, paymentRelay: relay, paymentConstraints: constraints } },
-    { nodeId: DEST, data: { pathId: key(`path id ${label}`) } },
-  ], { sessionKey: key(`e0 ${label}`) });
-}
-/** blinded_payinfo: u32 base ‖ u32 ppm ‖ u16 cltv ‖ u64 min ‖ u64 max ‖ u16 flen ‖ features. */
-function payinfo(features = new Uint8Array(0)): Uint8Array {
-  const b = new Uint8Array(28);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, relay.feeBaseMsat); dv.setUint32(4, relay.feeProportionalMillionths); dv.setUint16(8, 80);
-  dv.setBigUint64(10, 1n); dv.setBigUint64(18, 10n ** 12n); dv.setUint16(26, features.length);
-  return cat(b, features);
-}
-
-interface Inv { tlv: Uint8Array; paymentHash: Uint8Array; path: BuiltPath; amount: bigint; root: Uint8Array }
-interface InvOpts {
-  amount?: bigint; createdAt?: number; relExpiry?: number; nodeId?: Uint8Array; signerPriv?: Uint8Array;
-  path?: BuiltPath; payinfoFeatures?: Uint8Array; features?: Uint8Array; extra?: Rec[]; invreqRecs?: Rec[]; drop?: number;
-}
-let invN = 0;
-/** The merchant's invoice for `req`, signed with BIP-340 under invoice_node_id (default the issuer). */
-function invoice(req: Req, amount: bigint, o: InvOpts = {}): Inv {
-  const n = invN++;
-  const paymentHash = sha256(key(`preimage ${n}`));
-  const path = o.path ?? makePath(`inv ${n}`);
-  let recs: Rec[] = [
-    ...(o.invreqRecs ?? req.recs),
-    rec(160, encodeBlindedPath(path.path)),
-    rec(162, payinfo(o.payinfoFeatures)),
-    rec(164, tu(o.createdAt ?? clock - 60)),
-    ...(o.relExpiry !== undefined ? [rec(166, tu(o.relExpiry))] : []),
-    rec(168, paymentHash),
-    rec(170, tu(o.amount ?? amount)),
-    rec(174, o.features ?? Uint8Array.of(2, 0, 0)), // basic_mpp (17, optional)
-    rec(176, o.nodeId ?? MERCHANT_ID),
-    ...(o.extra ?? []),
-  ];
-  if (o.drop !== undefined) recs = recs.filter((r) => r.type !== BigInt(o.drop!));
-  const unsigned = stream(recs);
-  const root = merkleRoot(unsigned);
-  const sig = secp.schnorr.sign(signatureMessage('invoice', 'signature', root), o.signerPriv ?? MERCHANT_PRIV, new Uint8Array(32));
-  return { tlv: stream([...recs, rec(240, sig)]), paymentHash, path, amount, root };
-}
-
-const SCID = Uint8Array.of(0, 0, 1, 0, 0, 2, 0, 3);
-/** PEER (clear) → INTRO → DEST (blinded), delivering `amount` of `total`. */
-function route(path: BuiltPath, amount: bigint, total = amount): BlindedPaymentRoute {
-  return blindedPaymentRoute({
-    clearHops: [{ nodeId: PEER, shortChannelId: SCID, feeBaseMsat: 1000n, feePpm: 10n, cltvExpiryDelta: 40 }],
-    path: path.path, payinfo: { ...relay, cltvExpiryDelta: 80 }, amountMsat: amount, totalAmountMsat: total, finalCltv: 800_000,
-  });
-}
-
-function payPayload(inv: Inv, req: Req, r: BlindedPaymentRoute, partId = 0n, firstHop = r.firstAmountMsat): Uint8Array {
-  return encodePayInvoice({ invoice: inv.tlv, invreqSignature: req.signature, partId, firstHopAmountMsat: firstHop, hops: r.hops });
-}
+const request = (offer: Rec[], own: Rec[] = [], o: Parameters<typeof requestOn>[3] = {}) => requestOn(call, offer, own, o);
+const invoice = (req: Req, amount: bigint, o: InvOpts = {}) => invoiceAt(req, amount, o, clock);
 function pay(inv: Inv, req: Req, r = route(inv.path, inv.amount), partId = 0n): BuiltPart {
   return decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payPayload(inv, req, r, partId)), r.hops.length);
 }
