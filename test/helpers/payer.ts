@@ -35,16 +35,24 @@ export const offerRecs = (amount: bigint | null, more: Rec[] = []): Rec[] =>
 export interface Req { recs: Rec[]; tlv: Uint8Array; signature: Uint8Array; payerId: Uint8Array; meta: Uint8Array }
 let metaN = 0;
 /** An invoice_request signed by the device (sign_bolt12, payer key of its metadata), or by `payerPriv`. */
-export function request(call: Call, offer: Rec[], own: Rec[] = [], o: { meta?: Uint8Array; payerPriv?: Uint8Array; nodeKey?: boolean } = {}): Req {
+export interface RequestOpts { meta?: Uint8Array; payerPriv?: Uint8Array; nodeKey?: boolean }
+/** An unsigned invoice_request for `offer` with the device's payer key of its
+ *  metadata as invreq_payer_id (or the node id, or `payerPriv`'s key). */
+export function unsignedRequest(offer: Rec[], own: Rec[] = [], o: RequestOpts = {}): Omit<Req, 'signature'> {
   const meta = o.meta ?? sha256(ascii(`meta ${metaN++}`)).slice(0, 16);
   const payerId = o.payerPriv ? secp.getPublicKey(o.payerPriv, true)
     : o.nodeKey ? NODE_ID : Uint8Array.from(Buffer.from(payerKeyRef(HSM_SECRET, NODE_PRIV, meta).id, 'hex'));
   const recs = [rec(0, meta), ...offer, rec(88, payerId), ...own];
-  const tlv = stream(recs);
+  return { recs, tlv: stream(recs), payerId, meta };
+}
+
+/** The invoice_request signed by the device (sign_bolt12 through `call`), or by `payerPriv`. */
+export function request(call: Call, offer: Rec[], own: Rec[] = [], o: RequestOpts = {}): Req {
+  const u = unsignedRequest(offer, own, o);
   const signature = o.payerPriv
-    ? secp.schnorr.sign(signatureMessage('invoice_request', 'signature', merkleRoot(tlv)), o.payerPriv, new Uint8Array(32))
-    : verifySignBolt12Reply('invoice_request', tlv, call(P.MSG_SIGN_BOLT12, encodeSignBolt12('invoice_request', 'signature', tlv))).signature;
-  return { recs, tlv, signature, payerId, meta };
+    ? secp.schnorr.sign(signatureMessage('invoice_request', 'signature', merkleRoot(u.tlv)), o.payerPriv, new Uint8Array(32))
+    : verifySignBolt12Reply('invoice_request', u.tlv, call(P.MSG_SIGN_BOLT12, encodeSignBolt12('invoice_request', 'signature', u.tlv))).signature;
+  return { ...u, signature };
 }
 
 export const relay = { cltvExpiryDelta: 40, feeProportionalMillionths: 100, feeBaseMsat: 1000 };
