@@ -184,6 +184,15 @@ describe('pay_invoice: each rule refuses, naming itself', () => {
     expect(payRule(invoice(req, 5000n, { createdAt: NOW - 7201 }), req)).toBe(rule(P.PAY_RULE_EXPIRED, 164));
     expect(payRule(invoice(req, 5000n, { createdAt: NOW - 100, relExpiry: 99 }), req)).toBe(rule(P.PAY_RULE_EXPIRED, 164));
     pay(invoice(req, 5000n, { createdAt: NOW - 7200 }), req); // exactly at the expiry: still payable
+    // A board without a set clock cannot tell: refused (detail 0).
+    const saved = chip;
+    try {
+      chip = powerUp(new MemoryFlash(), autoPrompt(PROMPT_APPROVED), () => 0);
+      call(P.MSG_PROVISION, encodeProvision({ hsmSecret: HSM_SECRET }));
+      expect(payRule(invoice(req, 5000n), req)).toBe(rule(P.PAY_RULE_EXPIRED, 0));
+    } finally {
+      chip = saved;
+    }
   });
 
   it('rule 7: a blinded tail that is not one of the invoice\'s paths; unknown even features', () => {
