@@ -610,10 +610,13 @@ export const INVOICE_RULE_EXPIRED = 11;
  *  the blinded tail) | partid u64le | first-hop amount u64le | invreq
  *  signature[64] | invoice length u16le | signed invoice TLV stream | per hop:
  *  node id[33] ‖ hop data (BigSize length ‖ TLV payload), as build_onion.
- *  Reply: onion[ONION_PACKET_SIZE] | shared secret[32] per hop | part ref[16]. */
+ *  Reply: onion[ONION_PACKET_SIZE] | part ref[16] (no shared secret leaves the
+ *  device: only a hop of the route can make a failure pay_failed accepts). */
 export const MSG_PAY_INVOICE = 0x26;
-/** pay_failed: part ref[16] | hop count u8 | shared secrets[32 × hops] |
- *  failure onion (rest); reply: erring hop index u8 | failure code u16be. */
+/** pay_failed: the pay_invoice payload exactly as sent | onionreply length
+ *  u16le | onionreply (the failure onion the node returned). Reply: erring
+ *  hop index u8 | failure message length u16le | failure message (BOLT 4
+ *  failuremsg: failcode u16be ‖ data). */
 export const MSG_PAY_FAILED = 0x27;
 
 /** pay_invoice payload offsets. */
@@ -626,11 +629,11 @@ export const PAY_OFF_INVOICE_LEN = 82;
 export const PAY_OFF_INVOICE = 84;
 /** Part ref: the first 16 bytes of the part key (reply tail, pay_failed head). */
 export const PAY_PART_REF_SIZE = 16;
-/** pay_failed payload offsets; reply size. */
-export const PAYFAIL_OFF_REF = 0;
-export const PAYFAIL_OFF_HOPS = 16;
-export const PAYFAIL_OFF_SECRETS = 17;
-export const PAYFAIL_REPLY_SIZE = 3;
+/** pay_failed reply offsets: erring hop index, failure message length u16le,
+ *  failure message (PAYFAIL_REPLY_OFF_MSG.. to the end). */
+export const PAYFAIL_REPLY_OFF_HOP = 0;
+export const PAYFAIL_REPLY_OFF_LEN = 1;
+export const PAYFAIL_REPLY_OFF_MSG = 3;
 
 /** pay_invoice / pay_failed: a payer rule refuses [PAY_RULE_* | offending TLV
  *  type or hop index << 8 (types ≥ 2^24 leave those bits 0)]. */
@@ -663,8 +666,9 @@ export const PAY_RULE_ONCE = 8;
 export const PAY_RULE_PERIOD = 9;
 /** The pay log has no room (nothing old enough to drop). */
 export const PAY_RULE_LOG_FULL = 10;
-/** pay_failed: unknown / not live part, secrets do not match, or the failure
- *  onion does not verify at any hop. */
+/** pay_failed: unknown / not live part (reason 1), or the failure onion does
+ *  not verify at any hop of the part (reason 3; reason 2, "secrets do not
+ *  match", is no longer used). */
 export const PAY_RULE_FAILURE = 11;
 
 // ---- BOLT 12 policy terms (issue 12) ----------------------------------------------

@@ -1,10 +1,11 @@
 // Decoding a returned failure onion at the origin (BOLT 4 "Returning
 // Errors"), for pay_failed (issue 12): with the part's shared secrets in route
-// order, hop i's layer is removed by XORing the packet with the ammag_i
-// stream, then HMAC-SHA256(um_i, packet[32..]) must equal packet[0..32]; the
-// first hop where it does is the erring hop. Only a node holding that hop's
-// shared secret can make the HMAC match, so a host cannot forge a failure for
-// a part whose HTLC is still out (docs/firmware/payer.md).
+// order (re-derived on the device: they never leave it), hop i's layer is
+// removed by XORing the packet with the ammag_i stream, then
+// HMAC-SHA256(um_i, packet[32..]) must equal packet[0..32]; the first hop
+// where it does is the erring hop. Only a node holding that hop's shared
+// secret can make the HMAC match, so a host cannot forge a failure for a part
+// whose HTLC is still out (docs/firmware/payer.md).
 //
 // The packet is decrypted in place (the request buffer). The secrets are
 // secret: the HMAC comparison is constant time and the keys are wiped.
@@ -19,9 +20,10 @@ const KEY: usize = memory.data(32, 8);
 const MAC: usize = memory.data(32, 8);
 const HCTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 8);
 
-/** After failureDecode found a hop: the failure code (first 2 bytes of the
- *  failure message, big-endian; 0 when the message is shorter). */
-export let failureCode: u32 = 0;
+/** After failureDecode found a hop: the failure message (failuremsg) length;
+ *  the message starts at packet + 34. 0 when failure_len does not fit the
+ *  packet (the failure still verified: the hop is the erring one). */
+export let failureMsgLen: u32 = 0;
 
 /**
  * Peels the failure onion at p (len bytes, modified in place) with n shared
@@ -29,7 +31,7 @@ export let failureCode: u32 = 0;
  * hop's HMAC verifies (or the packet is too short to hold one).
  */
 export function failureDecode(ss: usize, n: i32, p: usize, len: usize): i32 {
-  failureCode = 0;
+  failureMsgLen = 0;
   // HMAC[32] ‖ failure_len u16 ‖ failuremsg ‖ pad_len u16 ‖ pad.
   if (len < 32 + 4) return -1;
   let found: i32 = -1;
@@ -50,7 +52,7 @@ export function failureDecode(ss: usize, n: i32, p: usize, len: usize): i32 {
   hmacSha256Wipe(HCTX);
   if (found >= 0) {
     const flen = (<u32>load<u8>(p + 32) << 8) | <u32>load<u8>(p + 33);
-    if (flen >= 2 && <usize>flen + 34 <= len) failureCode = (<u32>load<u8>(p + 34) << 8) | <u32>load<u8>(p + 35);
+    if (<usize>flen + 34 <= len) failureMsgLen = flen;
   }
   return found;
 }

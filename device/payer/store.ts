@@ -11,7 +11,7 @@
 //      expiry u32le (created_at + relative expiry) | flags u32le
 //   16 + 24·32 = 784 parts: PART_CAP × 48: part ref[16] | invoice index u8 |
 //      hop count u8 | reserved[6] | delivered amount msat u64le |
-//      secrets commitment[16] (SHA256(hop count ‖ shared secrets), first 16 bytes)
+//      part key tail[16] (bytes 16..31 of the part key; the ref is bytes 0..15)
 //   784 + 32·48 = 2320 periods: PERIOD_CAP × 32: period key[16] | invoice root prefix[16]
 //   2320 + 48·32 = 3856: CRC-32C u32le of bytes 4..3855
 //
@@ -24,9 +24,11 @@
 //
 // RAM: the firmware has no 4 KiB to spare (test/firmware-memory.test.ts), so
 // the record lives, for the request that uses it, in the upper part of the
-// reply buffer (txPayload() + PAYLOG_RAM_OFF): pay_invoice's reply is at most
-// ONION_PACKET_SIZE + 27·32 + 16 = 2246 bytes and pay_failed's 3, both below
-// PAYLOG_RAM_OFF. plLoad() reads it at the start of every request that needs
+// reply buffer (txPayload() + PAYLOG_RAM_OFF): pay_invoice's reply is
+// ONION_PACKET_SIZE + 16 bytes (its scratch for the shared secrets ends at
+// 1366 + 16 + 27·32 = 2246), pay_failed's secrets scratch ends at 27·32 and
+// its reply (3 + failure message) is written after its last commit, all
+// below PAYLOG_RAM_OFF while the record is in use. plLoad() reads it at the start of every request that needs
 // it; nothing else keeps it.
 import { FLASH_OK, FLASH_PAYLOG_OFF, FLASH_SECTOR } from "../../shared/board";
 import { FRAME_MAX_PAYLOAD } from "../../shared/protocol";
@@ -63,7 +65,7 @@ export const P_REF: usize = 0;
 export const P_INV: usize = 16;
 export const P_HOPS: usize = 17;
 export const P_AMOUNT: usize = 24;
-export const P_COMMIT: usize = 32;
+export const P_KEY_TAIL: usize = 32;
 // Period entry fields.
 export const Q_KEY: usize = 0;
 export const Q_ROOT: usize = 16;
@@ -73,7 +75,7 @@ const PAYLOG_RAM_OFF: usize = 2560;
 const CHUNK_OFF: usize = 6656;
 const CHUNK: usize = 1024;
 // The reply of a pay request must end below the record, and both must fit the reply buffer.
-// (ONION_PACKET_SIZE + 27·32 + 16 = 2246 < 2560; 2560 + 3860 < 6656; 6656 + 1024 ≤ 8448.)
+// (ONION_PACKET_SIZE + 16 + 27·32 = 2246 < 2560; 2560 + 3860 < 6656; 6656 + 1024 ≤ 8448.)
 assert(PAYLOG_RAM_OFF + PAYLOG_REC_SIZE <= CHUNK_OFF && CHUNK_OFF + CHUNK <= <usize>FRAME_MAX_PAYLOAD);
 
 /** Codes beyond the board's FLASH_ERR_* (ERR_FLASH detail). */
@@ -278,16 +280,16 @@ export function invAdd(root: usize, amount: u64, expiry: u32, flags: u32): i32 {
 }
 
 /** Appends a live part; false when full. */
-export function partAdd(ref: usize, inv: u32, hops: u32, amount: u64, commit16: usize): bool {
+export function partAdd(key: usize, inv: u32, hops: u32, amount: u64): bool {
   const n = partUsed();
   if (n >= PART_CAP) return false;
   const p = partAt(n);
   fillBytes(p, 0, PART_SIZE);
-  copyBytes(p + P_REF, ref, 16);
+  copyBytes(p + P_REF, key, 16);
   store<u8>(p + P_INV, <u8>inv);
   store<u8>(p + P_HOPS, <u8>hops);
   store<u64>(p + P_AMOUNT, amount);
-  copyBytes(p + P_COMMIT, commit16, 16);
+  copyBytes(p + P_KEY_TAIL, key + 16, 16);
   store<u8>(rec() + R_PARTS, <u8>(n + 1));
   return true;
 }

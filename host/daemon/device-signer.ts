@@ -97,9 +97,11 @@ export interface DeviceSigner {
    *  device to an invoice answering a request it signed (absent: firmware
    *  client without it). Hop payloads carry their BigSize length prefix. */
   payInvoice?(p: import('../device-client/payer-requests.js').PayInvoicePart & { onConfirm?: ConfirmOptions['onConfirm'] }): Promise<import('../device-client/payer-requests.js').BuiltPart>;
-  /** pay_failed (issue 12): the part's failure onion, verified on the device,
-   *  releases its amount so a retry may use it. */
-  payFailed?(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<import('../device-client/payer-requests.js').PartFailure>;
+  /** pay_failed (issue 12): the part (the same fields given to payInvoice)
+   *  and lightningd's onionreply; the device decodes and verifies the failure
+   *  (it alone holds the shared secrets), releases the part's amount so a
+   *  retry may use it, and returns the erring hop and failure message. */
+  payFailed?(part: import('../device-client/payer-requests.js').PayInvoicePart, onionreply: Uint8Array): Promise<import('../device-client/payer-requests.js').PartFailure>;
   close(): Promise<void>;
 }
 

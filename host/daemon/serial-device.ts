@@ -170,8 +170,8 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
     return this.client.payInvoice(part, { onConfirm });
   }
 
-  payFailed(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<PartFailure> {
-    return this.client.payFailed(partRef, sharedSecrets, failureOnion);
+  payFailed(part: PayInvoicePart, onionreply: Uint8Array): Promise<PartFailure> {
+    return this.client.payFailed(part, onionreply);
   }
 
   close(): Promise<void> {

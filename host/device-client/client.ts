@@ -326,16 +326,20 @@ export class DeviceClient {
       request: 'pay_invoice',
       text: `BOLT 12 payment part ${p.partId}, ${p.firstHopAmountMsat} msat to the first hop`,
     }, o);
-    return decodePayInvoiceReply(r, p.hops.length);
+    return decodePayInvoiceReply(r);
   }
 
-  /** pay_failed (issue 12): a part came back with a failure onion; the device
-   *  verifies it with the part's shared secrets and releases the part's
-   *  amount (a retry may use it). Refused with ERR_PAY_RULE (PAY_RULE_FAILURE)
-   *  for an unknown part, other secrets or a failure that does not verify. */
-  async payFailed(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<PartFailure> {
-    const r = await this.transport.request(P.MSG_PAY_FAILED, encodePayFailed(partRef, sharedSecrets, failureOnion));
-    return decodePayFailedReply(r, sharedSecrets.length);
+  /** pay_failed (issue 12): a part came back failed with the node's
+   *  onionreply (sendonion without shared_secrets: 202). The device
+   *  recomputes the part from the same pay_invoice fields, re-derives its
+   *  shared secrets, decodes the failure (BOLT 4) and, verified at a hop,
+   *  releases the part's amount and credits the 24-hour window; the reply is
+   *  the erring hop and the decrypted failure message. Refused with
+   *  ERR_PAY_RULE (PAY_RULE_FAILURE) for an unknown part or a failure that
+   *  does not verify at any hop. */
+  async payFailed(part: PayInvoicePart, onionreply: Uint8Array): Promise<PartFailure> {
+    const r = await this.transport.request(P.MSG_PAY_FAILED, encodePayFailed(part, onionreply));
+    return decodePayFailedReply(r, part.hops.length);
   }
 
   close(): Promise<void> {

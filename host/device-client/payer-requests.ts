@@ -3,7 +3,9 @@
 // the host's checks of the replies, and the sentences of ERR_PAY_RULE.
 // The device checks everything that matters (docs/firmware/payer.md); the
 // host checks what it can of a reply before using it: the onion's size,
-// version and ephemeral key, one shared secret per hop, the part ref.
+// version and ephemeral key, the part ref; the decoded failure's hop and
+// length. No shared secret of a BOLT 12 part ever reaches the host: a
+// failure is handed back as the node's onionreply and decoded by the device.
 import * as P from '../../shared/protocol.js';
 import { isValidPoint } from '../bolt12/wire.js';
 import { fieldName } from '../bolt12/tlv-types.js';
@@ -23,19 +25,21 @@ export interface PayInvoicePart {
 }
 
 export interface BuiltPart {
-  /** The 1366-byte onion_routing_packet. */
+  /** The 1366-byte onion_routing_packet (send it with sendonion WITHOUT
+   *  shared_secrets: lightningd then returns failures as 202 + onionreply). */
   onion: Uint8Array;
-  /** One per hop, route order (what pay_failed and the failure decoding need). */
-  sharedSecrets: Uint8Array[];
-  /** The device's name for this part (16 bytes): pay_failed's handle. */
+  /** The device's name for this part (16 bytes: the first half of its part key). */
   partRef: Uint8Array;
 }
 
 export interface PartFailure {
-  /** Index of the hop that returned the failure (0 = our first peer). */
+  /** Index of the hop (in the route given to payInvoice) that returned the
+   *  failure: 0 = our first peer. */
   erringIndex: number;
-  /** BOLT 4 failure code (u16). */
+  /** BOLT 4 failure code (u16; the first 2 bytes of failureMessage, 0 when shorter). */
   failcode: number;
+  /** The decrypted BOLT 4 failuremsg: failcode u16be ‖ data (e.g. a channel_update). */
+  failureMessage: Uint8Array;
 }
 
 const cat = (parts: Uint8Array[]) => {
@@ -76,30 +80,36 @@ export function encodePayInvoice(p: PayInvoicePart): Uint8Array {
   return cat([head, p.invoice, ...p.hops.flatMap((hp) => [hp.pubkey, hp.payload])]);
 }
 
-/** Checks a pay_invoice reply: onion[1366] | secret[32] per hop | part ref[16]. */
-export function decodePayInvoiceReply(reply: Uint8Array, hops: number): BuiltPart {
-  const want = P.ONION_PACKET_SIZE + 32 * hops + P.PAY_PART_REF_SIZE;
-  if (reply.length !== want) throw new Error(`pay_invoice reply of ${reply.length} bytes for ${hops} hops (want ${want})`);
+/** Checks a pay_invoice reply: onion[1366] | part ref[16]. */
+export function decodePayInvoiceReply(reply: Uint8Array): BuiltPart {
+  const want = P.ONION_PACKET_SIZE + P.PAY_PART_REF_SIZE;
+  if (reply.length !== want) throw new Error(`pay_invoice reply of ${reply.length} bytes (want ${want})`);
   const onion = reply.slice(0, P.ONION_PACKET_SIZE);
   if (onion[0] !== 0) throw new Error(`pay_invoice reply: onion version ${onion[0]}`);
   if (!isValidPoint(onion.subarray(1, 34))) throw new Error('pay_invoice reply: the onion ephemeral key is not a point');
-  const sharedSecrets = Array.from({ length: hops }, (_, i) => reply.slice(P.ONION_PACKET_SIZE + 32 * i, P.ONION_PACKET_SIZE + 32 * (i + 1)));
-  return { onion, sharedSecrets, partRef: reply.slice(want - P.PAY_PART_REF_SIZE) };
+  return { onion, partRef: reply.slice(P.ONION_PACKET_SIZE) };
 }
 
-/** pay_failed payload: part ref | hop count | secrets | failure onion. */
-export function encodePayFailed(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Uint8Array {
-  if (partRef.length !== P.PAY_PART_REF_SIZE) throw new RangeError(`the part ref must be ${P.PAY_PART_REF_SIZE} bytes`);
-  if (sharedSecrets.length < 1 || sharedSecrets.length > P.ONION_MAX_HOPS) throw new RangeError(`pay_failed needs 1..${P.ONION_MAX_HOPS} shared secrets`);
-  if (sharedSecrets.some((s) => s.length !== 32)) throw new RangeError('shared secrets are 32 bytes each');
-  return cat([partRef, Uint8Array.of(sharedSecrets.length), ...sharedSecrets, failureOnion]);
+/** pay_failed payload: the pay_invoice payload exactly as sent (the device
+ *  recomputes the part from it) | onionreply length u16le | onionreply. */
+export function encodePayFailed(part: PayInvoicePart, onionreply: Uint8Array): Uint8Array {
+  if (onionreply.length > 0xffff) throw new RangeError('onionreply too long');
+  const len = new Uint8Array(2);
+  new DataView(len.buffer).setUint16(0, onionreply.length, true);
+  return cat([encodePayInvoice(part), len, onionreply]);
 }
 
-/** Checks a pay_failed reply: erring hop index u8 | failure code u16be. */
+/** Checks a pay_failed reply: erring hop index u8 | failure message length
+ *  u16le | failure message (failcode u16be ‖ data). */
 export function decodePayFailedReply(reply: Uint8Array, hops: number): PartFailure {
-  if (reply.length !== P.PAYFAIL_REPLY_SIZE) throw new Error(`pay_failed reply of ${reply.length} bytes`);
-  if (reply[0] >= hops) throw new Error(`pay_failed reply: erring hop ${reply[0]} of a ${hops}-hop route`);
-  return { erringIndex: reply[0], failcode: (reply[1] << 8) | reply[2] };
+  if (reply.length < P.PAYFAIL_REPLY_OFF_MSG) throw new Error(`pay_failed reply of ${reply.length} bytes`);
+  const hop = reply[P.PAYFAIL_REPLY_OFF_HOP];
+  if (hop >= hops) throw new Error(`pay_failed reply: erring hop ${hop} of a ${hops}-hop route`);
+  const mlen = reply[P.PAYFAIL_REPLY_OFF_LEN] | (reply[P.PAYFAIL_REPLY_OFF_LEN + 1] << 8);
+  if (reply.length !== P.PAYFAIL_REPLY_OFF_MSG + mlen) throw new Error(`pay_failed reply of ${reply.length} bytes for a ${mlen}-byte failure message`);
+  const failureMessage = reply.slice(P.PAYFAIL_REPLY_OFF_MSG);
+  const failcode = mlen >= 2 ? (failureMessage[0] << 8) | failureMessage[1] : 0;
+  return { erringIndex: hop, failcode, failureMessage };
 }
 
 // ---- ERR_PAY_RULE sentences ----------------------------------------------------------
@@ -115,10 +125,10 @@ export const PAY_RULE_SENTENCES: Readonly<Record<number, string>> = {
   [P.PAY_RULE_ONCE]: 'the invoice is already paid or being paid (its live parts would exceed its amount)',
   [P.PAY_RULE_PERIOD]: 'another invoice was already paid for this recurrence period',
   [P.PAY_RULE_LOG_FULL]: "the device's pay log is full (nothing old enough to drop)",
-  [P.PAY_RULE_FAILURE]: 'the failure is not one of a live part of this device (unknown part, wrong secrets, or the failure onion does not verify)',
+  [P.PAY_RULE_FAILURE]: 'the failure is not one of a live part of this device (unknown part, or the failure onion does not verify at any hop)',
 };
 
-const FAILURE_REASON: Readonly<Record<number, string>> = { 1: 'unknown part', 2: 'secrets do not match', 3: 'failure onion does not verify' };
+const FAILURE_REASON: Readonly<Record<number, string>> = { 1: 'unknown part', 3: 'failure onion does not verify' };
 
 /** "pay rule 8: the invoice is already paid …", with the field, hop or reason the detail names. */
 export function payRuleSentence(detail: number): string {

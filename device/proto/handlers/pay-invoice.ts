@@ -8,8 +8,9 @@
 // rules 1-5 and 7 (device/payer/rules.ts), the clock (build_onion's jump
 // press), rule 6, then the pay log (once, period, room), the spending policy
 // and the BOLT 12 terms, the press above confirm_above_msat (unless the
-// offer is allowlisted), the onion (session key derived on the device,
-// associated data = invoice_payment_hash), and last the records: the spend
+// offer is allowlisted), the onion (session key derived on the device from
+// the part key, associated data = invoice_payment_hash; reply onion ‖ part
+// ref: no shared secret leaves), and last the records: the spend
 // log entry, then the pay log. The onion leaves only when both are written.
 //
 // Scratch: the invreq / offer copies for the merkle roots go to the reply
@@ -23,7 +24,7 @@ import {
 import { FLASH_OK, PROV_OFF_NODE_KEY } from "../../../shared/board";
 import { hal_clock_seconds } from "../../hal";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
-import { ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionSessionKey } from "../../onion/sphinx";
+import { ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop, onionPaySessionKey } from "../../onion/sphinx";
 import { routeDelivered, routeTotal } from "../../onion/route";
 import { limitConfirmAbove, logAppend, logExpire, policyCommit, policyLoad, setClockFloor } from "../../policy/store";
 import { windowTime } from "../../policy/clock";
@@ -54,7 +55,6 @@ const ROUTE_HASH: usize = memory.data(32, 8);
 const PART_KEY: usize = memory.data(32, 8);
 const OFFER_ID: usize = memory.data(32, 8);
 const PERIOD_KEY: usize = memory.data(32, 8);
-const COMMIT: usize = memory.data(32, 8);
 const NUM: usize = memory.data(8, 8);
 const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
 
@@ -78,17 +78,24 @@ function periodKey(): void {
   sha256Final(CTX, PERIOD_KEY);
 }
 
-/** The secrets commitment of a part: SHA256(hop count u8 ‖ shared secrets) into COMMIT (first 16 bytes kept). */
-export function secretsCommit(n: i32, ss: usize, out: usize): void {
+/**
+ * Part key = SHA256(invoice merkle root (INVOICE_ROOT, left by the parse) ‖
+ * partid u64le ‖ route hash), route hash = SHA256(first-hop amount ‖ hops
+ * [hops, end)), into `out`. Shared with pay_failed, which recomputes it from
+ * the pay_invoice payload the host sends back.
+ */
+export function payPartKey(req: usize, hops: usize, end: usize, out: usize): void {
+  routeHash(req + PAY_OFF_FIRST_AMOUNT, hops, end, ROUTE_HASH);
   sha256Init(CTX);
-  store<u8>(NUM, <u8>n);
-  sha256Update(CTX, NUM, 1);
-  sha256Update(CTX, ss, <usize>n << 5);
+  sha256Update(CTX, INVOICE_ROOT, 32);
+  sha256Update(CTX, req + PAY_OFF_PARTID, 8);
+  sha256Update(CTX, ROUTE_HASH, 32);
   sha256Final(CTX, out);
 }
 
+/** The reply (onion ‖ part ref) and the shared secrets' scratch after it. */
 function wipeReply(out: usize, n: i32): void {
-  wipe(out, <usize>ONION_PACKET_SIZE + (<usize>n << 5) + <usize>PAY_PART_REF_SIZE);
+  wipe(out, <usize>ONION_PACKET_SIZE + <usize>PAY_PART_REF_SIZE + (<usize>n << 5));
 }
 
 export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
@@ -122,12 +129,7 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
 
   // Part key: SHA256(invoice merkle root ‖ partid ‖ route hash), route hash =
   // SHA256(first-hop amount ‖ hops); the part ref is its first 16 bytes.
-  routeHash(req + PAY_OFF_FIRST_AMOUNT, hops, end, ROUTE_HASH);
-  sha256Init(CTX);
-  sha256Update(CTX, INVOICE_ROOT, 32);
-  sha256Update(CTX, req + PAY_OFF_PARTID, 8);
-  sha256Update(CTX, ROUTE_HASH, 32);
-  sha256Final(CTX, PART_KEY);
+  payPartKey(req, hops, end, PART_KEY);
 
   const board = hal_clock_seconds();
   policyLoad();
@@ -197,20 +199,25 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
     }
   }
 
-  // The onion: session key derived on the device (as build_onion), associated
-  // data = invoice_payment_hash (the host supplies no hash).
+  // The onion: session key derived on the device from its node key and the
+  // part key (onionPaySessionKey: a key no other request derives), associated
+  // data = invoice_payment_hash (the host supplies no hash). The shared
+  // secrets go to scratch after the reply and are wiped: none leaves the
+  // device (docs/firmware/payer.md "The onion and the part"), so only a hop
+  // of the route can make a failure pay_failed accepts.
   if (!storeLoad()) return -ERR_NOT_PROVISIONED;
-  onionSessionKey(SESSION, REC + PROV_OFF_NODE_KEY, hash, load<u64>(req + PAY_OFF_PARTID), ROUTE_HASH);
+  onionPaySessionKey(SESSION, REC + PROV_OFF_NODE_KEY, PART_KEY);
   storeWipeRam();
-  const r = onionBuild(out, out + <usize>ONION_PACKET_SIZE, SESSION, n, hash, 32, <usize>ONION_MAX_ROUTING);
+  const ss = out + <usize>ONION_PACKET_SIZE + <usize>PAY_PART_REF_SIZE;
+  const r = onionBuild(out, ss, SESSION, n, hash, 32, <usize>ONION_MAX_ROUTING);
   wipe(SESSION, 32);
+  wipe(ss, <usize>n << 5);
   if (r != ONION_OK) {
     wipeReply(out, n);
     const hop: u32 = r == ONION_ERR_PUBKEY || r == ONION_ERR_PAYLOAD ? <u32>onionErrHop : 0;
     return refuse(ERR_ONION_ROUTE, <u32>r | (hop << 8));
   }
-  const ss = out + <usize>ONION_PACKET_SIZE;
-  const ref = ss + (<usize>n << 5);
+  const ref = out + <usize>ONION_PACKET_SIZE;
   for (let i: usize = 0; i < <usize>PAY_PART_REF_SIZE; i++) store<u8>(ref + i, load<u8>(PART_KEY + i));
   if (!recorded) {
     if (!spent) {
@@ -220,12 +227,11 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
       // Not recorded: the onion must not leave the device.
       if (c != FLASH_OK) { wipeReply(out, n); return refuse(ERR_FLASH, <u32>c); }
     }
-    secretsCommit(n, ss, COMMIT);
     if (invIdx < 0) invIdx = invAdd(INVOICE_ROOT, amount, invoiceExpiry(), recurring ? INV_FLAG_RECURRING : 0);
-    partAdd(PART_KEY, <u32>invIdx, <u32>n, routeDelivered, COMMIT);
+    partAdd(PART_KEY, <u32>invIdx, <u32>n, routeDelivered);
     if (recurring && periodIdx < 0) periodAdd(PERIOD_KEY, INVOICE_ROOT);
     const c = plCommit();
     if (c != FLASH_OK) { wipeReply(out, n); return refuse(ERR_FLASH, <u32>c); }
   }
-  return ONION_PACKET_SIZE + (n << 5) + PAY_PART_REF_SIZE;
+  return ONION_PACKET_SIZE + PAY_PART_REF_SIZE;
 }
