@@ -2,11 +2,14 @@
 // (test/helpers/chip.ts), issue 12 item 3: invoice_requests signed by the
 // device itself (sign_bolt12 with the payer key of their metadata), invoices
 // made and signed by an independent @noble merchant with blinded paths from
-// host/blinding, routes from host/blinding/payment-onion.ts. The onion is the
-// one build_onion makes for the same route (byte for byte) and the first hops
-// peel it with @noble (host/onion/sphinx.ts); every rule refuses with its
-// detail; MPP; failure onions made by the erring hop (createFailureOnion)
-// release a part; the pay log survives a reboot; random payloads never trap.
+// host/blinding, routes from host/blinding/payment-onion.ts. The reply is the
+// onion and the part ref only; every hop peels the onion with @noble
+// (host/onion/sphinx.ts) with the key the test gave it; build_onion for the
+// same route makes another onion (its secrets do not open a pay part); every
+// rule refuses with its detail; MPP; failure onions made at the erring hop
+// (from the secret the hop itself finds) release a part and credit the
+// 24-hour window, forged ones are refused; the pay log survives a reboot;
+// random payloads never trap.
 // Rules: docs/firmware/payer.md.
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -21,19 +24,20 @@ import {
   decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy,
 } from '../host/device-client/requests.js';
 import {
-  decodePayFailedReply, decodePayInvoiceReply, encodePayFailed, payRuleSentence, type BuiltPart,
+  decodePayFailedReply, decodePayInvoiceReply, encodePayFailed, payRuleSentence, type BuiltPart, type PayInvoicePart,
 } from '../host/device-client/payer-requests.js';
 import { explainDeviceStatus } from '../host/device-client/explain.js';
 import { merkleRoot } from '../host/bolt12/merkle.js';
 import { secp } from '../host/crypto/noble.js';
 import { buildBlindedPath, encodeBlindedPath } from '../host/blinding/index.js';
 import type { BlindedPaymentRoute } from '../host/blinding/payment-onion.js';
-import { createFailureOnion, peelOnion, wrapFailureOnion } from '../host/onion/sphinx.js';
+import { peelOnion } from '../host/onion/sphinx.js';
 import { chipCall, powerUp, refusalOf, type Chip } from './helpers/chip.js';
 import { ascii, cat, x } from './helpers/bytes.js';
 import { HSM_SECRET, NODE_ID, rec, stream, tu, type Rec } from './helpers/merchant.js';
 import {
-  DEST, INTRO, INTRO_PRIV, MERCHANT_ID, desc, OTHER_PRIV, PEER, PEER_PRIV, invoice as invoiceAt, key, makePath, offerRecs, payPayload, request as requestOn, route,
+  DEST, INTRO, INTRO_PRIV, MERCHANT_ID, desc, OTHER_PRIV, PEER, PEER_PRIV, failureAt, hopPrivs, hopSecrets, invoice as invoiceAt, key, makePath,
+  offerRecs, payPayload, request as requestOn, route,
   type Inv, type InvOpts, type Req,
 } from './helpers/payer.js';
 
@@ -56,7 +60,7 @@ beforeAll(() => {
 const request = (offer: Rec[], own: Rec[] = [], o: Parameters<typeof requestOn>[3] = {}) => requestOn(call, offer, own, o);
 const invoice = (req: Req, amount: bigint, o: InvOpts = {}) => invoiceAt(req, amount, o, clock);
 function pay(inv: Inv, req: Req, r = route(inv.path, inv.amount), partId = 0n): BuiltPart {
-  return decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payPayload(inv, req, r, partId)), r.hops.length);
+  return decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payPayload(inv, req, r, partId)));
 }
 /** The ERR_PAY_RULE detail of a refused pay_invoice. */
 function payRule(inv: Inv, req: Req, r = route(inv.path, inv.amount), partId = 0n): number {
@@ -69,31 +73,38 @@ const rule = (r: number, arg = 0) => r | (arg << 8);
 // ---- what the device builds ----------------------------------------------------------
 
 describe('pay_invoice: the onion of a valid invoice', () => {
-  it('is build_onion\'s onion for the same route and payment hash, byte for byte; the first hops peel it with @noble', () => {
+  it('is onion ‖ part ref (no shared secret); every hop of the route peels it with its own key; build_onion for the same route makes another onion', () => {
     const req = request(offerRecs(5000n));
     const inv = invoice(req, 5000n);
     const r = route(inv.path, 5000n);
-    const part = pay(inv, req, r, 7n);
-    expect(part.sharedSecrets).toHaveLength(3);
+    const raw = call(P.MSG_PAY_INVOICE, payPayload(inv, req, r, 7n));
+    expect(raw.length).toBe(P.ONION_PACKET_SIZE + 16);
+    const part = decodePayInvoiceReply(raw);
     expect(part.partRef).toHaveLength(16);
     // Part ref = SHA256(invoice root ‖ partid ‖ SHA256(first-hop amount ‖ hops))[0..16].
     const le = (v: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); return b; };
     const routeHash = sha256(cat(le(r.firstAmountMsat), ...r.hops.flatMap((h) => [h.pubkey, h.payload])));
     expect(x(part.partRef)).toBe(x(sha256(cat(inv.root, le(7n), routeHash)).slice(0, 16)));
-    // build_onion with the same route, hash and partid: the same session key, the same packet.
+    // The first peer peels its payload (amount, cltv, scid), the introduction
+    // node its own (encrypted data, current_path_key), the final node (behind
+    // its blinded id) the final payload.
     const strip = (p: Uint8Array) => { expect(p[0]).toBe(p.length - 1); return p.slice(1); };
+    const [k0, k1, k2] = hopPrivs(inv.path);
+    const p0 = peelOnion(part.onion, k0, inv.paymentHash);
+    expect(x(p0.payload)).toBe(x(strip(r.hops[0].payload)));
+    const p1 = peelOnion(p0.next!, k1, inv.paymentHash);
+    expect(x(p1.payload)).toBe(x(strip(r.hops[1].payload)));
+    const p2 = peelOnion(p1.next!, k2, inv.paymentHash);
+    expect(x(p2.payload)).toBe(x(strip(r.hops[2].payload)));
+    expect(p2.next).toBeNull();
+    // build_onion with the same route, hash and partid returns an onion AND
+    // its shared secrets: the pay part's session key is another one (its own
+    // tag over the part key), so those secrets are not the pay part's.
     const b = call(P.MSG_BUILD_ONION, encodeBuildOnion({
       hops: r.hops.map((h) => ({ pubkey: h.pubkey, payload: strip(h.payload) })), paymentHash: inv.paymentHash, partId: 7n, firstHopAmountMsat: r.firstAmountMsat,
     }));
-    expect(x(b.slice(0, P.ONION_PACKET_SIZE))).toBe(x(part.onion));
-    // The first peer peels its payload (amount, cltv, scid) and the
-    // introduction node its own (encrypted data, current_path_key).
-    const p0 = peelOnion(part.onion, PEER_PRIV, inv.paymentHash);
-    expect(x(p0.payload)).toBe(x(strip(r.hops[0].payload)));
-    expect(x(p0.sharedSecret)).toBe(x(part.sharedSecrets[0]));
-    const p1 = peelOnion(p0.next!, INTRO_PRIV, inv.paymentHash);
-    expect(x(p1.payload)).toBe(x(strip(r.hops[1].payload)));
-    expect(x(p1.sharedSecret)).toBe(x(part.sharedSecrets[1]));
+    expect(x(b.slice(1, 34))).not.toBe(x(part.onion.slice(1, 34)));
+    expect(x(b.slice(P.ONION_PACKET_SIZE, P.ONION_PACKET_SIZE + 32))).not.toBe(x(p0.sharedSecret));
   });
 
   it('a request signed with the node key (invreq_payer_id = node id) is ours too', () => {
@@ -247,54 +258,98 @@ describe('pay_invoice: once per invoice, once per period', () => {
   });
 });
 
-describe('pay_failed: a verified failure releases the part', () => {
-  function failure(part: BuiltPart, erring: number, failuremsg: Uint8Array): Uint8Array {
-    let pkt = createFailureOnion(part.sharedSecrets[erring], failuremsg);
-    for (let j = erring - 1; j >= 0; j--) pkt = wrapFailureOnion(part.sharedSecrets[j], pkt);
-    return pkt;
-  }
-  const failed = (part: BuiltPart, onion: Uint8Array, secrets = part.sharedSecrets) =>
-    decodePayFailedReply(call(P.MSG_PAY_FAILED, encodePayFailed(part.partRef, secrets, onion)), secrets.length);
-  const failRule = (part: BuiltPart, onion: Uint8Array, secrets = part.sharedSecrets) => {
-    const e = refusalOf(() => call(P.MSG_PAY_FAILED, encodePayFailed(part.partRef, secrets, onion)));
-    expect(e.code).toBe(P.ERR_PAY_RULE);
+describe('pay_failed: a failure made at a hop of the route releases the part and credits the 24-hour window', () => {
+  const partOf = (inv: Inv, req: Req, r = route(inv.path, inv.amount), partId = 0n): PayInvoicePart =>
+    ({ invoice: inv.tlv, invreqSignature: req.signature, partId, firstHopAmountMsat: r.firstAmountMsat, hops: r.hops });
+  /** What the route's hops see: each finds its shared secret by peeling with its own key. */
+  const atHops = (inv: Inv, built: BuiltPart) => hopSecrets(built.onion, hopPrivs(inv.path), inv.paymentHash);
+  const failed = (part: PayInvoicePart, onionreply: Uint8Array) =>
+    decodePayFailedReply(call(P.MSG_PAY_FAILED, encodePayFailed(part, onionreply)), part.hops.length);
+  const failRule = (part: PayInvoicePart, onionreply: Uint8Array) => {
+    const e = refusalOf(() => call(P.MSG_PAY_FAILED, encodePayFailed(part, onionreply)));
+    expect(e.code, explainDeviceStatus(e.code, e.detail)).toBe(P.ERR_PAY_RULE);
     return e.detail;
   };
+  const policy = () => decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0)));
 
-  it('the erring hop and code come back, the amount is released (a retry part is accepted); the spend log keeps the part', () => {
+  it('the erring hop and the failure message come back, the amount is released and the spend log entry removed; forged failures are refused', () => {
     const req = request(offerRecs(8000n));
     const inv = invoice(req, 8000n);
-    const part = pay(inv, req, undefined, 1n);
-    const used = decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0))).logUsed;
+    const r = route(inv.path, 8000n);
+    const part = partOf(inv, req, r, 1n);
+    const built = pay(inv, req, r, 1n);
+    const before = policy();
     expect(payRule(inv, req, undefined, 2n)).toBe(P.PAY_RULE_ONCE);
-    // A forged failure (not made with any hop's secret), other secrets, an unknown part.
+    const ss = atHops(inv, built);
+    expect(ss).toHaveLength(3);
+    // temporary_channel_failure (0x1007) with a channel_update-like tail.
+    const msg = cat(Uint8Array.of(0x10, 0x07, 0, 4), key('update').slice(0, 4));
+    // Forged: random bytes; a failure made with a wrong key at the
+    // introduction hop (a host that does not hold the hop's key); build_onion's
+    // secrets for the same route; an unknown part (other partid); a changed
+    // payload (other first-hop amount: another part key).
     expect(failRule(part, new Uint8Array(292).fill(7))).toBe(rule(P.PAY_RULE_FAILURE, 3));
-    const wrongSecrets = part.sharedSecrets.map((s, i) => (i === 1 ? key('not the secret') : s));
-    expect(failRule(part, failure({ ...part, sharedSecrets: wrongSecrets }, 1, Uint8Array.of(0x10, 0x07)), wrongSecrets)).toBe(rule(P.PAY_RULE_FAILURE, 2));
-    expect(failRule({ ...part, partRef: new Uint8Array(16) }, failure(part, 1, Uint8Array.of(0x10, 0x07)))).toBe(rule(P.PAY_RULE_FAILURE, 1));
+    const wrong = hopSecrets(built.onion, [hopPrivs(inv.path)[0], OTHER_PRIV], inv.paymentHash);
+    expect(failRule(part, failureAt(wrong, 1, msg))).toBe(rule(P.PAY_RULE_FAILURE, 3));
+    const strip = (p: Uint8Array) => p.slice(1);
+    const b = call(P.MSG_BUILD_ONION, encodeBuildOnion({
+      hops: r.hops.map((h) => ({ pubkey: h.pubkey, payload: strip(h.payload) })), paymentHash: inv.paymentHash, partId: 1n, firstHopAmountMsat: r.firstAmountMsat,
+    }));
+    const bss = [0, 1, 2].map((i) => b.slice(P.ONION_PACKET_SIZE + 32 * i, P.ONION_PACKET_SIZE + 32 * (i + 1)));
+    expect(failRule(part, failureAt(bss, 1, msg))).toBe(rule(P.PAY_RULE_FAILURE, 3));
+    expect(failRule({ ...part, partId: 9n }, failureAt(ss, 1, msg))).toBe(rule(P.PAY_RULE_FAILURE, 1));
+    expect(failRule({ ...part, firstHopAmountMsat: part.firstHopAmountMsat + 1n }, failureAt(ss, 1, msg))).toBe(rule(P.PAY_RULE_FAILURE, 1));
     // Still live: no retry yet.
     expect(payRule(inv, req, undefined, 2n)).toBe(P.PAY_RULE_ONCE);
-    // The real failure from the introduction node: temporary_channel_failure (0x1007).
-    expect(failed(part, failure(part, 1, Uint8Array.of(0x10, 0x07, 0, 0)))).toEqual({ erringIndex: 1, failcode: 0x1007 });
-    // The spend log keeps the failed part (the host holds the secrets, so it
-    // could forge this failure): the retry counts against the daily limit again.
-    const pol = decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0)));
-    expect(pol.logUsed).toBe(used);
+    const mid = policy();
+    // The real failure from the introduction node.
+    const f = failed(part, failureAt(ss, 1, msg));
+    expect(f.erringIndex).toBe(1);
+    expect(f.failcode).toBe(0x1007);
+    expect(x(f.failureMessage)).toBe(x(msg));
+    // The 24-hour window is credited: the entry of the part is gone.
+    const after = policy();
+    expect(after.logUsed).toBe(mid.logUsed - 1);
+    expect(after.spentLast24hMsat).toBe(mid.spentLast24hMsat - r.firstAmountMsat);
+    expect(before.logUsed).toBe(mid.logUsed - 1); // (build_onion's part above)
+    // A retry within the daily limit that would not have fit without the credit.
     const retry = route(inv.path, 8000n);
-    call(P.MSG_SET_POLICY, encodeSetPolicy({ ...NO_LIMITS, dailyLimitMsat: pol.spentLast24hMsat + retry.firstAmountMsat - 1n }));
-    const e = refusalOf(() => call(P.MSG_PAY_INVOICE, payPayload(inv, req, retry, 2n)));
-    expect([e.code, e.detail]).toEqual([P.ERR_POLICY, P.POLICY_LIMIT_DAILY]);
-    call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ ...NO_LIMITS, dailyLimitMsat: after.spentLast24hMsat + retry.firstAmountMsat }));
     pay(inv, req, retry, 2n);
+    call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
     // The failed part is gone: its failure cannot be replayed.
-    expect(failRule(part, failure(part, 1, Uint8Array.of(0x10, 0x07)))).toBe(rule(P.PAY_RULE_FAILURE, 1));
+    expect(failRule(part, failureAt(ss, 1, msg))).toBe(rule(P.PAY_RULE_FAILURE, 1));
   });
 
-  it('a failure from the final node (incorrect_or_unknown_payment_details) decodes at hop 2', () => {
+  it('a failure from the final node (incorrect_or_unknown_payment_details, behind its blinded id) decodes at hop 2; from the first peer at hop 0', () => {
     const req = request(offerRecs(900n));
     const inv = invoice(req, 900n);
-    const part = pay(inv, req);
-    expect(failed(part, failure(part, 2, Uint8Array.of(0x40, 0x0f)))).toEqual({ erringIndex: 2, failcode: 0x400f });
+    const part = partOf(inv, req);
+    const ss = atHops(inv, pay(inv, req));
+    const msg = cat(Uint8Array.of(0x40, 0x0f), new Uint8Array(8).fill(0), Uint8Array.of(0, 0, 0, 0x2a));
+    expect(failed(part, failureAt(ss, 2, msg))).toEqual({ erringIndex: 2, failcode: 0x400f, failureMessage: msg });
+    const req2 = request(offerRecs(901n));
+    const inv2 = invoice(req2, 901n);
+    const part2 = partOf(inv2, req2);
+    const ss2 = atHops(inv2, pay(inv2, req2));
+    expect(failed(part2, failureAt(ss2, 0, Uint8Array.of(0x20, 0x0a)))).toEqual({ erringIndex: 0, failcode: 0x200a, failureMessage: Uint8Array.of(0x20, 0x0a) });
+  });
+
+  it('random onionreply bytes after a valid payload, and cut payloads, are refused, never a trap', () => {
+    const req = request(offerRecs(700n));
+    const inv = invoice(req, 700n);
+    const part = partOf(inv, req);
+    pay(inv, req);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+      const e = refusalOf(() => call(P.MSG_PAY_FAILED, encodePayFailed(part, b)));
+      expect(e.code).toBe(P.ERR_PAY_RULE);
+    }), { numRuns: 30 });
+    const good = encodePayFailed(part, new Uint8Array(292));
+    for (const cut of [0, 10, 84, good.length - 300, good.length - 1]) {
+      const f = chip.request(P.MSG_PAY_FAILED, good.slice(0, cut));
+      expect(f.type).toBe(P.MSG_ERROR);
+    }
+    expect(x(call(P.MSG_PING, Uint8Array.of(4)))).toBe('04');
   });
 });
 

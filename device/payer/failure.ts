@@ -21,7 +21,7 @@ const MAC: usize = memory.data(32, 8);
 const HCTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 8);
 
 /** After failureDecode found a hop: the failure message (failuremsg) length;
- *  the message starts at packet + 34. 0 when failure_len does not fit the
+ *  the message starts at packet + 34. 0 when failure_len (and pad_len) do not fit the
  *  packet (the failure still verified: the hop is the erring one). */
 export let failureMsgLen: u32 = 0;
 
@@ -52,7 +52,8 @@ export function failureDecode(ss: usize, n: i32, p: usize, len: usize): i32 {
   hmacSha256Wipe(HCTX);
   if (found >= 0) {
     const flen = (<u32>load<u8>(p + 32) << 8) | <u32>load<u8>(p + 33);
-    if (<usize>flen + 34 <= len) failureMsgLen = flen;
+    // HMAC ‖ failure_len ‖ failuremsg ‖ pad_len must fit the packet.
+    if (<usize>flen + 36 <= len) failureMsgLen = flen;
   }
   return found;
 }

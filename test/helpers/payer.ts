@@ -4,6 +4,7 @@
 // the device under test (sign_bolt12 with the payer key of their metadata),
 // for pay_invoice (issue 12, docs/firmware/payer.md).
 import { sha256 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import * as P from '../../shared/protocol.js';
 import { encodeSignBolt12, verifySignBolt12Reply } from '../../host/device-client/requests.js';
 import { encodePayInvoice } from '../../host/device-client/payer-requests.js';
@@ -11,6 +12,7 @@ import { merkleRoot, signatureMessage } from '../../host/bolt12/merkle.js';
 import { secp } from '../../host/crypto/noble.js';
 import { buildBlindedPath, encodeBlindedPath, type BuiltPath } from '../../host/blinding/index.js';
 import { blindedPaymentRoute, type BlindedPaymentRoute } from '../../host/blinding/payment-onion.js';
+import { createFailureOnion, ecdh, peel, wrapFailureOnion } from '../../host/onion/sphinx.js';
 import { ascii, cat } from './bytes.js';
 import { HSM_SECRET, NODE_ID, NODE_PRIV, rec, stream, tu, type Rec } from './merchant.js';
 import { payerKeyRef } from './device-requests.js';
@@ -25,7 +27,8 @@ export const PEER_PRIV = key('peer a');
 export const PEER = secp.getPublicKey(PEER_PRIV, true);
 export const INTRO_PRIV = key('intro');
 export const INTRO = secp.getPublicKey(INTRO_PRIV, true);
-export const DEST = secp.getPublicKey(key('dest'), true);
+export const DEST_PRIV = key('dest');
+export const DEST = secp.getPublicKey(DEST_PRIV, true);
 
 
 export const desc = rec(10, ascii('coffee beans'));
@@ -115,4 +118,44 @@ export function route(path: BuiltPath, amount: bigint, total = amount): BlindedP
 /** The pay_invoice payload of one part. */
 export function payPayload(inv: Inv, req: Req, r: BlindedPaymentRoute, partId = 0n, firstHop = r.firstAmountMsat): Uint8Array {
   return encodePayInvoice({ invoice: inv.tlv, invreqSignature: req.signature, partId, firstHopAmountMsat: firstHop, hops: r.hops });
+}
+
+// ---- the hops' side of a failure (pay_failed) ---------------------------------------
+
+const N = secp.Point.CURVE().n;
+const big = (b: Uint8Array) => BigInt('0x' + Buffer.from(b).toString('hex'));
+const bytes32 = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'));
+/** The private key behind a blinded node id of a path: HMAC("blinded_node_id", ss_i) · node key. */
+export function blindedPriv(path: BuiltPath, i: number, nodePriv: Uint8Array): Uint8Array {
+  const tweak = big(hmac(sha256, ascii('blinded_node_id'), path.hops[i].sharedSecret));
+  return bytes32((tweak * big(nodePriv)) % N);
+}
+/** The private keys of route()'s hops (the test made their nodes): PEER, INTRO
+ *  (addressed by its own id) and DEST behind its blinded id. */
+export const hopPrivs = (path: BuiltPath): Uint8Array[] => [PEER_PRIV, INTRO_PRIV, blindedPriv(path, 1, DEST_PRIV)];
+/** The shared secret each hop finds, peeling the onion as the hop does (ECDH
+ *  of its key with the ephemeral key it receives), layer by layer. `privs[i]`
+ *  a wrong key gives that hop (and the hops after it) a wrong secret. */
+export function hopSecrets(onion: Uint8Array, privs: Uint8Array[], ad: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let o: Uint8Array | null = onion;
+  for (const priv of privs) {
+    if (!o) break;
+    const p = peel(o, priv, ad);
+    if (!p.ok) {
+      // A wrong key: the ECDH the hop would do, with no packet to go on.
+      out.push(ecdh(priv, o.subarray(1, 34)));
+      break;
+    }
+    out.push(p.sharedSecret);
+    o = p.final ? null : p.next;
+  }
+  return out;
+}
+/** What the route returns: hop `erring` makes the failure with its secret
+ *  (createFailureOnion), each hop before it wraps it with its own. */
+export function failureAt(secrets: Uint8Array[], erring: number, failuremsg: Uint8Array): Uint8Array {
+  let pkt = createFailureOnion(secrets[erring], failuremsg);
+  for (let j = erring - 1; j >= 0; j--) pkt = wrapFailureOnion(secrets[j], pkt);
+  return pkt;
 }
