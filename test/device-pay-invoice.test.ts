@@ -361,6 +361,14 @@ describe('the pay log survives a reboot', () => {
     chip = powerUp(flash, autoPrompt(PROMPT_APPROVED, shown), () => clock);
     expect(payRule(inv, req, undefined, 5n)).toBe(P.PAY_RULE_ONCE);
     expect(x(pay(inv, req, undefined, 4n).onion)).toBe(x(part.onion));
+    // After a power cycle pay_failed finds the part from the payload alone
+    // (nothing of the pay_invoice request is left in RAM).
+    chip = powerUp(flash, autoPrompt(PROMPT_APPROVED, shown), () => clock);
+    const r = route(inv.path, 2500n);
+    const pf = { invoice: inv.tlv, invreqSignature: req.signature, partId: 4n, firstHopAmountMsat: r.firstAmountMsat, hops: r.hops };
+    const reply = failureAt(hopSecrets(part.onion, hopPrivs(inv.path), inv.paymentHash), 1, Uint8Array.of(0x10, 0x07));
+    expect(decodePayFailedReply(call(P.MSG_PAY_FAILED, encodePayFailed(pf, reply)), 3).erringIndex).toBe(1);
+    pay(inv, req, undefined, 5n);
   });
 });
 

@@ -3,18 +3,18 @@
 // the emulator CLI over its PTY with the real serialport binding: a request
 // signed by the device with its payer key (signBolt12 with the metadata as
 // tweak), its invoice paid, the second payment refused with the rule named in
-// the error, a forged failure refused, a real failure onion releasing the
-// part, and a retry accepted. In-process detail: test/device-pay-invoice.test.ts.
+// the error, a forged failure refused, a failure made at the route's
+// introduction hop (with the secret it finds with its own key) decoded by the
+// device and releasing the part, and a retry accepted. In-process detail: test/device-pay-invoice.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as P from '../shared/protocol.js';
 import { spawnEmulator, type SpawnedEmulator } from '../host/emulator/spawn.js';
 import { SerialDeviceSigner } from '../host/daemon/serial-device.js';
 import { DeviceError } from '../host/transport/errors.js';
-import { createFailureOnion, peelOnion, wrapFailureOnion } from '../host/onion/sphinx.js';
 import { x } from './helpers/bytes.js';
 import { tmp } from './helpers/device-requests.js';
 import { HSM_SECRET, NODE_ID } from './helpers/merchant.js';
-import { PEER_PRIV, invoice, offerRecs, route, unsignedRequest, type Req } from './helpers/payer.js';
+import { OTHER_PRIV, failureAt, hopPrivs, hopSecrets, invoice, offerRecs, route, unsignedRequest, type Req } from './helpers/payer.js';
 
 let emu: SpawnedEmulator | undefined;
 let dev: SerialDeviceSigner;
@@ -38,21 +38,24 @@ describe('DeviceSigner.payInvoice / payFailed over the serial line', () => {
     const part = (partId: bigint) => ({ invoice: inv.tlv, invreqSignature: req.signature, partId, firstHopAmountMsat: r.firstAmountMsat, hops: r.hops });
     const built = await dev.payInvoice(part(1n));
     expect(built.onion).toHaveLength(P.ONION_PACKET_SIZE);
-    expect(built.sharedSecrets).toHaveLength(3);
-    expect(x(peelOnion(built.onion, PEER_PRIV, inv.paymentHash).sharedSecret)).toBe(x(built.sharedSecrets[0]));
+    expect(Object.keys(built).sort()).toEqual(['onion', 'partRef']);
+    const ss = hopSecrets(built.onion, hopPrivs(inv.path), inv.paymentHash);
+    expect(ss).toHaveLength(3);
 
     const twice = await dev.payInvoice(part(2n)).catch((e) => e);
     expect(twice).toBeInstanceOf(DeviceError);
     expect([twice.status, twice.detail]).toEqual([P.ERR_PAY_RULE, P.PAY_RULE_ONCE]);
     expect(twice.message).toMatch(/pay rule 8: the invoice is already paid or being paid/);
 
-    const forged = await dev.payFailed(built.partRef, built.sharedSecrets, new Uint8Array(292).fill(1)).catch((e) => e);
+    // Forged with a wrong key at the introduction hop.
+    const wrong = hopSecrets(built.onion, [hopPrivs(inv.path)[0], OTHER_PRIV], inv.paymentHash);
+    const forged = await dev.payFailed(part(1n), failureAt(wrong, 1, Uint8Array.of(0x10, 0x07))).catch((e) => e);
     expect(forged).toBeInstanceOf(DeviceError);
     expect(forged.detail).toBe(P.PAY_RULE_FAILURE | (3 << 8));
     expect(forged.message).toMatch(/failure onion does not verify/);
 
-    const onion = wrapFailureOnion(built.sharedSecrets[0], createFailureOnion(built.sharedSecrets[1], Uint8Array.of(0x10, 0x07)));
-    expect(await dev.payFailed(built.partRef, built.sharedSecrets, onion)).toEqual({ erringIndex: 1, failcode: 0x1007 });
+    expect(await dev.payFailed(part(1n), failureAt(ss, 1, Uint8Array.of(0x10, 0x07))))
+      .toEqual({ erringIndex: 1, failcode: 0x1007, failureMessage: Uint8Array.of(0x10, 0x07) });
     const retry = await dev.payInvoice(part(2n));
     expect(x(retry.partRef)).not.toBe(x(built.partRef));
   });

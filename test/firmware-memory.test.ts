@@ -18,10 +18,9 @@ import { decodeBlindedPath } from '../host/blinding/path.js';
 import { secp } from '../host/crypto/noble.js';
 import * as P from '../shared/protocol.js';
 import { chipCall, powerUp, type Chip } from './helpers/chip.js';
-import { invoice, offerRecs, payPayload, request, route } from './helpers/payer.js';
+import { failureAt, hopPrivs, hopSecrets, invoice, offerRecs, payPayload, request, route } from './helpers/payer.js';
 import { HSM_SECRET } from './helpers/merchant.js';
 import { decodePayInvoiceReply, encodePayFailed } from '../host/device-client/payer-requests.js';
-import { createFailureOnion, wrapFailureOnion } from '../host/onion/sphinx.js';
 import { ascii, cat, rec } from './helpers/bytes.js';
 
 const PAGE = 65536;
@@ -156,11 +155,12 @@ describe('the reserve above the static area stays untouched on the deepest reque
     const inv = invoice(req, 4000n);
     const r = route(inv.path, 4000n);
     paint();
-    const part = decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payPayload(inv, req, r)), r.hops.length);
+    const built = decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payPayload(inv, req, r)));
     expect(used()).toBe(0);
-    const fail = wrapFailureOnion(part.sharedSecrets[0], createFailureOnion(part.sharedSecrets[1], Uint8Array.of(0x10, 0x07)));
+    const fail = failureAt(hopSecrets(built.onion, hopPrivs(inv.path), inv.paymentHash), 1, Uint8Array.of(0x10, 0x07));
+    const part = { invoice: inv.tlv, invreqSignature: req.signature, partId: 0n, firstHopAmountMsat: r.firstAmountMsat, hops: r.hops };
     paint();
-    expect(call(P.MSG_PAY_FAILED, encodePayFailed(part.partRef, part.sharedSecrets, fail))).toEqual(Uint8Array.of(1, 0x10, 0x07));
+    expect(call(P.MSG_PAY_FAILED, encodePayFailed(part, fail))).toEqual(Uint8Array.of(1, 2, 0, 0x10, 0x07));
     expect(used()).toBe(0);
   });
 

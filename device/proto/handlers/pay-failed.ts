@@ -25,13 +25,15 @@ import {
   PAY_OFF_INVOICE, PAY_OFF_INVOICE_LEN, PAYFAIL_REPLY_OFF_HOP, PAYFAIL_REPLY_OFF_LEN, PAYFAIL_REPLY_OFF_MSG,
   PAY_RULE_FAILURE,
 } from "../../../shared/protocol";
+import { BOLT12_KIND_INVOICE, BOLT12_OK } from "../../../shared/bolt12-limits";
 import { FLASH_OK, PROV_OFF_NODE_KEY } from "../../../shared/board";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import { ONION_OK, onionParseHops, onionPaySessionKey, onionSharedSecrets } from "../../onion/sphinx";
 import { policyCommit, policyLoad, logRemove } from "../../policy/store";
 import { wipe } from "../../crypto/scalar";
 import { failureDecode, failureMsgLen } from "../../payer/failure";
-import { payRuleParse } from "../../payer/rules";
+import { merkleRootChecked } from "../../bolt12/merkle";
+import { INVOICE_ROOT } from "../../merchant/invoice-rules";
 import { P_KEY_TAIL, partAt, partFind, partRemove, plCommit, plLoad } from "../../payer/store";
 import { copyBytes, get16 } from "../bytes";
 import { refuse } from "../dispatch";
@@ -63,9 +65,11 @@ export function handlePayFailed(req: usize, len: i32, out: usize): i32 {
   if (onionLen != end - onion) return -ERR_BAD_PAYLOAD;
 
   // Design (pay_failed): only a live part of the pay log can fail. Its key
-  // is recomputed from the payload: a payload that does not parse as the
-  // invoice it was (rule 1's parse leaves the merkle root) names no part.
-  if (payRuleParse(inv, invLen) != 0) return refuse(ERR_PAY_RULE, <u32>PAY_RULE_FAILURE | (FAIL_UNKNOWN_PART << 8));
+  // is recomputed from the payload (the invoice's merkle root, partid, route
+  // hash): a payload that is not the one pay_invoice recorded names no part.
+  if (merkleRootChecked(BOLT12_KIND_INVOICE, inv, invLen, INVOICE_ROOT) != BOLT12_OK) {
+    return refuse(ERR_PAY_RULE, <u32>PAY_RULE_FAILURE | (FAIL_UNKNOWN_PART << 8));
+  }
   payPartKey(req, hops, last, PART_KEY);
   plLoad();
   const i = partFind(PART_KEY);
