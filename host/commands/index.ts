@@ -17,6 +17,8 @@ import { createonion } from './createonion.js';
 import { listsendpays } from './listsendpays.js';
 import { sendpay } from './sendpay.js';
 import { waitsendpay } from './waitsendpay.js';
+import { pay } from './pay.js';
+import { listpays } from './listpays.js';
 import { listinvoices } from './listinvoices.js';
 import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
 
@@ -35,6 +37,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   waitsendpay,
   listsendpays,
   createonion,
+  pay,
+  listpays,
   getpolicy,
   setpolicy,
   listinvoices,

@@ -347,10 +347,12 @@ export class PaymentEngine {
         throw e;
       }
       const secrets = built.sharedSecrets.map(hex);
-      this.store.payments.setDevicePart(part.id, secrets, hex(built.partRef), hex(built.onion));
+      const delay = r.firstHop.delay(info.blockheight);
+      // sendonion: the HTLC's cltv_expiry = height + 1 + delay (§6).
+      this.store.payments.setDevicePart(part.id, secrets, hex(built.partRef), hex(built.onion), info.blockheight + 1 + delay);
       return await this.dispatch(part, {
         onion: hex(built.onion),
-        first_hop: { id: r.firstHop.id, amount_msat: r.firstHop.amountMsat, delay: r.firstHop.delay(info.blockheight), channel: r.firstHop.channel },
+        first_hop: { id: r.firstHop.id, amount_msat: r.firstHop.amountMsat, delay, channel: r.firstHop.channel },
         payment_hash: r.paymentHash,
         label: r.label,
         partid: r.partid,

@@ -191,6 +191,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE payments ADD COLUMN part_ref BLOB CHECK (part_ref IS NULL OR length(part_ref) = 16);
       ALTER TABLE payments ADD COLUMN onion BLOB;
       ALTER TABLE payments ADD COLUMN part_released INTEGER NOT NULL DEFAULT 0 CHECK (part_released IN (0, 1));
+      -- The absolute cltv_expiry the onion was built for (first hop), to resend it unchanged.
+      ALTER TABLE payments ADD COLUMN first_cltv INTEGER;
     `,
   },
 ];

@@ -53,6 +53,8 @@ export interface PaymentRecord {
   onion?: string;
   /** pay (BOLT 12): the device was told the part failed (pay_failed), or it was superseded. */
   partReleased?: boolean;
+  /** pay (BOLT 12): the first hop's absolute cltv_expiry the onion was built for. */
+  firstCltv?: number;
   failure?: PaymentFailure;
 }
 
@@ -110,6 +112,7 @@ function toRecord(r: any): PaymentRecord {
     localinvreqid: hexOrU(r.localinvreqid),
     partRef: hexOrU(r.part_ref ?? null),
     onion: hexOrU(r.onion ?? null),
+    firstCltv: num(r.first_cltv ?? null),
     partReleased: r.part_released === undefined || r.part_released === null ? undefined : Number(r.part_released) === 1 ? true : undefined,
   };
   if (r.status === 'failed' && r.fail_code !== null) {
@@ -201,10 +204,10 @@ export class PaymentStore {
   }
 
   /** pay (BOLT 12): the device's part ref and onion, with the shared secrets, before sendonion. */
-  setDevicePart(id: number, sharedSecrets: string[], partRef: string, onion: string): void {
+  setDevicePart(id: number, sharedSecrets: string[], partRef: string, onion: string, firstCltv: number): void {
     this.db.transaction(() => {
-      const r = this.q(`UPDATE payments SET stage = 'onion', shared_secrets = ?, part_ref = ?, onion = ? WHERE id = ? AND stage = 'reserved' AND status = 'pending'`)
-        .run(Buffer.concat(sharedSecrets.map((s) => Buffer.from(s, 'hex'))), Buffer.from(partRef, 'hex'), Buffer.from(onion, 'hex'), id);
+      const r = this.q(`UPDATE payments SET stage = 'onion', shared_secrets = ?, part_ref = ?, onion = ?, first_cltv = ? WHERE id = ? AND stage = 'reserved' AND status = 'pending'`)
+        .run(Buffer.concat(sharedSecrets.map((s) => Buffer.from(s, 'hex'))), Buffer.from(partRef, 'hex'), Buffer.from(onion, 'hex'), firstCltv, id);
       if (r.changes !== 1) throw new Error(`payment ${id} is not a reserved pending part`);
     }).immediate();
   }
