@@ -327,6 +327,9 @@ export class PaymentEngine {
     const res = this.store.payments.reserve<PaymentRecord>(r.paymentHash, (rows) => {
       const pr = checkProgress(rows, sreq, amounts);
       if (pr.kind === 'existing') throw new RpcError(PayCode.PAY_IN_PROGRESS, `Part ${r.partid} of group ${r.groupid} already exists (${pr.record.status})`);
+      if (r.localinvreqid !== undefined) {
+        checkInvoiceRequest(r.localinvreqid, r.paymentHash, this.store.invoiceRequests.get(r.localinvreqid), this.store.payments.byInvoiceRequest(r.localinvreqid));
+      }
       return {
         insert: {
           paymentHash: r.paymentHash, groupid: pr.groupid, partid: r.partid, amountMsat: r.finalMsat, totalMsat: r.totalMsat,
