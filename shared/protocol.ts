@@ -131,12 +131,18 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_SIGN_INVOICE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_RELEASE_PREIMAGE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   if (type == MSG_PAYMENT_HASH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  // Payer (issue 12): a resend of a recorded part returns the same onion and
+  // counts nothing again; pay_failed of a part already released finds nothing.
+  if (type == MSG_PAY_INVOICE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_PAY_FAILED) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   // Chunks carry their offset, so resending one rewrites the same bytes.
   if (type == MSG_FW_BEGIN) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_CHUNK) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_SLOW;
   if (type == MSG_FW_COMMIT) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_ABORT) return REQ_KNOWN | REQ_IDEMPOTENT;
   if (type == MSG_REBOOT) return REQ_KNOWN;
+  // Allowlist (issue 12): add waits for a press; not resent by the transport.
+  if (type == MSG_ALLOWLIST) return REQ_KNOWN | REQ_NEEDS_SECRET | REQ_SLOW;
   return 0;
 }
 
@@ -413,7 +419,9 @@ export const POLICY_REPLY_OFF_CAP = 46;
 export const POLICY_REPLY_OFF_CLOCK = 48;
 export const POLICY_REPLY_OFF_SEQ = 52;
 export const POLICY_REPLY_OFF_FLOOR = 56;
-export const POLICY_REPLY_SIZE = 60;
+/** get_policy reply size: 60 bytes up to issue 11, then the BOLT 12 terms
+ *  (POLICY_REPLY_OFF_PAYEE_DAILY.., appended in issue 12). */
+export const POLICY_REPLY_SIZE = 77;
 /** Spend log capacity (entries younger than 24 h). */
 export const POLICY_LOG_CAP = 64;
 /** The rolling window, seconds. */
@@ -593,3 +601,103 @@ export const INVOICE_RULE_PATHS = 9;
 export const INVOICE_RULE_RECEIVED = 10;
 /** release_preimage: the invoice has expired by the board clock. */
 export const INVOICE_RULE_EXPIRED = 11;
+
+// ---- Payer (issue 12) -------------------------------------------------------------
+// docs/protocol.md "pay_invoice", "pay_failed"; docs/firmware/payer.md (rules,
+// pay log).
+/** pay_invoice: flags u8 (0) | hop count u8 (1..ONION_MAX_HOPS, clear hops then
+ *  the blinded tail) | partid u64le | first-hop amount u64le | invreq
+ *  signature[64] | invoice length u16le | signed invoice TLV stream | per hop:
+ *  node id[33] ‖ hop data (BigSize length ‖ TLV payload), as build_onion.
+ *  Reply: onion[ONION_PACKET_SIZE] | shared secret[32] per hop | part ref[16]. */
+export const MSG_PAY_INVOICE = 0x26;
+/** pay_failed: part ref[16] | hop count u8 | shared secrets[32 × hops] |
+ *  failure onion (rest); reply: erring hop index u8 | failure code u16be. */
+export const MSG_PAY_FAILED = 0x27;
+
+/** pay_invoice payload offsets. */
+export const PAY_OFF_FLAGS = 0;
+export const PAY_OFF_HOPS = 1;
+export const PAY_OFF_PARTID = 2;
+export const PAY_OFF_FIRST_AMOUNT = 10;
+export const PAY_OFF_INVREQ_SIG = 18;
+export const PAY_OFF_INVOICE_LEN = 82;
+export const PAY_OFF_INVOICE = 84;
+/** Part ref: the first 16 bytes of the part key (reply tail, pay_failed head). */
+export const PAY_PART_REF_SIZE = 16;
+/** pay_failed payload offsets; reply size. */
+export const PAYFAIL_OFF_REF = 0;
+export const PAYFAIL_OFF_HOPS = 16;
+export const PAYFAIL_OFF_SECRETS = 17;
+export const PAYFAIL_REPLY_SIZE = 3;
+
+/** pay_invoice / pay_failed: a payer rule refuses [PAY_RULE_* | offending TLV
+ *  type or hop index << 8 (types ≥ 2^24 leave those bits 0)]. */
+export const ERR_PAY_RULE = 0x62;
+
+// Rule numbers (ERR_PAY_RULE detail & 0xff); docs/firmware/payer.md.
+/** Strict invoice parse: framing, invoice ranges only, no unknown even type,
+ *  invoice_paths 160, invoice_blindedpay 162 (count = paths), created_at 164,
+ *  payment_hash 168, amount 170, node_id 176, signature 240 present. */
+export const PAY_RULE_PARSE = 1;
+/** The invoice signature verifies under invoice_node_id. */
+export const PAY_RULE_SIGNATURE = 2;
+/** invreq_payer_id is the device's payer key of invreq_metadata (or its node
+ *  id) and the invreq signature verifies over the invoice's invreq ranges. */
+export const PAY_RULE_OURS = 3;
+/** invoice_node_id = offer_issuer_id, or the final blinded node of one of
+ *  offer_paths; no offer fields (our lnr1): any key. */
+export const PAY_RULE_SIGNER = 4;
+/** invoice_amount = invreq_amount (when set) or offer_amount × quantity, and
+ *  the final hop's total_amount_msat = invoice_amount. */
+export const PAY_RULE_AMOUNT = 5;
+/** The board clock is past created_at + (invoice_relative_expiry or 7200). */
+export const PAY_RULE_EXPIRED = 6;
+/** The route's blinded tail is not one of invoice_paths byte for byte, or an
+ *  unknown even feature in its payinfo / invoice_features. */
+export const PAY_RULE_PATH = 7;
+/** Live parts of this invoice plus this one would exceed invoice_amount. */
+export const PAY_RULE_ONCE = 8;
+/** Another invoice already holds this recurrence period. */
+export const PAY_RULE_PERIOD = 9;
+/** The pay log has no room (nothing old enough to drop). */
+export const PAY_RULE_LOG_FULL = 10;
+/** pay_failed: unknown / not live part, secrets do not match, or the failure
+ *  onion does not verify at any hop. */
+export const PAY_RULE_FAILURE = 11;
+
+// ---- BOLT 12 policy terms (issue 12) ----------------------------------------------
+// docs/protocol.md "get_policy / set_policy", "allowlist"; docs/firmware/onion.md "Policy".
+/** ERR_POLICY detail: the payee's (invoice_node_id's) rolling 24-hour limit. */
+export const POLICY_LIMIT_PAYEE_DAILY = 7;
+/** ERR_POLICY detail: a recurring payment above the per-period cap. */
+export const POLICY_LIMIT_PERIOD_CAP = 8;
+// set_policy payload: POLICY_LIMITS (36 bytes, as before: leaves the two
+// limits below unchanged) or 52 bytes: + 36 payee_daily_msat u64le (per payee,
+// rolling 24 h) | 44 period_cap_msat u64le (largest amount of one recurring
+// payment). All ones = none.
+export const POLICY_OFF_PAYEE_DAILY = 36;
+export const POLICY_OFF_PERIOD_CAP = 44;
+/** set_policy payload size with the BOLT 12 limits. */
+export const SET_POLICY_SIZE_BOLT12 = 52;
+// get_policy reply (after the 60 bytes above): 60 payee_daily_msat u64le |
+// 68 period_cap_msat u64le | 76 allowlist count u8  (77 bytes)
+export const POLICY_REPLY_OFF_PAYEE_DAILY = 60;
+export const POLICY_REPLY_OFF_PERIOD_CAP = 68;
+export const POLICY_REPLY_OFF_ALLOWLIST = 76;
+
+/** allowlist: op u8 (ALLOWLIST_OP_*) | offer_id[32] (not for list); reply:
+ *  count u8 | offer ids[32 × count] (the list after the operation). Offers on
+ *  the list are paid without a press above confirm_above_msat. */
+export const MSG_ALLOWLIST = 0x28;
+/** Add an offer id: needs the user's press (it loosens the policy). */
+export const ALLOWLIST_OP_ADD = 1;
+/** Remove an offer id: immediate (tightens); absent ids are not an error. */
+export const ALLOWLIST_OP_REMOVE = 2;
+/** List: payload is the op byte only. */
+export const ALLOWLIST_OP_LIST = 3;
+/** Most offer ids on the allowlist. */
+export const ALLOWLIST_CAP = 16;
+export const OFFER_ID_SIZE = 32;
+/** allowlist add: the list is full (ALLOWLIST_CAP ids). ERR_REFUSED detail. */
+export const REFUSED_ALLOWLIST_FULL = 1;

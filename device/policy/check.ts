@@ -6,7 +6,7 @@ import {
 } from "../../shared/protocol";
 import { get32 } from "../proto/bytes";
 import {
-  E_AMOUNT, E_HASH, E_KEY, NO_LIMIT, entryAt, limitDaily, limitMaxAmount, limitMaxFee, limitMaxFeePpm,
+  E_AMOUNT, E_HASH, E_KEY, NO_LIMIT, entryAt, limitDaily, limitMaxAmount, limitMaxFee, limitMaxFeePpm, limitPayeeDaily,
   logDropOldest, logUsed,
 } from "./store";
 
@@ -79,8 +79,9 @@ export function policyCheck(board: u32, sent: u64, delivered: u64, total: u64, h
     if (satAdd(logSpent(), sent) > daily) return POLICY_LIMIT_DAILY;
   }
   if (logUsed() >= <u32>POLICY_LOG_CAP) {
-    // Refuse rather than forget while a limit reads the log.
-    if (daily != NO_LIMIT || maxAmount != NO_LIMIT) return POLICY_LIMIT_LOG_FULL;
+    // Refuse rather than forget while a limit reads the log (the per-payee
+    // limit of issue 12 reads it too).
+    if (daily != NO_LIMIT || maxAmount != NO_LIMIT || limitPayeeDaily() != NO_LIMIT) return POLICY_LIMIT_LOG_FULL;
     logDropOldest();
   }
   return 0;

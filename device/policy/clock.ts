@@ -9,7 +9,7 @@
 //   and the window keeps the floor's time.
 import { POLICY_WINDOW_SECONDS } from "../../shared/protocol";
 import { get32 } from "../proto/bytes";
-import { NO_LIMIT, clockFloor, entryAt, entryLive, limitDaily, limitMaxAmount, logUsed } from "./store";
+import { NO_LIMIT, clockFloor, entryAt, entryLive, limitDaily, limitMaxAmount, limitPayeeDaily, logUsed } from "./store";
 
 /** The floor: the stored one, or the newest log entry when that is later (a
  *  record written before the floor existed). Valid after policyLoad. */
@@ -24,12 +24,12 @@ export function floorTime(): u32 {
 }
 
 /** True when the board clock is more than a day past the floor and that would
- *  free log entries that a limit (daily, max_amount) reads. */
+ *  free log entries that a limit (daily, max_amount, payee daily) reads. */
 export function clockJumpNeedsPress(board: u32): bool {
   const f = floorTime();
   // Rule (issue 9): a forward jump of more than a day needs a press before it frees the window.
   if (f == 0 || board <= f || board - f <= <u32>POLICY_WINDOW_SECONDS) return false;
-  if (limitDaily() == NO_LIMIT && limitMaxAmount() == NO_LIMIT) return false;
+  if (limitDaily() == NO_LIMIT && limitMaxAmount() == NO_LIMIT && limitPayeeDaily() == NO_LIMIT) return false;
   const n = logUsed();
   for (let i: u32 = 0; i < n; i++) {
     const t = get32(entryAt(i));

@@ -4,10 +4,21 @@
 // Record (one per sector, POLICY_REC_SIZE bytes):
 //    0 magic u32le "PLCY" | 4 seq u32le | 8 limits[28] (POLICY_OFF_* up to the
 //   daily limit) | 36 entries in use u32le | 40 confirm_above_msat u64le |
-//   48 clock floor u32le | 52 reserved[12] |
+//   48 clock floor u32le | 52 format u32le (REC_FORMAT_*) | 56 reserved[8] |
 //   64 log: POLICY_LOG_CAP entries of 40 bytes:
-//        time u32le | reserved u32 | amount sent u64le | part key[16] | payment hash[0..8]
-//   64 + 64*40 = 2624: CRC-32C u32le of bytes 4..2623
+//        time u32le | payee tag u32le | amount sent u64le | part key[16] | payment hash[0..8]
+//   2624 payee_daily_msat u64le | 2632 period_cap_msat u64le |
+//   2640 allowlist count u32le | 2644 reserved u32 | 2648 offer ids[32 × ALLOWLIST_CAP] |
+//   3160: CRC-32C u32le of bytes 4..3159                       (3164 bytes)
+//
+// Format 0 (records written before issue 12) ended at 2624 with its CRC
+// (bytes 4..2623) and had zeros at 52: such a record is read as format 1 with
+// payee_daily_msat = period_cap_msat = 0 (the strictest: no BOLT 12 payment
+// until the user sets them, with a press) and an empty allowlist. This is the
+// rule the record already followed for confirm_above_msat (absent = 0 = ask for
+// every payment): an absent field reads as its strictest value, so a firmware
+// update never loosens the policy. A new device (no record) has every limit
+// "none", the new ones included.
 //
 // Atomic update (NOR flash): the new record goes to the sector NOT holding the
 // current one (seq + 1 selects sector seq & 1): erase it, program everything
@@ -24,7 +35,7 @@ import {
   FLASH_OK, FLASH_POLICY_OFF, FLASH_SECTOR,
 } from "../../shared/board";
 import {
-  POLICY_LOG_CAP, POLICY_OFF_CONFIRM_ABOVE, POLICY_OFF_DAILY, POLICY_OFF_MAX_AMOUNT, POLICY_OFF_MAX_FEE,
+  ALLOWLIST_CAP, OFFER_ID_SIZE, POLICY_LOG_CAP, POLICY_OFF_CONFIRM_ABOVE, POLICY_OFF_DAILY, POLICY_OFF_MAX_AMOUNT, POLICY_OFF_MAX_FEE,
   POLICY_OFF_MAX_FEE_PPM, POLICY_WINDOW_SECONDS,
 } from "../../shared/protocol";
 import { board_flash_erase, board_flash_read, board_flash_write } from "../proto/board";
@@ -38,14 +49,26 @@ const R_USED: usize = 36;
 const R_LIMITS_HEAD: usize = 28;
 const R_CONFIRM_ABOVE: usize = 40;
 const R_FLOOR: usize = 48;
+const R_FORMAT: usize = 52;
 const R_LOG: usize = 64;
 export const ENTRY_SIZE: usize = 40;
 export const E_TIME: usize = 0;
+/** Payee tag (bolt12-terms.ts payeeTag; 0 = no payee: build_onion parts). */
+export const E_TAG: usize = 4;
 export const E_AMOUNT: usize = 8;
 export const E_KEY: usize = 16;
 export const E_HASH: usize = 32;
-const R_CRC: usize = R_LOG + <usize>POLICY_LOG_CAP * ENTRY_SIZE;
+/** End of a format-0 record's log: its CRC's offset. */
+const R_CRC_V0: usize = R_LOG + <usize>POLICY_LOG_CAP * ENTRY_SIZE;
+const R_PAYEE_DAILY: usize = R_CRC_V0;
+const R_PERIOD_CAP: usize = R_CRC_V0 + 8;
+const R_ALLOW_COUNT: usize = R_CRC_V0 + 16;
+const R_ALLOW: usize = R_CRC_V0 + 24;
+const R_CRC: usize = R_ALLOW + <usize>ALLOWLIST_CAP * <usize>OFFER_ID_SIZE;
 export const POLICY_REC_SIZE: usize = R_CRC + 4;
+/** Record formats (R_FORMAT). */
+const REC_FORMAT_V0: u32 = 0;
+const REC_FORMAT_V1: u32 = 1;
 
 /** Codes beyond the board's FLASH_ERR_* (ERR_FLASH detail). */
 export const POLICY_ERR_VERIFY: i32 = 0x100;
@@ -63,9 +86,23 @@ function recCrc(p: usize): u32 {
 function readCopy(sector: u32, buf: usize): bool {
   if (board_flash_read(FLASH_POLICY_OFF + sector * FLASH_SECTOR, buf, <i32>POLICY_REC_SIZE) != FLASH_OK) return false;
   if (get32(buf) != POLICY_MAGIC) return false;
-  if (get32(buf + R_CRC) != recCrc(buf)) return false;
+  const format = get32(buf + R_FORMAT);
+  if (format == REC_FORMAT_V0) {
+    if (get32(buf + R_CRC_V0) != crc32c(buf + 4, R_CRC_V0 - 4)) return false;
+    // A record written before issue 12: the BOLT 12 terms read as the
+    // strictest (limits 0, empty allowlist); the bytes past the old CRC are
+    // whatever the sector held and are not read.
+    store<u64>(buf + R_PAYEE_DAILY, 0);
+    store<u64>(buf + R_PERIOD_CAP, 0);
+    for (let i: usize = R_ALLOW_COUNT; i < R_CRC; i++) store<u8>(buf + i, 0);
+    put32(buf + R_FORMAT, REC_FORMAT_V1);
+    put32(buf + R_CRC, recCrc(buf));
+  } else {
+    if (format != REC_FORMAT_V1) return false;
+    if (get32(buf + R_CRC) != recCrc(buf)) return false;
+  }
   // A record the firmware would not write is not trusted either.
-  return get32(buf + R_USED) <= <u32>POLICY_LOG_CAP;
+  return get32(buf + R_USED) <= <u32>POLICY_LOG_CAP && get32(buf + R_ALLOW_COUNT) <= <u32>ALLOWLIST_CAP;
 }
 
 function copyBytes(dst: usize, src: usize, n: usize): void {
@@ -86,6 +123,9 @@ export function policyLoad(): void {
   for (let i: usize = 0; i < POLICY_REC_SIZE; i++) store<u8>(PREC + i, 0);
   for (let i: usize = 0; i < R_LIMITS_HEAD; i++) store<u8>(PREC + R_LIMITS + i, 0xff);
   store<u64>(PREC + R_CONFIRM_ABOVE, NO_LIMIT);
+  put32(PREC + R_FORMAT, REC_FORMAT_V1);
+  store<u64>(PREC + R_PAYEE_DAILY, NO_LIMIT);
+  store<u64>(PREC + R_PERIOD_CAP, NO_LIMIT);
 }
 
 /** Writes PREC as the next record (seq + 1). Returns FLASH_OK, a FLASH_ERR_* or POLICY_ERR_VERIFY;
@@ -94,6 +134,7 @@ export function policyCommit(): i32 {
   const seq = get32(PREC + R_SEQ) + 1;
   put32(PREC + R_SEQ, seq);
   put32(PREC, 0xffffffff);
+  put32(PREC + R_FORMAT, REC_FORMAT_V1);
   put32(PREC + R_CRC, recCrc(PREC));
   const off = FLASH_POLICY_OFF + (seq & 1) * FLASH_SECTOR;
   let r = board_flash_erase(off, FLASH_SECTOR);
@@ -119,6 +160,10 @@ export function limitMaxFee(): u64 { return load<u64>(PREC + R_LIMITS + POLICY_O
 export function limitMaxFeePpm(): u32 { return load<u32>(PREC + R_LIMITS + POLICY_OFF_MAX_FEE_PPM); }
 export function limitDaily(): u64 { return load<u64>(PREC + R_LIMITS + POLICY_OFF_DAILY); }
 export function limitConfirmAbove(): u64 { return load<u64>(PREC + R_CONFIRM_ABOVE); }
+export function limitPayeeDaily(): u64 { return load<u64>(PREC + R_PAYEE_DAILY); }
+export function limitPeriodCap(): u64 { return load<u64>(PREC + R_PERIOD_CAP); }
+export function setLimitPayeeDaily(v: u64): void { store<u64>(PREC + R_PAYEE_DAILY, v); }
+export function setLimitPeriodCap(v: u64): void { store<u64>(PREC + R_PERIOD_CAP, v); }
 export function policySeq(): u32 { return get32(PREC + R_SEQ); }
 /** The persisted clock floor: the latest window time the record was written at. */
 export function clockFloor(): u32 { return get32(PREC + R_FLOOR); }
@@ -168,14 +213,71 @@ export function logDropOldest(): void {
   put32(PREC + R_USED, n - 1);
 }
 
-/** Appends an entry (caller checked there is room). */
-export function logAppend(now: u32, amount: u64, key16: usize, hash: usize): void {
+/** Appends an entry (caller checked there is room). `tag`: the payee tag
+ *  (device/policy/bolt12-terms.ts payeeTag), 0 for a part with no known payee. */
+export function logAppend(now: u32, amount: u64, key16: usize, hash: usize, tag: u32 = 0): void {
   const n = logUsed();
+  if (n >= <u32>POLICY_LOG_CAP) return; // never past the log (callers check first)
   const e = entryAt(n);
   put32(e + E_TIME, now);
-  put32(e + 4, 0);
+  put32(e + E_TAG, tag);
   store<u64>(e + E_AMOUNT, amount);
   copyBytes(e + E_KEY, key16, 16);
   copyBytes(e + E_HASH, hash, 8);
   put32(PREC + R_USED, n + 1);
+}
+
+/** Removes the entry whose part key is the first 16 bytes at `partKey` (a
+ *  part that failed: its amount leaves the window). Order kept. True when one
+ *  was removed; the caller commits. */
+export function logRemove(partKey: usize): bool {
+  const n = logUsed();
+  for (let i: u32 = 0; i < n; i++) {
+    const e = entryAt(i) + E_KEY;
+    let d: u32 = 0;
+    for (let j: usize = 0; j < 16; j++) d |= <u32>(load<u8>(e + j) ^ load<u8>(partKey + j));
+    if (d != 0) continue;
+    for (let k: u32 = i + 1; k < n; k++) copyBytes(entryAt(k - 1), entryAt(k), ENTRY_SIZE);
+    for (let j: usize = 0; j < ENTRY_SIZE; j++) store<u8>(entryAt(n - 1) + j, 0);
+    put32(PREC + R_USED, n - 1);
+    return true;
+  }
+  return false;
+}
+
+// ---- Allowlist of offer ids (issue 12) -------------------------------------------
+
+export function allowCount(): u32 { return get32(PREC + R_ALLOW_COUNT); }
+export function allowAt(i: u32): usize { return PREC + R_ALLOW + <usize>i * <usize>OFFER_ID_SIZE; }
+
+/** Index of the offer id at `id` (32 bytes) in the allowlist, or -1. */
+export function allowFind(id: usize): i32 {
+  const n = allowCount();
+  for (let i: u32 = 0; i < n; i++) {
+    const a = allowAt(i);
+    let d: u32 = 0;
+    for (let j: usize = 0; j < <usize>OFFER_ID_SIZE; j++) d |= <u32>(load<u8>(a + j) ^ load<u8>(id + j));
+    if (d == 0) return <i32>i;
+  }
+  return -1;
+}
+
+/** Adds an id (not present, count < ALLOWLIST_CAP: checked by the caller; false otherwise). */
+export function allowAdd(id: usize): bool {
+  const n = allowCount();
+  if (n >= <u32>ALLOWLIST_CAP || allowFind(id) >= 0) return false;
+  copyBytes(allowAt(n), id, OFFER_ID_SIZE);
+  put32(PREC + R_ALLOW_COUNT, n + 1);
+  return true;
+}
+
+/** Removes an id; false when it is not on the list. Order kept. */
+export function allowRemove(id: usize): bool {
+  const f = allowFind(id);
+  if (f < 0) return false;
+  const n = allowCount();
+  for (let i: u32 = <u32>f + 1; i < n; i++) copyBytes(allowAt(i - 1), allowAt(i), OFFER_ID_SIZE);
+  for (let j: usize = 0; j < <usize>OFFER_ID_SIZE; j++) store<u8>(allowAt(n - 1) + j, 0);
+  put32(PREC + R_ALLOW_COUNT, n - 1);
+  return true;
 }

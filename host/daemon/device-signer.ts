@@ -87,6 +87,13 @@ export interface DeviceSigner {
   invoiceIds?(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;
   signInvoice?(req: import('../merchant/device-port.js').SignInvoiceRequest): Promise<import('../merchant/device-port.js').SignedInvoice>;
   releasePreimage?(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array>;
+  /** pay_invoice (issue 12): one part of a BOLT 12 payment, bound on the
+   *  device to an invoice answering a request it signed (absent: firmware
+   *  client without it). Hop payloads carry their BigSize length prefix. */
+  payInvoice?(p: import('../device-client/payer-requests.js').PayInvoicePart & { onConfirm?: ConfirmOptions['onConfirm'] }): Promise<import('../device-client/payer-requests.js').BuiltPart>;
+  /** pay_failed (issue 12): the part's failure onion, verified on the device,
+   *  releases its amount so a retry may use it. */
+  payFailed?(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<import('../device-client/payer-requests.js').PartFailure>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import * as P from '../../shared/protocol.js';
 import { DeviceClient, InvoiceRuleError, SignatureVerificationError } from '../device-client/client.js';
 import { DeviceRuleError, type MerchantDevicePort, type SignInvoiceRequest, type SignedInvoice } from '../merchant/device-port.js';
 import { decodeInfo } from '../device-client/info.js';
+import type { BuiltPart, PartFailure, PayInvoicePart } from '../device-client/payer-requests.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
@@ -143,6 +144,18 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
 
   releasePreimage(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array> {
     return this.client.releasePreimage({ amountMsat: amountReceivedMsat, invoiceTlv: signedInvoice }).catch(asRuleError);
+  }
+
+  // ---- the payer requests (issue 12): pay_invoice / pay_failed; the client
+  // checks the replies (host/device-client/payer-requests.ts).
+
+  payInvoice(p: PayInvoicePart & { onConfirm?: ConfirmOptions['onConfirm'] }): Promise<BuiltPart> {
+    const { onConfirm, ...part } = p;
+    return this.client.payInvoice(part, { onConfirm });
+  }
+
+  payFailed(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<PartFailure> {
+    return this.client.payFailed(partRef, sharedSecrets, failureOnion);
   }
 
   close(): Promise<void> {

@@ -32,6 +32,9 @@ import {
   type CreatedOffer, type InvoiceSignature, type OfferCreateRequest, type ReleasePreimageRequest, type SignInvoiceRequest,
 } from './merchant-requests.js';
 import { withRuleSentence } from './merchant-rules.js';
+import {
+  decodePayFailedReply, decodePayInvoiceReply, encodePayFailed, encodePayInvoice, type BuiltPart, type PartFailure, type PayInvoicePart,
+} from './payer-requests.js';
 export type {
   CreatedOffer, InvoiceHashes, InvoiceSignature, OfferCreateRequest, PathProof, ReleasePreimageRequest, SignInvoiceRequest,
 } from './merchant-requests.js';
@@ -287,6 +290,29 @@ export class DeviceClient {
   async releasePreimage(req: ReleasePreimageRequest): Promise<Uint8Array> {
     const r = await this.transport.request(P.MSG_RELEASE_PREIMAGE, encodeReleasePreimage(req)).catch(withRuleSentence);
     return verifyPreimage(req.invoiceTlv, r);
+  }
+
+  /** pay_invoice (issue 12): the onion of one part of a BOLT 12 payment,
+   *  built only for an invoice answering a request this device signed, for
+   *  its amount, once per invoice and recurrence period (ERR_PAY_RULE
+   *  otherwise, detail = rule | field or hop << 8). Above the policy's
+   *  confirmation threshold the device waits for a press (o.onConfirm).
+   *  Resending the same part returns the same onion and counts once. */
+  async payInvoice(p: PayInvoicePart, o?: ConfirmOptions): Promise<BuiltPart> {
+    const r = await this.confirmed(P.MSG_PAY_INVOICE, encodePayInvoice(p), {
+      request: 'pay_invoice',
+      text: `BOLT 12 payment part ${p.partId}, ${p.firstHopAmountMsat} msat to the first hop`,
+    }, o);
+    return decodePayInvoiceReply(r, p.hops.length);
+  }
+
+  /** pay_failed (issue 12): a part came back with a failure onion; the device
+   *  verifies it with the part's shared secrets and releases the part's
+   *  amount (a retry may use it). Refused with ERR_PAY_RULE (PAY_RULE_FAILURE)
+   *  for an unknown part, other secrets or a failure that does not verify. */
+  async payFailed(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<PartFailure> {
+    const r = await this.transport.request(P.MSG_PAY_FAILED, encodePayFailed(partRef, sharedSecrets, failureOnion));
+    return decodePayFailedReply(r, sharedSecrets.length);
   }
 
   close(): Promise<void> {

@@ -7,13 +7,15 @@ import {
   ERR_BAD_PAYLOAD, ERR_FLASH, MSG_SET_POLICY, POLICY_LOG_CAP, POLICY_OFF_CONFIRM_ABOVE, POLICY_OFF_DAILY,
   POLICY_OFF_MAX_AMOUNT, POLICY_OFF_MAX_FEE, POLICY_OFF_MAX_FEE_PPM, POLICY_REPLY_OFF_CAP, POLICY_REPLY_OFF_CLOCK,
   POLICY_REPLY_OFF_FLOOR, POLICY_REPLY_OFF_SEQ, POLICY_REPLY_OFF_SPENT, POLICY_REPLY_OFF_USED, POLICY_REPLY_SIZE,
-  SET_POLICY_SIZE,
+  SET_POLICY_SIZE, POLICY_OFF_PAYEE_DAILY, POLICY_OFF_PERIOD_CAP, POLICY_REPLY_OFF_ALLOWLIST,
+  POLICY_REPLY_OFF_PAYEE_DAILY, POLICY_REPLY_OFF_PERIOD_CAP, SET_POLICY_SIZE_BOLT12,
 } from "../../../shared/protocol";
 import { FLASH_OK } from "../../../shared/board";
 import { hal_clock_seconds } from "../../hal";
 import {
   getLimits, limitConfirmAbove, limitDaily, limitMaxAmount, limitMaxFee, limitMaxFeePpm, logExpire, logUsed,
   policyCommit, policyLoad, policySeq, setClockFloor, setLimits,
+  allowCount, limitPayeeDaily, limitPeriodCap, setLimitPayeeDaily, setLimitPeriodCap,
 } from "../../policy/store";
 import { logSpent } from "../../policy/check";
 import { floorTime, windowTime } from "../../policy/clock";
@@ -30,6 +32,10 @@ function reply(out: usize, board: u32): i32 {
   put32(out + POLICY_REPLY_OFF_CLOCK, board);
   put32(out + POLICY_REPLY_OFF_SEQ, policySeq());
   put32(out + POLICY_REPLY_OFF_FLOOR, floorTime());
+  // BOLT 12 terms (issue 12), after the 60 bytes of earlier firmware.
+  store<u64>(out + POLICY_REPLY_OFF_PAYEE_DAILY, limitPayeeDaily());
+  store<u64>(out + POLICY_REPLY_OFF_PERIOD_CAP, limitPeriodCap());
+  store<u8>(out + POLICY_REPLY_OFF_ALLOWLIST, <u8>allowCount());
   return POLICY_REPLY_SIZE;
 }
 
@@ -49,7 +55,10 @@ function looser64(req: usize, off: i32, old: u64, name: string): bool {
 }
 
 export function handleSetPolicy(req: usize, len: i32, out: usize): i32 {
-  if (len < SET_POLICY_SIZE) return -ERR_BAD_PAYLOAD;
+  // Issue 12: the limits block (36 bytes), or it plus the two BOLT 12 limits
+  // (52 bytes); a 36-byte request leaves those two unchanged.
+  if (len != SET_POLICY_SIZE && len != SET_POLICY_SIZE_BOLT12) return -ERR_BAD_PAYLOAD;
+  const bolt12 = len == SET_POLICY_SIZE_BOLT12;
   // max_fee_ppm: 0..1e6, or all ones (no limit).
   const ppm = load<u32>(req + POLICY_OFF_MAX_FEE_PPM);
   if (ppm > 1000000 && ppm != 0xffffffff) return -ERR_BAD_PAYLOAD;
@@ -67,6 +76,19 @@ export function handleSetPolicy(req: usize, len: i32, out: usize): i32 {
   }
   loosen = looser64(req, POLICY_OFF_DAILY, limitDaily(), " daily") || loosen;
   loosen = looser64(req, POLICY_OFF_CONFIRM_ABOVE, limitConfirmAbove(), " confirm") || loosen;
+  if (bolt12) {
+    // Rule (issue 12): the BOLT 12 limits loosen like the others (raising
+    // either, or setting it to none, needs the press). Their names go on a
+    // line of their own (prompt lines are at most 32 characters).
+    const payee = load<u64>(req + POLICY_OFF_PAYEE_DAILY) > limitPayeeDaily();
+    const period = load<u64>(req + POLICY_OFF_PERIOD_CAP) > limitPeriodCap();
+    if (payee || period) {
+      textNl();
+      if (payee) textStr(" payee daily");
+      if (period) textStr(" period cap");
+      loosen = true;
+    }
+  }
   if (loosen) {
     textNl();
     const g = confirmGate(MSG_SET_POLICY, req, <usize>len);
@@ -76,6 +98,10 @@ export function handleSetPolicy(req: usize, len: i32, out: usize): i32 {
   // over by a policy write: the floor stays until that jump is approved).
   const now = windowTime(board);
   setLimits(req);
+  if (bolt12) {
+    setLimitPayeeDaily(load<u64>(req + POLICY_OFF_PAYEE_DAILY));
+    setLimitPeriodCap(load<u64>(req + POLICY_OFF_PERIOD_CAP));
+  }
   setClockFloor(now);
   const r = policyCommit();
   if (r != FLASH_OK) {
