@@ -21,6 +21,8 @@ import { pay } from './pay.js';
 import { listpays } from './listpays.js';
 import { listinvoices } from './listinvoices.js';
 import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
+import { fetchinvoice } from './fetchinvoice.js';
+import { cancelrecurringinvoice } from './cancelrecurringinvoice.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -44,6 +46,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   listinvoices,
   waitinvoice,
   waitanyinvoice,
+  fetchinvoice,
+  cancelrecurringinvoice,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

@@ -94,6 +94,10 @@ export interface DeviceSigner {
   /** pay_failed (issue 12): the part's failure onion, verified on the device,
    *  releases its amount so a retry may use it. */
   payFailed?(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<import('../device-client/payer-requests.js').PartFailure>;
+  /** blinded_path (0x33): a blinded path for onion messages built on the device (fetchinvoice's reply path). */
+  blindedPath?(req: import('../device-client/blinding-requests.js').BlindedPathRequest): Promise<import('../bolt12/subtypes.js').BlindedPath>;
+  /** onion_message (0x34/0x35): an onion message whose first hop is our node (injectonionmessage's packet). */
+  onionMessage?(req: import('../device-client/blinding-requests.js').OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,8 @@ import { DeviceClient, InvoiceRuleError, SignatureVerificationError } from '../d
 import { DeviceRuleError, type MerchantDevicePort, type SignInvoiceRequest, type SignedInvoice } from '../merchant/device-port.js';
 import { decodeInfo } from '../device-client/info.js';
 import type { BuiltPart, PartFailure, PayInvoicePart } from '../device-client/payer-requests.js';
+import type { BlindedPathRequest, OnionMessageRequest } from '../device-client/blinding-requests.js';
+import type { BlindedPath } from '../bolt12/subtypes.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
@@ -156,6 +158,19 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
 
   payFailed(partRef: Uint8Array, sharedSecrets: Uint8Array[], failureOnion: Uint8Array): Promise<PartFailure> {
     return this.client.payFailed(partRef, sharedSecrets, failureOnion);
+  }
+
+  // ---- the payer flow (host/payer/): fetchinvoice's reply path and onion message.
+
+  /** blinded_path (0x33); the client checks the reply is the path asked for. */
+  async blindedPath(req: BlindedPathRequest): Promise<BlindedPath> {
+    const { encoded: _e, ...path } = await this.client.blindedPath(req);
+    return path;
+  }
+
+  /** onion_message (0x34), read out with onion_message_read (0x35). */
+  onionMessage(req: OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }> {
+    return this.client.onionMessage(req);
   }
 
   close(): Promise<void> {

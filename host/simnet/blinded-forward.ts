@@ -41,8 +41,15 @@ const asResult = (f: BlindedFailure): HtlcResult =>
  * key and `info` (HKDF-SHA256). Deterministic for a seed, like CLN's from its
  * hsm_secret.
  */
-export const makeSecret = (net: Network, node: number, info: Uint8Array) =>
-  hkdf(sha256, net.nodes[node].secret, enc.encode('lnsigner simnet makesecret'), info, 32);
+export const makeSecret = (net: Network, node: number, info: Uint8Array) => {
+  const hsm = net.nodes[node].hsmSecret;
+  // Node 0 on a CLN hsm_secret (--node0-hsm-secret): CLN's own derivation
+  // (cln-rpc-digest §7.3: derived_secret = HKDF(hsm_secret, no salt,
+  // "derived secrets"); makesecret = HKDF(derived_secret, no salt, info)), so
+  // it agrees with a device provisioned with that hsm_secret.
+  if (hsm) return hkdf(sha256, hkdf(sha256, hsm, undefined, enc.encode('derived secrets'), 32), undefined, info, 32);
+  return hkdf(sha256, net.nodes[node].secret, enc.encode('lnsigner simnet makesecret'), info, 32);
+};
 
 /** lightningd's invoice path base = makesecret("bolt12-invoice-base"). */
 const invoiceBase = (net: Network, node: number) => makeSecret(net, node, enc.encode('bolt12-invoice-base'));

@@ -35,7 +35,17 @@ export interface OfferParams {
   paths: number;
   /** offer_recurrence_compulsory: time_unit (0 seconds, 1 days, 2 months) and period. */
   recurrence?: { unit: 0 | 1 | 2; period: number };
+  /**
+   * Test-only misbehaviour (docs/host/simnet.md): `silent` answers nothing;
+   * `change_field` answers an invoice whose copy of the request has a changed
+   * offer_description (validly signed); `wrong_signer` signs the invoice with
+   * a key that is not the offer's issuer (invoice_node_id = that key).
+   */
+  misbehave?: Misbehaviour;
 }
+
+export type Misbehaviour = 'silent' | 'change_field' | 'wrong_signer';
+export const MISBEHAVIOURS: readonly Misbehaviour[] = ['silent', 'change_field', 'wrong_signer'];
 
 /** cln-rpc-digest §3.4: `<N><unit>` → (time_unit, period). */
 export function parseRecurrence(text: string): { unit: 0 | 1 | 2; period: number } | undefined {
@@ -73,6 +83,8 @@ interface OfferState {
   issued: string[];
   /** Recurring offers: "<payer id>-<counter>" → that period's invoice. */
   periods: Map<string, { paymentHash: string; basetime: bigint }>;
+  /** Recurrence cancels received (invreq_recurrence_cancel): "<payer id>-<counter>". */
+  cancelled: Set<string>;
   pendingBase?: bigint;
 }
 
@@ -132,7 +144,7 @@ export function makeOffer(net: Network, node: number, p: OfferParams): string {
   if (p.recurrence) recs.push(record(T.offer_recurrence_compulsory, concatBytes(Uint8Array.of(p.recurrence.unit), tu(BigInt(p.recurrence.period)))));
   const bolt12 = encodeBolt12String('lno', bytesOf(recs));
   const key = offerKey(recs);
-  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, issued: [], periods: new Map() });
+  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, issued: [], periods: new Map(), cancelled: new Set() });
   om.setReceiver(node, (m, secret) => receive(net, node, m, secret));
   return bolt12;
 }
@@ -170,9 +182,12 @@ function receive(net: Network, node: number, m: OnionMessagePayload, secret?: Ui
     if (m.replyPath) sendAlong(net, node, m.replyPath, payload);
   };
   const lnr = encodeBolt12String('lnr', m.invoiceRequest);
+  // Test-only: a merchant that never answers (the payer times out).
+  if (offer.params.misbehave === 'silent') return true;
   try {
     const invoice = answer(net, offer, recs, secret);
-    reply({ invoice });
+    // §3.6: a recurrence cancel is recorded and never answered.
+    if (invoice) reply({ invoice });
   } catch (e) {
     // digest §3.2: "Failed invreq <lnr1…>: <reason>", only when a reply path exists.
     reply({ invoiceError: invoiceError(`Failed invreq ${lnr}: ${(e as Error).message}`) });
@@ -183,7 +198,7 @@ function receive(net: Network, node: number, m: OnionMessagePayload, secret?: Ui
 class Refused extends Error {}
 
 /** digest §3.2 checks (those that apply to simnet offers), then the invoice (§3.3). */
-function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array | undefined): Uint8Array {
+function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array | undefined): Uint8Array | undefined {
   const get = (t: bigint) => recs.find((r) => r.type === t)?.value;
   // §3.2 #2: non-signature records within 0–159 or 1000000000–2999999999.
   if (recs.some((r) => !(r.type >= 240n && r.type <= 1000n) && !(r.type <= 159n || (r.type >= 1000000000n && r.type <= 2999999999n)))) throw new Refused('Invalid high fields');
@@ -241,6 +256,15 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
     extra.push(record(T.invoice_relative_expiry, tu(rel)), record(T.invoice_recurrence_basetime, tu(basetime)));
     periodKey = `${payer}-${counter}`;
     offer.pendingBase = basetime;
+    // §3.6 invreq_recurrence_cancel: recorded, nothing sent; the period is not invoiced afterwards.
+    if (get(T.invreq_recurrence_cancel) !== undefined) {
+      if (counter === 0) throw new Refused('recurrence_cancel needs recurrence_counter > 0');
+      offer.cancelled.add(periodKey);
+      return undefined;
+    }
+    if (offer.cancelled.has(periodKey)) throw new Refused('invoice cancelled');
+  } else if (get(T.invreq_recurrence_cancel) !== undefined) {
+    throw new Refused('unexpected invreq_recurrence_cancel');
   }
   // §3.4: amount.
   const av = get(T.invreq_amount);
@@ -257,7 +281,11 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
       amount = invreqAmount;
     } else amount = expected;
   }
-  const inv = buildInvoice(net, offer.node, recs, amount, p.description, offer.issuerSecret, extra);
+  // Test-only misbehaviours (docs/host/simnet.md): a changed copy of a request field, or another signer.
+  let copied = recs;
+  if (p.misbehave === 'change_field') copied = recs.map((r) => (r.type === M.offer_description ? record(M.offer_description, enc.encode(`${p.description} (changed)`)) : r));
+  const signer = p.misbehave === 'wrong_signer' ? makeSecret(net, offer.node, enc.encode('simnet-merchant/wrong-signer')) : offer.issuerSecret;
+  const inv = buildInvoice(net, offer.node, copied, amount, p.description, signer, extra);
   offer.issued.push(inv.paymentHash);
   if (periodKey) offer.periods.set(periodKey, { paymentHash: inv.paymentHash, basetime: offer.pendingBase! });
   return inv.bytes;

@@ -9,7 +9,7 @@ import { RpcError, ErrorCode } from '../../rpc/errors.js';
 import { parseAmountMsat } from '../../grammar/msat.js';
 import type { SimnetContext } from '../server.js';
 import { asRpc, nodeOf } from '../payer/methods.js';
-import { invoiceStatus, makeOffer, parseRecurrence, sendInvoice } from './merchant.js';
+import { invoiceStatus, makeOffer, MISBEHAVIOURS, parseRecurrence, sendInvoice, type Misbehaviour } from './merchant.js';
 
 const pMsat: ParamParser<bigint> = (tok, name) => {
   const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
@@ -37,6 +37,10 @@ const pRecurrence: ParamParser<{ unit: 0 | 1 | 2; period: number }> = (tok, name
 
 type M = RpcMethod<any, SimnetContext>;
 
+/** Test-only: how the merchant misbehaves for this offer (merchant.ts Misbehaviour). */
+const pMisbehave: ParamParser<Misbehaviour> = (tok, name) =>
+  tok.type === 'string' && (MISBEHAVIOURS as readonly string[]).includes(tok.value) ? (tok.value as Misbehaviour) : bad(name, `should be one of ${MISBEHAVIOURS.join(', ')}`, tok);
+
 
 export const MERCHANT_METHODS: M[] = [
   defineMethod({
@@ -50,12 +54,13 @@ export const MERCHANT_METHODS: M[] = [
       single_use: optDef(pBool, false),
       paths: optDef(pU32, 0),
       recurrence: opt(pRecurrence),
+      misbehave: opt(pMisbehave),
     },
     run: ({ values: v }, ctx: SimnetContext) => {
       if (v.paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'paths: should be 0..3');
       try {
         const offer = makeOffer(ctx.net, nodeOf(ctx, v.node), {
-          amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence,
+          amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence, misbehave: v.misbehave,
         });
         return { offer, single_use: v.single_use };
       } catch (e) {
