@@ -2,24 +2,13 @@
 // builds each part's onion for an invoice the device checks itself, and
 // MSG_PAY_FAILED releases a part whose failure onion verifies. The wrappers
 // live in host/device-client/payer-requests.ts and DeviceSigner.payInvoice /
-// payFailed (firmware pay helper); these types are the design's, so the pay
-// flow compiles and runs against any signer that has them.
+// payFailed; a signer without them cannot pay BOLT 12 invoices.
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { ONION_PACKET_LEN } from '../onion/sphinx.js';
 import type { DeviceSigner } from '../daemon/device-signer.js';
 
-export interface PayInvoicePart {
-  /** Signed invoice TLV stream (with its signature, type 240). */
-  invoice: Uint8Array;
-  /** Signature of the invoice_request we sent (the invoice does not carry it). */
-  invreqSignature: Uint8Array;
-  partId: bigint;
-  firstHopAmountMsat: bigint;
-  /** The whole route: clear hops then the blinded tail; payloads with their BigSize length, as build_onion. */
-  hops: { pubkey: Uint8Array; payload: Uint8Array }[];
-}
-export interface BuiltPart { onion: Uint8Array; sharedSecrets: Uint8Array[]; partRef: Uint8Array }
-export interface PartFailure { erringIndex: number; failcode: number }
+import type { BuiltPart, PartFailure, PayInvoicePart } from '../device-client/payer-requests.js';
+export type { BuiltPart, PartFailure, PayInvoicePart };
 
 export interface PayDevice {
   payInvoice(p: PayInvoicePart & { onConfirm?: (info: { request: string; text?: string }) => void }): Promise<BuiltPart>;

@@ -12,7 +12,9 @@
 // allows it, BOLT 12 invoice_features basic_mpp).
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
-import { DeviceError, statusName } from '../transport/errors.js';
+import { DeviceError } from '../transport/errors.js';
+import * as P from '../../shared/protocol.js';
+import { payRuleSentence } from '../device-client/payer-requests.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
 import { deviceRefusal, PAY_INVOICE_PREAPPROVAL_DECLINED, type PaymentEngine } from '../payments/engine.js';
 import { PayCode, defaultGroupid } from '../payments/rules.js';
@@ -31,22 +33,6 @@ export const PAY_ROUTE_NOT_FOUND = 205;
 export const PAY_ROUTE_TOO_EXPENSIVE = 206;
 export const PAY_STOPPED_RETRYING = 210;
 export const PAY_INVOICE_REQUEST_INVALID = 212;
-
-/** ERR_PAY_RULE (DESIGN-issue12): detail = rule | (TLV type or hop index) << 8. */
-export const ERR_PAY_RULE = 0x62;
-export const PAY_RULE_TEXT: Record<number, string> = {
-  1: 'PAY_RULE_PARSE (the invoice does not parse strictly)',
-  2: 'PAY_RULE_SIGNATURE (the invoice signature does not verify)',
-  3: 'PAY_RULE_OURS (the invoice does not answer an invoice_request this device signed)',
-  4: 'PAY_RULE_SIGNER (the invoice is not signed by the offer issuer)',
-  5: 'PAY_RULE_AMOUNT (the amount is not the one requested)',
-  6: 'PAY_RULE_EXPIRED (the invoice has expired on the device clock)',
-  7: "PAY_RULE_PATH (the route's blinded tail is not one of the invoice's paths)",
-  8: 'PAY_RULE_ONCE (the invoice is paid, or being paid)',
-  9: 'PAY_RULE_PERIOD (another invoice already holds this recurrence period)',
-  10: 'PAY_RULE_LOG_FULL (the pay log is full)',
-  11: 'PAY_RULE_FAILURE (the failure does not verify for that part)',
-};
 
 export interface PayParams {
   invstring: string;
@@ -69,12 +55,9 @@ export interface PayParams {
 
 /** A device refusal during pay: ERR_PAY_RULE names the rule (213, as the other signer declines). */
 export function payRefusal(e: unknown): RpcError {
-  if (e instanceof DeviceError && (e.status === ERR_PAY_RULE || statusName(e.status) === 'ERR_PAY_RULE')) {
-    const rule = e.detail & 0xff;
-    const at = e.detail >> 8;
-    const text = PAY_RULE_TEXT[rule] ?? `rule ${rule}`;
-    return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${text}${at ? ` at ${at}` : ''}`, {
-      device_status: 'ERR_PAY_RULE', device_detail: e.detail, rule,
+  if (e instanceof DeviceError && e.status === P.ERR_PAY_RULE) {
+    return new RpcError(PAY_INVOICE_PREAPPROVAL_DECLINED, `The signing device declined the payment: ${payRuleSentence(e.detail)}`, {
+      device_status: 'ERR_PAY_RULE', device_detail: e.detail, rule: e.detail & 0xff,
     });
   }
   return deviceRefusal(e);
