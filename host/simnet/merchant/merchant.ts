@@ -42,6 +42,8 @@ export interface OfferParams {
    * a key that is not the offer's issuer (invoice_node_id = that key).
    */
   misbehave?: Misbehaviour;
+  /** Test-only: the invoices' number of invoice_paths and their payinfo htlc_maximum_msat (MPP across paths). */
+  invoiceShape?: InvoiceShape;
 }
 
 export type Misbehaviour = 'silent' | 'change_field' | 'wrong_signer';
@@ -285,7 +287,7 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
   let copied = recs;
   if (p.misbehave === 'change_field') copied = recs.map((r) => (r.type === M.offer_description ? record(M.offer_description, enc.encode(`${p.description} (changed)`)) : r));
   const signer = p.misbehave === 'wrong_signer' ? makeSecret(net, offer.node, enc.encode('simnet-merchant/wrong-signer')) : offer.issuerSecret;
-  const inv = buildInvoice(net, offer.node, copied, amount, p.description, signer, extra);
+  const inv = buildInvoice(net, offer.node, copied, amount, p.description, signer, extra, p.invoiceShape);
   offer.issued.push(inv.paymentHash);
   if (periodKey) offer.periods.set(periodKey, { paymentHash: inv.paymentHash, basetime: offer.pendingBase! });
   return inv.bytes;

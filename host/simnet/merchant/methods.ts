@@ -55,12 +55,16 @@ export const MERCHANT_METHODS: M[] = [
       paths: optDef(pU32, 0),
       recurrence: opt(pRecurrence),
       misbehave: opt(pMisbehave),
+      invoice_paths: optDef(pU32, 1),
+      path_htlc_max_msat: opt(pMsat),
     },
     run: ({ values: v }, ctx: SimnetContext) => {
       if (v.paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'paths: should be 0..3');
+      if (v.invoice_paths < 1 || v.invoice_paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_paths: should be 1..3');
       try {
         const offer = makeOffer(ctx.net, nodeOf(ctx, v.node), {
           amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence, misbehave: v.misbehave,
+          invoiceShape: { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat },
         });
         return { offer, single_use: v.single_use };
       } catch (e) {
