@@ -31,7 +31,15 @@ export class RouteFinder {
   private layer: string | undefined;
   private readonly excluded = new Set<string>();
 
-  constructor(private readonly node: LightningRpcClient, private readonly ourId: string, private readonly layerName: string) {}
+  constructor(
+    private readonly node: LightningRpcClient,
+    private readonly ourId: string,
+    private readonly layerName: string,
+    /** Start with this source (tests: each one against the same node); default getroutes, then the others. */
+    first?: RouteSource,
+  ) {
+    this.source = first;
+  }
 
   get using(): RouteSource | undefined {
     return this.source;

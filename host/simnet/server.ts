@@ -164,6 +164,36 @@ export const SIMNET_METHODS: M[] = [
     },
   }),
   defineMethod({
+    name: 'listchannels',
+    summary: "Every channel direction from gossip (CLN's listchannels shape)",
+    params: { short_channel_id: opt(pScid), source: opt(pNodeId), destination: opt(pNodeId) },
+    run: ({ values: v }, ctx: SimnetContext) => ({
+      channels: ctx.net.channels.flatMap((c) => [0, 1].map((d) => {
+        const from = c.sides[d];
+        const to = c.sides[1 - d];
+        return {
+          source: ctx.net.nodes[from.node].id,
+          destination: ctx.net.nodes[to.node].id,
+          short_channel_id: c.scid,
+          direction: d,
+          public: true,
+          amount_msat: c.capacityMsat,
+          message_flags: 1,
+          channel_flags: d,
+          active: true,
+          last_update: 1700000000,
+          base_fee_millisatoshi: Number(from.feeBaseMsat),
+          fee_per_millionth: Number(from.feePpm),
+          delay: from.cltvDelta,
+          htlc_minimum_msat: from.htlcMinMsat,
+          htlc_maximum_msat: from.htlcMaxMsat,
+          features: '',
+        };
+      })).filter((x) => (v.short_channel_id === undefined || x.short_channel_id === v.short_channel_id)
+        && (v.source === undefined || x.source === v.source) && (v.destination === undefined || x.destination === v.destination)),
+    }),
+  }),
+  defineMethod({
     name: 'askrene-create-layer',
     summary: 'Create an askrene layer (getroutes `layers`)',
     params: { layer: req(pString()), persistent: optDef(pBool, false) },
