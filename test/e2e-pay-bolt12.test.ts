@@ -22,7 +22,7 @@ import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { STORE_FILE } from '../host/store/index.js';
-import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
+import { cli, json, removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
 import { HSM_SECRET, NODE_ID } from './helpers/merchant.js';
 import { vector } from './helpers/bytes.js';
 
@@ -220,6 +220,15 @@ describe('pay a BOLT 12 invoice', () => {
     expect(e.data).toMatchObject({ device_status: 'ERR_PAY_RULE', rule: 8 });
     expect((await nodeParts(inv.payment_hash)).length).toBe(1);
     expect(((await rpc.call('listsendpays', { bolt11: inv.invoice })) as any).payments).toEqual([]);
+  });
+
+  it('through the CLI: pay <invoice> then listpays <invoice>', async () => {
+    const inv = await invoiceFrom('bob', 7_000n);
+    const r = await cli(['--data-dir', dataDir, 'pay', inv.invoice]);
+    expect(r.code).toBe(0);
+    expect(json(r)).toMatchObject({ status: 'complete', amount_msat: 7000, payment_hash: inv.payment_hash, destination: ids.bob });
+    const l = json(await cli(['--data-dir', dataDir, 'listpays', inv.invoice]));
+    expect(l.pays).toEqual([expect.objectContaining({ status: 'complete', bolt12: inv.invoice, number_of_parts: 1 })]);
   });
 
   it('an invoice that answers no request of ours: 212, nothing built or sent', async () => {
