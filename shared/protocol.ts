@@ -392,7 +392,8 @@ export const POLICY_LIMIT_CLOCK = 6;
 // ---- get_policy / set_policy --------------------------------------------------
 /** get_policy: empty payload; reply POLICY_REPLY_* below. */
 export const MSG_GET_POLICY = 0x31;
-/** set_policy: POLICY_LIMITS (36 bytes); reply as get_policy. Loosening or
+/** set_policy: POLICY_LIMITS (36 bytes), or 52 with the BOLT 12 limits
+ *  (SET_POLICY_SIZE_BOLT12, below); reply as get_policy. Loosening or
  *  removing any limit (raising confirm_above_msat included) needs the user's
  *  press; tightening applies at once. */
 export const MSG_SET_POLICY = 0x32;
@@ -407,7 +408,7 @@ export const POLICY_OFF_DAILY = 20;
 /** build_onion whose delivered amount is above this needs the user's press. */
 export const POLICY_OFF_CONFIRM_ABOVE = 28;
 export const POLICY_LIMITS_SIZE = 36;
-/** set_policy payload size: the limits only. */
+/** set_policy payload size: the limits only (52 with the BOLT 12 limits of issue 12). */
 export const SET_POLICY_SIZE = 36;
 // get_policy reply: limits[36] | 36 spent in the last 24 h u64le |
 // 44 log entries in use u16le | 46 log capacity u16le | 48 board clock u32le |

@@ -34,7 +34,10 @@ describe('daemon getpolicy / setpolicy', () => {
     const r = await run('getpolicy');
     expect(r.code).toBe(0);
     const p = json(r);
-    expect(p).toEqual({ ...NONE, spent_last_24h_msat: 0, log_entries: 0, log_capacity: 64, device_clock: expect.any(Number), seq: 0 });
+    expect(p).toEqual({
+      ...NONE, spent_last_24h_msat: 0, log_entries: 0, log_capacity: 64, device_clock: expect.any(Number), seq: 0,
+      payee_daily_msat: 'none', recurring_period_msat: 'none', allowlist: [],
+    });
     expect(p.device_clock).toBeGreaterThan(1_600_000_000);
   });
 
@@ -84,7 +87,8 @@ describe('daemon getpolicy / setpolicy', () => {
       // All ones is the device's encoding of "no limit": not an amount here.
       [['setpolicy', 'max_fee_msat=18446744073709551615'], "max_fee_msat: should be a millisatoshi amount or 'none': invalid token (see logs for details)"],
       [['setpolicy', 'max_fee_msat=[1]'], "max_fee_msat: should be a millisatoshi amount or 'none': invalid token (see logs for details)"],
-      [['setpolicy', '1', '2', '3', '4', '5', '6'], 'too many parameters: got 6, expected 5'],
+      [['setpolicy', '1', '2', '3', '4', '5', '6', '7', '8'], 'too many parameters: got 8, expected 7'],
+      [['setpolicy', 'payee_daily_msat=lots'], "payee_daily_msat: should be a millisatoshi amount or 'none': invalid token (see logs for details)"],
       [['setpolicy', 'max_amount=1'], 'unknown parameter: max_amount, this may be caused by a failure to autodetect key=value-style parameters. Please try using the -k flag and explicit key=value pairs of parameters.'],
       [['getpolicy', '1'], 'too many parameters: got 1, expected 0'],
     ];

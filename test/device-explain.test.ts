@@ -18,6 +18,13 @@ describe('explainDeviceStatus', () => {
     expect(explainDeviceStatus(P.ERR_ONION_ROUTE, P.ONION_ROUTE_TOO_BIG | (37 << 8))).toBe('the hop payloads are 37 bytes too big for the onion');
     expect(explainDeviceStatus(P.ERR_ONION_AMOUNT, P.ONION_AMT_INCREASES | (2 << 8))).toMatch(/^amt_to_forward of hop 3 of the route is larger than the amount reaching it/);
     expect(explainDeviceStatus(P.ERR_POLICY, P.POLICY_LIMIT_DAILY)).toBe('a spending limit refuses it: would exceed its 24-hour spending limit (daily_limit_msat)');
+    // Every POLICY_LIMIT_* has its sentence (issue 12: the BOLT 12 terms).
+    for (const [name, v] of Object.entries(P)) {
+      if (name.startsWith('POLICY_LIMIT_')) expect(explainDeviceStatus(P.ERR_POLICY, v as number), name).not.toMatch(/limit \d+$/);
+    }
+    expect(explainDeviceStatus(P.ERR_POLICY, P.POLICY_LIMIT_PAYEE_DAILY)).toMatch(/24-hour limit for this payee \(payee_daily_msat/);
+    expect(explainDeviceStatus(P.ERR_POLICY, P.POLICY_LIMIT_PERIOD_CAP)).toMatch(/one recurring payment \(recurring_period_msat/);
+    expect(explainDeviceStatus(P.ERR_REFUSED, P.REFUSED_ALLOWLIST_FULL)).toBe('its offer allowlist is full (16 offers): remove one first (disallowoffer)');
     expect(explainDeviceStatus(P.ERR_SIGN_FIELD, 88)).toBe('TLV field 88, which the signing policy reads, is missing or malformed');
     expect(explainDeviceStatus(P.ERR_BLIND_TLV, P.BLIND_TLV_PATH_ID | (1 << 8) | (12 << 16))).toBe('path_id is set at a non-final hop (hop 2 of the path, at byte 12)');
   });

@@ -1,6 +1,6 @@
 // The policy record under power cuts and hostile payloads, in-process (the
 // emulator's MemoryFlash with NOR rules under the firmware): a cut at any
-// flash operation of set_policy or build_onion — or inside it — leaves the old
+// flash operation of set_policy, allowlist or build_onion — or inside it — leaves the old
 // record or the new one, an onion is only ever returned once its spend is
 // recorded, and random build_onion / set_policy / get_policy payloads always
 // get a reply (never a trap). docs/firmware/onion.md "Policy".
@@ -16,6 +16,7 @@ import { MemoryFlash, type FlashDevice } from '../host/emulator/flash.js';
 import { FrameDecoder, encodeFrame, type Frame } from '../host/transport/codec.js';
 import { decodeError } from '../host/transport/messages.js';
 import { decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy, type SpendingLimits } from '../host/device-client/requests.js';
+import { decodeAllowlist } from '../host/device-client/allowlist-requests.js';
 import { encodeHopPayload } from '../host/onion/payload.js';
 import { secp } from '../host/crypto/noble.js';
 import { ascii, cat, h } from './helpers/bytes.js';
@@ -96,7 +97,8 @@ function baseline(): MemoryFlash {
   return mem;
 }
 const policyOf = (flash: FlashDevice) => decodePolicy(powerUp(flash)(P.MSG_GET_POLICY, new Uint8Array(0)).payload);
-const keeps = [0, 1, 2, 3, 4, 100, 2000, 2627];
+// Bytes of the cut operation that land: up to the record's end (3164 bytes since issue 12).
+const keeps = [0, 1, 2, 3, 4, 100, 2000, 2627, 2700, 3159];
 
 describe('policy record: power cut at every flash operation', () => {
   it('build_onion: old record (spent 10_005) or new (20_010); an onion only when recorded', () => {
@@ -136,6 +138,28 @@ describe('policy record: power cut at every flash operation', () => {
         expect(p.clockFloor).toBeGreaterThanOrEqual(floor0);
       }
     }
+  });
+
+  it('allowlist add and set_policy of 52 bytes (issue 12): the old state or the new one, the spend log kept', () => {
+    const id = sha256(ascii('powercut offer'));
+    const L12 = { ...L1, payeeDailyMsat: 70_000n, periodCapMsat: 9_000n };
+    let sawOld = false, sawNew = false;
+    for (let at = 0; at < 4; at++) {
+      for (const keep of keeps) {
+        const mem = baseline();
+        powerUp(new CuttingFlash(mem, { at, keep }))(P.MSG_ALLOWLIST, Uint8Array.of(P.ALLOWLIST_OP_ADD, ...id));
+        const list = decodeAllowlist(powerUp(mem)(P.MSG_ALLOWLIST, Uint8Array.of(P.ALLOWLIST_OP_LIST)).payload);
+        expect([0, 1], `cut at ${at} keep ${keep}`).toContain(list.length);
+        if (list.length) { expect(list[0]).toEqual(id); sawNew = true; } else sawOld = true;
+        expect(policyOf(mem)).toMatchObject({ ...L1, spentLast24hMsat: 10_005n, allowlistCount: list.length });
+        const mem2 = baseline();
+        powerUp(new CuttingFlash(mem2, { at, keep }))(P.MSG_SET_POLICY, encodeSetPolicy(L12));
+        const p = policyOf(mem2);
+        expect([[null, null], [70_000n, 9_000n]], `cut at ${at} keep ${keep}`).toContainEqual([p.payeeDailyMsat, p.periodCapMsat]);
+        expect(p.spentLast24hMsat).toBe(10_005n);
+      }
+    }
+    expect(sawOld && sawNew).toBe(true);
   });
 
   it('with the policy flash dead, build_onion is ERR_FLASH and nothing is returned', () => {
@@ -185,11 +209,11 @@ describe('amounts from the payloads (in-process)', () => {
 });
 
 describe('hostile payloads never trap', () => {
-  it('random build_onion, set_policy and get_policy payloads get a reply or an error frame', () => {
+  it('random build_onion, set_policy, get_policy and allowlist payloads get a reply or an error frame', () => {
     const req = powerUp(baseline());
     const good = onionReq('fuzz', 100n);
     fc.assert(fc.property(
-      fc.constantFrom(P.MSG_BUILD_ONION, P.MSG_SET_POLICY, P.MSG_GET_POLICY),
+      fc.constantFrom(P.MSG_BUILD_ONION, P.MSG_SET_POLICY, P.MSG_GET_POLICY, P.MSG_ALLOWLIST),
       fc.oneof(
         fc.uint8Array({ maxLength: 400 }),
         // Mutations of a valid request: flipped bytes, truncations, hop counts.

@@ -23,7 +23,7 @@
 // Atomic update (NOR flash): the new record goes to the sector NOT holding the
 // current one (seq + 1 selects sector seq & 1): erase it, program everything
 // but the magic, read back and compare, program the magic last. A copy counts
-// only with its magic and a matching CRC, and the valid copy with the higher
+// only with its magic, a known format and a matching CRC, and the valid copy with the higher
 // seq wins, so a power cut at any point leaves the old record or the new one.
 //
 // With no valid copy (a new device) every limit is "none" (all ones) and the
@@ -40,6 +40,7 @@ import {
 } from "../../shared/protocol";
 import { board_flash_erase, board_flash_read, board_flash_write } from "../proto/board";
 import { crc32c, get32, put32 } from "../proto/bytes";
+import { CRC32C_INIT, crc32cByte, crc32cFinish } from "../../shared/crc32c";
 
 export const POLICY_MAGIC: u32 = 0x59434c50; // "PLCY"
 const R_SEQ: usize = 4;
@@ -75,7 +76,10 @@ export const POLICY_ERR_VERIFY: i32 = 0x100;
 
 /** The record in RAM (valid after policyLoad). */
 export const PREC: usize = memory.data(<i32>POLICY_REC_SIZE, 8);
-const CHECK: usize = memory.data(<i32>POLICY_REC_SIZE, 8);
+/** Flash is checked through this window (the other copy, the read-back), not
+ *  a second record buffer: RAM is the scarcer resource (2 pages in all). */
+const CHUNK_SIZE: usize = 256;
+const CHUNK: usize = memory.data(<i32>CHUNK_SIZE, 8);
 
 export const NO_LIMIT: u64 = 0xffffffffffffffff;
 
@@ -109,23 +113,59 @@ function copyBytes(dst: usize, src: usize, n: usize): void {
   for (let i: usize = 0; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
 }
 
-/** Loads the newest valid record into PREC, or the default (no limits, empty log, seq 0). */
-export function policyLoad(): void {
-  const a = readCopy(0, PREC);
-  const b = readCopy(1, CHECK);
-  if (a && b) {
-    // Sequence numbers compared modulo 2^32.
-    if (<i32>(get32(CHECK + R_SEQ) - get32(PREC + R_SEQ)) > 0) copyBytes(PREC, CHECK, POLICY_REC_SIZE);
-    return;
+/** The seq of the copy checkCopy last found valid. */
+let checkedSeq: u32 = 0;
+
+/**
+ * True when the copy in `sector` is valid (magic, a known format, its CRC,
+ * counts within capacity), checked in flash through CHUNK; its seq in
+ * checkedSeq. The same checks as readCopy, which loads a copy into RAM.
+ */
+function checkCopy(sector: u32): bool {
+  const base = FLASH_POLICY_OFF + sector * FLASH_SECTOR;
+  if (board_flash_read(base, CHUNK, <i32>R_LOG) != FLASH_OK) return false;
+  if (get32(CHUNK) != POLICY_MAGIC || get32(CHUNK + R_USED) > <u32>POLICY_LOG_CAP) return false;
+  checkedSeq = get32(CHUNK + R_SEQ);
+  const format = get32(CHUNK + R_FORMAT);
+  if (format != REC_FORMAT_V0 && format != REC_FORMAT_V1) return false;
+  const end = format == REC_FORMAT_V0 ? R_CRC_V0 : R_CRC;
+  let c: i32 = CRC32C_INIT;
+  for (let off: usize = 4; off < end; off += CHUNK_SIZE) {
+    const n = end - off < CHUNK_SIZE ? end - off : CHUNK_SIZE;
+    if (board_flash_read(base + <u32>off, CHUNK, <i32>n) != FLASH_OK) return false;
+    for (let i: usize = 0; i < n; i++) c = crc32cByte(c, <i32>load<u8>(CHUNK + i));
   }
-  if (a) return;
-  if (b) { copyBytes(PREC, CHECK, POLICY_REC_SIZE); return; }
+  if (board_flash_read(base + <u32>end, CHUNK, 4) != FLASH_OK) return false;
+  if (get32(CHUNK) != <u32>crc32cFinish(c)) return false;
+  if (format == REC_FORMAT_V0) return true;
+  if (board_flash_read(base + <u32>R_ALLOW_COUNT, CHUNK, 4) != FLASH_OK) return false;
+  return get32(CHUNK) <= <u32>ALLOWLIST_CAP;
+}
+
+function loadDefault(): void {
   for (let i: usize = 0; i < POLICY_REC_SIZE; i++) store<u8>(PREC + i, 0);
   for (let i: usize = 0; i < R_LIMITS_HEAD; i++) store<u8>(PREC + R_LIMITS + i, 0xff);
   store<u64>(PREC + R_CONFIRM_ABOVE, NO_LIMIT);
   put32(PREC + R_FORMAT, REC_FORMAT_V1);
   store<u64>(PREC + R_PAYEE_DAILY, NO_LIMIT);
   store<u64>(PREC + R_PERIOD_CAP, NO_LIMIT);
+}
+
+/** Loads the newest valid record into PREC, or the default (no limits, empty log, seq 0). */
+export function policyLoad(): void {
+  const a = checkCopy(0);
+  const seqA = checkedSeq;
+  const b = checkCopy(1);
+  const seqB = checkedSeq;
+  // Sequence numbers compared modulo 2^32; the newer valid copy first.
+  let first: i32 = -1, second: i32 = -1;
+  if (a && b) {
+    if (<i32>(seqB - seqA) > 0) { first = 1; second = 0; } else { first = 0; second = 1; }
+  } else if (a) first = 0;
+  else if (b) first = 1;
+  if (first >= 0 && readCopy(<u32>first, PREC)) return;
+  if (second >= 0 && readCopy(<u32>second, PREC)) return;
+  loadDefault();
 }
 
 /** Writes PREC as the next record (seq + 1). Returns FLASH_OK, a FLASH_ERR_* or POLICY_ERR_VERIFY;
@@ -141,15 +181,18 @@ export function policyCommit(): i32 {
   if (r != FLASH_OK) return r;
   r = board_flash_write(off + 4, PREC + 4, <i32>POLICY_REC_SIZE - 4);
   if (r != FLASH_OK) return r;
-  r = board_flash_read(off, CHECK, <i32>POLICY_REC_SIZE);
-  if (r != FLASH_OK) return r;
   let diff: u32 = 0;
-  for (let i: usize = 4; i < POLICY_REC_SIZE; i++) diff |= <u32>(load<u8>(CHECK + i) ^ load<u8>(PREC + i));
+  for (let o: usize = 4; o < POLICY_REC_SIZE; o += CHUNK_SIZE) {
+    const n = POLICY_REC_SIZE - o < CHUNK_SIZE ? POLICY_REC_SIZE - o : CHUNK_SIZE;
+    r = board_flash_read(off + <u32>o, CHUNK, <i32>n);
+    if (r != FLASH_OK) return r;
+    for (let i: usize = 0; i < n; i++) diff |= <u32>(load<u8>(CHUNK + i) ^ load<u8>(PREC + o + i));
+  }
   if (diff != 0) return POLICY_ERR_VERIFY;
   put32(PREC, POLICY_MAGIC);
   r = board_flash_write(off, PREC, 4);
   if (r != FLASH_OK) return r;
-  if (!readCopy(seq & 1, CHECK)) return POLICY_ERR_VERIFY;
+  if (!checkCopy(seq & 1)) return POLICY_ERR_VERIFY;
   return FLASH_OK;
 }
 

@@ -290,11 +290,30 @@ export const METHOD_DOCS: Record<string, MethodDoc> = {
       max_fee_ppm: { type: "ppm|'none'", description: 'largest fee in parts per million', default: 'unchanged' },
       daily_limit_msat: { type: "msat|'none'", description: 'most spent in 24 hours', default: 'unchanged' },
       confirm_above_msat: { type: "msat|'none'", description: 'ask on the device above this', default: 'unchanged' },
+      payee_daily_msat: { type: "msat|'none'", description: 'most paid to one BOLT 12 payee in 24 hours', default: 'unchanged' },
+      recurring_period_msat: { type: "msat|'none'", description: 'largest recurring (BOLT 12) payment per period', default: 'unchanged' },
     },
     grammars: ['limit', 'msat'],
     errors: [PARAMS_ERR, NO_DEVICE, ...DEVICE_ERRS, '2104: the firmware cannot do it'],
     example: 'lnsigner setpolicy max_amount_msat=100000sat',
-    notes: ['Loosening or removing a limit waits for a press on the device.'],
+    notes: [
+      'Loosening or removing a limit waits for a press on the device.',
+      'payee_daily_msat counts what one payee (invoice_node_id) received in the last 24 hours.',
+    ],
+  },
+  allowoffer: {
+    params: { offer: { type: 'lno1...|hex32', description: 'the offer, or its offer_id' } },
+    errors: [PARAMS_ERR, NO_DEVICE, ...DEVICE_ERRS, '2104: the firmware has no allowlist'],
+    example: 'lnsigner allowoffer lno1...',
+    notes: [
+      'Payments of an allowlisted offer need no press on the device, whatever their amount (limits still apply).',
+      "Adding waits for a press on the device; at most 16 offers.",
+    ],
+  },
+  disallowoffer: {
+    params: { offer: { type: 'lno1...|hex32', description: 'the offer, or its offer_id' } },
+    errors: [PARAMS_ERR, NO_DEVICE, '-1: the offer is not on the allowlist', ...DEVICE_ERRS, '2104: the firmware has no allowlist'],
+    example: 'lnsigner disallowoffer <offer_id>',
   },
   fetchinvoice: {
     params: {

@@ -8,6 +8,8 @@ import { enableoffer } from './enableoffer.js';
 import { getinfo } from './getinfo.js';
 import { getpolicy } from './getpolicy.js';
 import { setpolicy } from './setpolicy.js';
+import { allowoffer } from './allowoffer.js';
+import { disallowoffer } from './disallowoffer.js';
 import { listinvoicerequests } from './listinvoicerequests.js';
 import { listoffers } from './listoffers.js';
 import { invoicerequest } from './invoicerequest.js';
@@ -43,6 +45,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   listpays,
   getpolicy,
   setpolicy,
+  allowoffer,
+  disallowoffer,
   listinvoices,
   waitinvoice,
   waitanyinvoice,

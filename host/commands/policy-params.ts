@@ -43,12 +43,21 @@ export const LIMIT_PARAMS = {
   max_fee_ppm: 'maxFeePpm',
   daily_limit_msat: 'dailyLimitMsat',
   confirm_above_msat: 'confirmAboveMsat',
+  // BOLT 12 terms (issue 12): per payee (invoice_node_id) in 24 hours, and
+  // the largest amount of one recurring payment (one period).
+  payee_daily_msat: 'payeeDailyMsat',
+  recurring_period_msat: 'periodCapMsat',
 } as const satisfies Record<string, keyof PolicyLimits>;
 
-const shown = (v: bigint | number | null) => (v === null ? NO_LIMIT : v);
+/** The parameters only firmware with the BOLT 12 terms (issue 12) knows. */
+export const BOLT12_LIMIT_PARAMS = ['payee_daily_msat', 'recurring_period_msat'] as const;
 
-/** getpolicy / setpolicy result. */
-export function policyJson(p: PolicyState) {
+const shown = (v: bigint | number | null) => (v === null ? NO_LIMIT : v);
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** getpolicy / setpolicy result. The BOLT 12 terms and the allowlist (offer
+ *  ids, hex) appear when the device's firmware has them (issue 12). */
+export function policyJson(p: PolicyState, allowlist?: readonly Uint8Array[]) {
   return {
     max_amount_msat: shown(p.maxAmountMsat),
     max_fee_msat: shown(p.maxFeeMsat),
@@ -60,5 +69,8 @@ export function policyJson(p: PolicyState) {
     log_capacity: p.logCapacity,
     device_clock: p.clock,
     seq: p.seq,
+    ...(p.payeeDailyMsat !== undefined ? { payee_daily_msat: shown(p.payeeDailyMsat) } : {}),
+    ...(p.periodCapMsat !== undefined ? { recurring_period_msat: shown(p.periodCapMsat) } : {}),
+    ...(allowlist ? { allowlist: allowlist.map(hex) } : {}),
   };
 }

@@ -82,6 +82,12 @@ export interface DeviceSigner {
   getPolicy?(): Promise<PolicyState>;
   /** Replaces every limit; the device may wait for a press (opts.onConfirm). */
   setPolicy?(limits: PolicyLimits, opts?: ConfirmOptions): Promise<PolicyState>;
+  /** The offer ids paid without a press (allowlist, issue 12; absent: older device client). */
+  allowlist?(): Promise<Uint8Array[]>;
+  /** Adds an offer id; the device waits for the press (opts.onConfirm). Resolves to the list. */
+  allowOffer?(offerId: Uint8Array, opts?: ConfirmOptions): Promise<Uint8Array[]>;
+  /** Removes an offer id (immediate). Resolves to the list. */
+  disallowOffer?(offerId: Uint8Array): Promise<Uint8Array[]>;
   /** The merchant requests (host/merchant/device-port.ts MerchantDevicePort; absent: firmware client without them). */
   offerCreate?(flags: number, offerTlv: Uint8Array): Promise<Uint8Array>;
   invoiceIds?(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;

@@ -6,6 +6,9 @@ import * as P from '../../shared/protocol.js';
 import { DeviceClient, InvoiceRuleError, SignatureVerificationError } from '../device-client/client.js';
 import { DeviceRuleError, type MerchantDevicePort, type SignInvoiceRequest, type SignedInvoice } from '../merchant/device-port.js';
 import { decodeInfo } from '../device-client/info.js';
+import {
+  allowOfferOnDevice, disallowOfferOnDevice, readAllowlist,
+} from '../device-admin/confirm-adapter.js';
 import type { BuiltPart, PartFailure, PayInvoicePart } from '../device-client/payer-requests.js';
 import type { BlindedPathRequest, OnionMessageRequest } from '../device-client/blinding-requests.js';
 import type { BlindedPath } from '../bolt12/subtypes.js';
@@ -122,6 +125,19 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
 
   setPolicy(limits: PolicyLimits, opts?: ConfirmOptions): Promise<PolicyState> {
     return writePolicy(this.client, limits, opts);
+  }
+
+  /** allowlist (issue 12) through host/device-admin/confirm-adapter.ts. */
+  allowlist(): Promise<Uint8Array[]> {
+    return readAllowlist(this.client);
+  }
+
+  allowOffer(offerId: Uint8Array, opts?: ConfirmOptions): Promise<Uint8Array[]> {
+    return allowOfferOnDevice(this.client, offerId, opts);
+  }
+
+  disallowOffer(offerId: Uint8Array): Promise<Uint8Array[]> {
+    return disallowOfferOnDevice(this.client, offerId);
   }
 
   // ---- the merchant port (host/merchant/device-port.ts) over the device's

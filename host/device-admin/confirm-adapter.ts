@@ -1,6 +1,6 @@
 // The device calls that may wait for a press on the device (issue 9,
 // docs/protocol.md "Confirmation"): provision, wipe, set_policy and
-// build_onion take `opts = { onConfirm }`, poll while the device waits for its
+// build_onion and allowlist add take `opts = { onConfirm }`, poll while the device waits for its
 // button, and fail with DeviceError ERR_CONFIRM_DENIED / _TIMEOUT / _BUSY.
 // `lnsigner device` and the daemon's getpolicy/setpolicy call only these.
 import * as P from '../../shared/protocol.js';
@@ -78,4 +78,19 @@ export async function readPolicy(client: DeviceClient): Promise<PolicyState> {
 export async function writePolicy(client: DeviceClient, limits: PolicyLimits, opts: ConfirmOptions = {}): Promise<PolicyState> {
   const p = await client.setPolicy(limits, opts);
   return { ...p, confirmAboveMsat: p.confirmAboveMsat ?? null };
+}
+
+/** allowlist (issue 12): the offer ids the device pays without a press. */
+export function readAllowlist(client: DeviceClient): Promise<Uint8Array[]> {
+  return client.allowlist();
+}
+
+/** allowlist add: waits for the press on the device; resolves to the list after it. */
+export function allowOfferOnDevice(client: DeviceClient, offerId: Uint8Array, opts: ConfirmOptions = {}): Promise<Uint8Array[]> {
+  return client.allowlistAdd(offerId, opts);
+}
+
+/** allowlist remove: immediate; resolves to the list after it. */
+export function disallowOfferOnDevice(client: DeviceClient, offerId: Uint8Array): Promise<Uint8Array[]> {
+  return client.allowlistRemove(offerId);
 }

@@ -35,6 +35,7 @@ import { withRuleSentence } from './merchant-rules.js';
 import {
   decodePayFailedReply, decodePayInvoiceReply, encodePayFailed, encodePayInvoice, type BuiltPart, type PartFailure, type PayInvoicePart,
 } from './payer-requests.js';
+import { decodeAllowlist, encodeAllowlist } from './allowlist-requests.js';
 export type {
   CreatedOffer, InvoiceHashes, InvoiceSignature, OfferCreateRequest, PathProof, ReleasePreimageRequest, SignInvoiceRequest,
 } from './merchant-requests.js';
@@ -211,9 +212,31 @@ export class DeviceClient {
    *  the policy now stored. */
   async setPolicy(limits: SpendingLimits, o?: ConfirmOptions): Promise<DevicePolicy> {
     const l = limits;
+    const bolt12 = l.payeeDailyMsat !== undefined || l.periodCapMsat !== undefined
+      ? `, per payee daily ${limitText(l.payeeDailyMsat ?? null)}, recurring per period ${limitText(l.periodCapMsat ?? null)}` : '';
     const text = `set policy: max amount ${limitText(l.maxAmountMsat)}, max fee ${limitText(l.maxFeeMsat)} msat / ` +
-      `${limitText(l.maxFeePpm)} ppm, daily ${limitText(l.dailyLimitMsat)}, confirm above ${limitText(l.confirmAboveMsat)}`;
+      `${limitText(l.maxFeePpm)} ppm, daily ${limitText(l.dailyLimitMsat)}, confirm above ${limitText(l.confirmAboveMsat)}${bolt12}`;
     return decodePolicy(await this.confirmed(P.MSG_SET_POLICY, encodeSetPolicy(limits), { request: 'set_policy', text }, o));
+  }
+
+  /** The offer ids the device pays without a press (allowlist list). */
+  async allowlist(): Promise<Uint8Array[]> {
+    return decodeAllowlist(await this.transport.request(P.MSG_ALLOWLIST, encodeAllowlist('list')));
+  }
+
+  /** Adds an offer id to the allowlist: the device waits for the user's press
+   *  (an id already listed changes nothing). Resolves to the list after it;
+   *  ERR_REFUSED (detail REFUSED_ALLOWLIST_FULL) when ALLOWLIST_CAP ids are listed. */
+  async allowlistAdd(offerId: Uint8Array, o?: ConfirmOptions): Promise<Uint8Array[]> {
+    const r = await this.confirmed(P.MSG_ALLOWLIST, encodeAllowlist('add', offerId), {
+      request: 'allowlist', text: `allow offer ${hex(offerId.subarray(0, 8))}... to be paid without a press`,
+    }, o);
+    return decodeAllowlist(r);
+  }
+
+  /** Removes an offer id from the allowlist (immediate; an absent id changes nothing). */
+  async allowlistRemove(offerId: Uint8Array): Promise<Uint8Array[]> {
+    return decodeAllowlist(await this.transport.request(P.MSG_ALLOWLIST, encodeAllowlist('remove', offerId)));
   }
 
   /** Builds a blinded path on the device (route blinding, BOLT 4) from node

@@ -19,6 +19,8 @@ export const POLICY_LIMIT_TEXT: Readonly<Record<number, string>> = {
   [P.POLICY_LIMIT_DAILY]: 'would exceed its 24-hour spending limit (daily_limit_msat)',
   [P.POLICY_LIMIT_LOG_FULL]: 'its spend log is full of payments younger than 24 hours',
   [P.POLICY_LIMIT_CLOCK]: 'its clock is not set while a daily limit is',
+  [P.POLICY_LIMIT_PAYEE_DAILY]: 'would exceed its 24-hour limit for this payee (payee_daily_msat; 0 after an update from firmware without it: raise it with setpolicy)',
+  [P.POLICY_LIMIT_PERIOD_CAP]: 'amount above its cap for one recurring payment (recurring_period_msat; 0 after an update from firmware without it: raise it with setpolicy)',
 };
 
 /** hsm_secret refusals (ERR_HSM_SECRET detail, KEYS_ERR_*). */
@@ -109,7 +111,9 @@ export function explainDeviceStatus(status: number, detail: number): string {
     case P.ERR_BAD_PAYLOAD: return 'the request payload does not have the layout the device expects';
     case P.ERR_NOT_PROVISIONED: return 'the device holds no secret yet (provision it: lnsigner device provision)';
     case P.ERR_ALREADY_PROVISIONED: return 'the device is already provisioned (wipe it first to replace its secret)';
-    case P.ERR_REFUSED: return `the device's policy refuses the request (rule ${detail})`;
+    case P.ERR_REFUSED:
+      if (detail === P.REFUSED_ALLOWLIST_FULL) return `its offer allowlist is full (${P.ALLOWLIST_CAP} offers): remove one first (disallowoffer)`;
+      return `the device's policy refuses the request (rule ${detail})`;
     case P.ERR_FLASH: return `the device's storage failed (board error ${detail})`;
     case P.ERR_INTERNAL: return 'the device hit an internal error';
     case P.ERR_CONFIRM_PENDING: return 'the request waits for a press on the device';

@@ -204,6 +204,11 @@ export interface SpendingLimits {
   /** A payment delivering more than this waits for the user's press on the
    *  device; `null` (or absent) = never ask. */
   confirmAboveMsat?: bigint | null;
+  /** BOLT 12 terms (issue 12): the rolling 24-hour limit per payee
+   *  (invoice_node_id) and the cap on one recurring payment. Both absent: a
+   *  36-byte set_policy that leaves them unchanged; given: both are written. */
+  payeeDailyMsat?: bigint | null;
+  periodCapMsat?: bigint | null;
 }
 
 export interface DevicePolicy extends SpendingLimits {
@@ -218,13 +223,23 @@ export interface DevicePolicy extends SpendingLimits {
   /** The persisted clock floor: the spending window's time never goes below it. */
   clockFloor: number;
   confirmAboveMsat: bigint | null;
+  /** BOLT 12 terms and the allowlist's size (absent: firmware before issue 12,
+   *  whose 60-byte reply has no such limits). */
+  payeeDailyMsat?: bigint | null;
+  periodCapMsat?: bigint | null;
+  allowlistCount?: number;
 }
 
 const ALL64 = 0xffffffffffffffffn;
 
-/** set_policy payload: the limits block (POLICY_LIMITS_SIZE bytes). */
+/** set_policy payload: the limits block (POLICY_LIMITS_SIZE bytes), then the
+ *  two BOLT 12 limits when either is given (SET_POLICY_SIZE_BOLT12 bytes). */
 export function encodeSetPolicy(l: SpendingLimits): Uint8Array {
-  const out = new Uint8Array(P.SET_POLICY_SIZE);
+  const bolt12 = l.payeeDailyMsat !== undefined || l.periodCapMsat !== undefined;
+  if (bolt12 && (l.payeeDailyMsat === undefined || l.periodCapMsat === undefined)) {
+    throw new Error('payeeDailyMsat and periodCapMsat are written together (null = none)');
+  }
+  const out = new Uint8Array(bolt12 ? P.SET_POLICY_SIZE_BOLT12 : P.SET_POLICY_SIZE);
   const dv = new DataView(out.buffer);
   const u64 = (v: bigint | null) => {
     if (v !== null && (v < 0n || v >= ALL64)) throw new Error(`limit ${v} out of range`);
@@ -238,11 +253,18 @@ export function encodeSetPolicy(l: SpendingLimits): Uint8Array {
   dv.setUint32(P.POLICY_OFF_MAX_FEE_PPM, l.maxFeePpm ?? 0xffffffff, true);
   dv.setBigUint64(P.POLICY_OFF_DAILY, u64(l.dailyLimitMsat), true);
   dv.setBigUint64(P.POLICY_OFF_CONFIRM_ABOVE, u64(l.confirmAboveMsat ?? null), true);
+  if (bolt12) {
+    dv.setBigUint64(P.POLICY_OFF_PAYEE_DAILY, u64(l.payeeDailyMsat ?? null), true);
+    dv.setBigUint64(P.POLICY_OFF_PERIOD_CAP, u64(l.periodCapMsat ?? null), true);
+  }
   return out;
 }
 
+/** get_policy reply size of firmware before issue 12 (no BOLT 12 terms). */
+const POLICY_REPLY_SIZE_V0 = 60;
+
 export function decodePolicy(r: Uint8Array): DevicePolicy {
-  if (r.length < P.POLICY_REPLY_SIZE) throw new Error(`policy reply of ${r.length} bytes`);
+  if (r.length !== P.POLICY_REPLY_SIZE && r.length !== POLICY_REPLY_SIZE_V0) throw new Error(`policy reply of ${r.length} bytes`);
   const dv = new DataView(r.buffer, r.byteOffset, r.byteLength);
   const lim = (v: bigint) => (v === ALL64 ? null : v);
   const ppm = dv.getUint32(P.POLICY_OFF_MAX_FEE_PPM, true);
@@ -258,6 +280,11 @@ export function decodePolicy(r: Uint8Array): DevicePolicy {
     seq: dv.getUint32(P.POLICY_REPLY_OFF_SEQ, true),
     clockFloor: dv.getUint32(P.POLICY_REPLY_OFF_FLOOR, true),
     confirmAboveMsat: lim(dv.getBigUint64(P.POLICY_OFF_CONFIRM_ABOVE, true)),
+    ...(r.length >= P.POLICY_REPLY_SIZE ? {
+      payeeDailyMsat: lim(dv.getBigUint64(P.POLICY_REPLY_OFF_PAYEE_DAILY, true)),
+      periodCapMsat: lim(dv.getBigUint64(P.POLICY_REPLY_OFF_PERIOD_CAP, true)),
+      allowlistCount: r[P.POLICY_REPLY_OFF_ALLOWLIST],
+    } : {}),
   };
 }
 

@@ -79,11 +79,12 @@ export function handleSetPolicy(req: usize, len: i32, out: usize): i32 {
   if (bolt12) {
     // Rule (issue 12): the BOLT 12 limits loosen like the others (raising
     // either, or setting it to none, needs the press). Their names go on a
-    // line of their own (prompt lines are at most 32 characters).
+    // line of their own after any other name (prompt lines are at most 32
+    // characters).
     const payee = load<u64>(req + POLICY_OFF_PAYEE_DAILY) > limitPayeeDaily();
     const period = load<u64>(req + POLICY_OFF_PERIOD_CAP) > limitPeriodCap();
     if (payee || period) {
-      textNl();
+      if (loosen) textNl();
       if (payee) textStr(" payee daily");
       if (period) textStr(" period cap");
       loosen = true;
