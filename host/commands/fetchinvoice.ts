@@ -20,7 +20,7 @@ export const pMetadataHex: ParamParser<Uint8Array> = (tok, name) => {
 
 /** The offer string, with an optional lightning: prefix. */
 export const pOfferString: ParamParser<string> = (tok, name) => {
-  const s = pString()(tok, name);
+  const s = pString(64 * 1024)(tok, name);
   return s.replace(/^lightning:/i, '');
 };
 

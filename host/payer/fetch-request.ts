@@ -104,9 +104,9 @@ export function checkFetchParams(o: PayerOffer, p: FetchRequestParams, now: numb
     if (p.recurrenceLabel === undefined) throw bad('needs recurrence_label');
     if (p.payerMetadata !== undefined) throw bad('payer_metadata cannot be used with a recurring offer');
   } else {
+    if (p.cancel) throw bad('Offer is not recurring');
     if (p.recurrenceCounter !== undefined) throw bad('unnecessary recurrence_counter');
     if (p.recurrenceStart !== undefined) throw bad('unnecessary recurrence_start');
-    if (p.cancel) throw bad('Offer is not recurring');
   }
   // BOLT 12 recurrence: a cancel is for a period after the first.
   if (p.cancel && !p.recurrenceCounter) throw bad('recurrence_counter must be > 0 to cancel');

@@ -119,6 +119,7 @@ async function send(ctx: CommandContext, rt: PayerRuntime, signer: DeviceSigner,
         return t;
       } catch (e) {
         // The first hop was not connected after all: connect to the target itself, once.
+        ctx.log.info(`fetchinvoice: injectonionmessage towards ${t.intro} over ${route.length - 1} hop(s) refused: ${(e as Error).message}`);
         if (connected || route.length === 1) {
           failed.push(`${t.intro}: ${(e as Error).message}`);
           break;
