@@ -222,6 +222,14 @@ describe('pay a BOLT 12 invoice', () => {
     expect(((await rpc.call('listsendpays', { bolt11: inv.invoice })) as any).payments).toEqual([]);
   });
 
+  it('two pays of one invoice at once: one payment, both answer with its success', async () => {
+    const inv = await invoiceFrom('carol', 9_000n);
+    const [a, b] = (await Promise.all([rpc.call('pay', { bolt11: inv.invoice }), rpc.call('pay', { bolt11: inv.invoice })])) as any[];
+    expect(a).toMatchObject({ status: 'complete', parts: 1 });
+    expect(b.payment_preimage).toBe(a.payment_preimage);
+    expect((await nodeParts(inv.payment_hash)).length).toBe(1);
+  });
+
   it('through the CLI: pay <invoice> then listpays <invoice>', async () => {
     const inv = await invoiceFrom('bob', 7_000n);
     const r = await cli(['--data-dir', dataDir, 'pay', inv.invoice]);

@@ -87,13 +87,31 @@ function success(inv: PayableInvoice, parts: PaymentRecord[], createdAt: number)
   };
 }
 
+/** Pays of this process by payment hash: a second pay of an invoice waits for the first, then sees its outcome. */
+const running = new Map<string, Promise<unknown>>();
+
 export async function payBolt12(ctx: CommandContext, p: PayParams) {
+  const now = ctx.now?.() ?? nowSec();
+  const inv = readPayableInvoice(p.invstring, { now, chain: hexToBytes(GENESIS_WIRE_HEX[ctx.network]) });
+  for (;;) {
+    const prev = running.get(inv.paymentHash);
+    if (!prev) break;
+    await prev.catch(() => {});
+  }
+  const run = payChecked(ctx, p, inv);
+  running.set(inv.paymentHash, run);
+  try {
+    return await run;
+  } finally {
+    if (running.get(inv.paymentHash) === run) running.delete(inv.paymentHash);
+  }
+}
+
+async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice) {
   const created = Date.now() / 1000;
   const engine = ctx.payments;
   const node = ctx.lightning;
   if (!engine || !node) throw new RpcError(ErrorCode.LIGHTNINGD, 'No Core Lightning node connected (start the daemon with --lightning-rpc <socket>)');
-  const now = ctx.now?.() ?? nowSec();
-  const inv = readPayableInvoice(p.invstring, { now, chain: hexToBytes(GENESIS_WIRE_HEX[ctx.network]) });
   // CLN pay: amount_msat only for an invoice without an amount (a BOLT 12 invoice always has one).
   if (p.amountMsat !== undefined && p.amountMsat !== inv.amountMsat) {
     throw new RpcError(ErrorCode.INVALID_PARAMS, 'amount_msat: parameter unnecessary: the invoice has an amount');
