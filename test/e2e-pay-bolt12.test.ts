@@ -230,6 +230,17 @@ describe('pay a BOLT 12 invoice', () => {
     expect((await nodeParts(inv.payment_hash)).length).toBe(1);
   });
 
+  it('maxfee 0 where every route costs fees: refused (205/206), nothing built or sent', async () => {
+    const inv = await invoiceFrom('dave', 5_000_000n);
+    const e = await rpcError('pay', { bolt11: inv.invoice, maxfee: 0 });
+    expect([205, 206]).toContain(e.code);
+    expect(e.data).toMatchObject({ payment_hash: inv.payment_hash, status: 'failed', attempts: 0 });
+    expect(await nodeParts(inv.payment_hash)).toEqual([]);
+    expect(((await rpc.call('listsendpays', { payment_hash: inv.payment_hash })) as any).payments).toEqual([]);
+    // with the default budget (0.5%, at least 5000 msat) it pays
+    expect(((await rpc.call('pay', { bolt11: inv.invoice })) as any).status).toBe('complete');
+  });
+
   it('through the CLI: pay <invoice> then listpays <invoice>', async () => {
     const inv = await invoiceFrom('bob', 7_000n);
     const r = await cli(['--data-dir', dataDir, 'pay', inv.invoice]);

@@ -85,7 +85,9 @@ export function readPayableInvoice(invstring: string, opts: { now: number; chain
   }
   const f = inv.fields;
   // BOLT 12 reader: mandatory fields, chain, features, paths and payinfo count.
-  const problems = invoiceProblems(inv, { chains: [opts.chain] }).filter((p) => p.cln !== 'warning');
+  // (An empty path mirrored from the offer or request is only a decode warning; anything else is fatal to a payer,
+  // e.g. a recurring invoice without invoice_recurrence_basetime.)
+  const problems = invoiceProblems(inv, { chains: [opts.chain] }).filter((p) => p.warning !== 'warning_empty_blinded_path');
   if (problems.length) bad(problems[0].message);
   // BOLT 12: MUST reject the invoice if `signature` is not a valid signature using `invoice_node_id`.
   const sigWhy = signatureProblem(inv);

@@ -285,9 +285,15 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
   async function sendOne(path: PayablePath, amount: bigint): Promise<boolean> {
     const intro = introNodeOf(path.path)!;
     const target = introTarget(amount, path.payinfo, 0);
+    // The clear route may cost what the budget leaves after the path's own fee.
+    const budget = maxfee - feesCommitted - (target.amountMsat - amount);
+    if (budget < 0n) {
+      last = { code: PAY_ROUTE_TOO_EXPENSIVE, message: `Route too expensive: path ${path.index} alone costs ${target.amountMsat - amount}msat (max ${maxfee - feesCommitted}msat)` };
+      return false;
+    }
     let route: Hop[];
     try {
-      route = await finder.route({ to: intro, amountMsat: target.amountMsat, delay: target.delay, maxfeeMsat: maxfee - feesCommitted, maxdelay: p.maxdelay });
+      route = await finder.route({ to: intro, amountMsat: target.amountMsat, delay: target.delay, maxfeeMsat: budget, maxdelay: p.maxdelay });
     } catch (e) {
       if (e instanceof NoRoute) {
         last = { code: PAY_ROUTE_NOT_FOUND, message: `Could not find a route to ${intro} for ${target.amountMsat}msat: ${e.message}` };
