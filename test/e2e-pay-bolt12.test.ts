@@ -230,6 +230,26 @@ describe('pay a BOLT 12 invoice', () => {
     expect((await nodeParts(inv.payment_hash)).length).toBe(1);
   });
 
+  it('a recurring offer: period 0 paid, then period 1; a second invoice for a paid period is refused by the device (PAY_RULE_PERIOD)', async () => {
+    const offer = ((await node.call('dev-simnet-offer', { node: 'carol', amount_msat: 4000, description: 'weekly', recurrence: '1week' })) as { offer: string }).offer;
+    const fetch = async (counter: number) => {
+      const f = (await rpc.call('fetchinvoice', { offer, recurrence_counter: counter, recurrence_label: 'pay-e2e-weekly' })) as { invoice: string };
+      const { decodeInvoice } = await import('../host/bolt12/index.js');
+      return { invoice: f.invoice, payment_hash: bytesToHex(decodeInvoice(f.invoice).fields.invoice_payment_hash!) };
+    };
+    const p0 = await fetch(0);
+    expect(((await rpc.call('pay', { bolt11: p0.invoice })) as any).status).toBe('complete');
+    const p1 = await fetch(1);
+    expect(((await rpc.call('pay', { bolt11: p1.invoice })) as any).status).toBe('complete');
+    expect(await status('carol', p1.payment_hash)).toBe('paid');
+    // the merchant answers period 1 again with a new invoice (another payment hash): the period is paid
+    const again = await fetch(1);
+    expect(again.payment_hash).not.toBe(p1.payment_hash);
+    const e = await rpcError('pay', { bolt11: again.invoice });
+    expect(e).toMatchObject({ code: 213, data: { device_status: 'ERR_PAY_RULE', rule: 9 } });
+    expect(await nodeParts(again.payment_hash)).toEqual([]);
+  });
+
   it('maxfee 0 where every route costs fees: refused (205/206), nothing built or sent', async () => {
     const inv = await invoiceFrom('dave', 5_000_000n);
     const e = await rpcError('pay', { bolt11: inv.invoice, maxfee: 0 });
