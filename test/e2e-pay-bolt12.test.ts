@@ -230,6 +230,16 @@ describe('pay a BOLT 12 invoice', () => {
     expect((await nodeParts(inv.payment_hash)).length).toBe(1);
   });
 
+  it('an offer reachable only through a blinded path (2 hops), signed by its per-offer issuer key: fetched and paid', async () => {
+    const offer = ((await node.call('dev-simnet-offer', { node: 'dave', amount_msat: 3000, description: 'hidden', paths: 2 })) as { offer: string }).offer;
+    const f = (await rpc.call('fetchinvoice', { offer })) as { invoice: string };
+    const { decodeInvoice, decodeOffer } = await import('../host/bolt12/index.js');
+    const issuer = bytesToHex(decodeOffer(offer).fields.offer_issuer_id!);
+    const r = (await rpc.call('pay', { bolt11: f.invoice })) as any;
+    expect(r).toMatchObject({ status: 'complete', destination: issuer, amount_msat: 3000 });
+    expect(await status('dave', bytesToHex(decodeInvoice(f.invoice).fields.invoice_payment_hash!))).toBe('paid');
+  });
+
   it('a recurring offer: period 0 paid, then period 1; a second invoice for a paid period is refused by the device (PAY_RULE_PERIOD)', async () => {
     const offer = ((await node.call('dev-simnet-offer', { node: 'carol', amount_msat: 4000, description: 'weekly', recurrence: '1week' })) as { offer: string }).offer;
     const fetch = async (counter: number) => {
