@@ -301,6 +301,17 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
       }
       throw e;
     }
+    // Our first channel must be able to take it now (getroute and listchannels do not know our balances):
+    // a part the device built but the node refuses at once has no failure onion, so the device could
+    // never release it (pay_failed needs one).
+    const ours = (await node!.listpeerchannels({ id: route[0].id })).find((c) => c.short_channel_id === route[0].channel);
+    if (!ours || !ours.peer_connected || ours.state !== 'CHANNELD_NORMAL' || (ours.spendable_msat ?? 0n) < route[0].amountMsat) {
+      last = { code: PayCode.PAY_TRY_OTHER_ROUTE, message: `Our channel ${route[0].channel} to ${route[0].id} cannot carry ${route[0].amountMsat}msat now` };
+      // Gone or not usable: never again in this payment. Short of balance: with getroutes (which knows our
+      // balances) a smaller part may still fit it; getroute / listchannels would keep choosing it.
+      if (!ours || !ours.peer_connected || ours.state !== 'CHANNELD_NORMAL' || finder.using !== 'getroutes') await finder.exclude(`${route[0].channel}/${channelDirection(info.id, route[0].id)}`);
+      return false;
+    }
     const fee = route[0].amountMsat - amount;
     if (fee > maxfee - feesCommitted || route[0].delay > p.maxdelay) {
       last = { code: PAY_ROUTE_TOO_EXPENSIVE, message: `Route too expensive: fee ${fee}msat (max ${maxfee - feesCommitted}msat), delay ${route[0].delay} (max ${p.maxdelay})`,
