@@ -176,15 +176,22 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
         partid += 1n;
         const stored = { onion: hexToBytes(r.onion), sharedSecrets: r.sharedSecrets.map(hexToBytes), partRef: hexToBytes(r.partRef!) };
         log(`part ${r.partid} was built but never sent: sending the same onion as part ${partid}`);
-        const rec = await engine.sendDevicePart({
-          ...base, partid, groupid, finalMsat: r.amountMsat, routeNodes: r.routeNodes, routeChannels: r.routeChannels,
-          firstHop: { id: r.routeNodes[0], amountMsat: r.amountSentMsat, channel: r.routeChannels[0], delay: (h) => r.firstCltv! - h - 1 },
-          build: async () => stored,
-        });
+        // The new part carries the onion on: the old row is never a candidate again (one onion, one HTLC at most).
         ctx.store.payments.markReleased(r.id);
-        active.set(rec.id, { rec, path, route: [] });
-        all.push(rec);
-        attempts++;
+        try {
+          const rec = await engine.sendDevicePart({
+            ...base, partid, groupid, finalMsat: r.amountMsat, routeNodes: r.routeNodes, routeChannels: r.routeChannels,
+            firstHop: { id: r.routeNodes[0], amountMsat: r.amountSentMsat, channel: r.routeChannels[0], delay: (h) => r.firstCltv! - h - 1 },
+            build: async () => stored,
+          });
+          active.set(rec.id, { rec, path, route: [] });
+          all.push(rec);
+          attempts++;
+        } catch (e) {
+          if (!(e instanceof RpcError)) throw e;
+          last = { code: e.code, message: e.message, data: e.data };
+          log(`part ${r.partid} could not be sent again: ${e.message}`);
+        }
       }
     }
 
