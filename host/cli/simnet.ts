@@ -42,6 +42,8 @@ export interface SimnetArgs {
   pluginOptions: PluginOptionArg[];
   /** Node 0's key, derived as Core Lightning does from this 32-byte hsm_secret. */
   node0Secret?: Uint8Array;
+  /** That hsm_secret itself (node 0's makesecret is then Core Lightning's). */
+  node0HsmSecret?: Uint8Array;
 }
 
 export function parseSimnetArgs(args: string[]): SimnetArgs {
@@ -64,7 +66,7 @@ export function parseSimnetArgs(args: string[]): SimnetArgs {
   const node0 = str(v, 'node0-hsm-secret');
   if (node0 !== undefined && !/^[0-9a-fA-F]{64}$/.test(node0)) throw new UsageError('--node0-hsm-secret must be 64 hex digits (a 32-byte hsm_secret)');
   return {
-    ...(node0 === undefined ? {} : { node0Secret: clnNodeSecret(Uint8Array.from(Buffer.from(node0, 'hex'))) }),
+    ...(node0 === undefined ? {} : { node0Secret: clnNodeSecret(Uint8Array.from(Buffer.from(node0, 'hex'))), node0HsmSecret: Uint8Array.from(Buffer.from(node0, 'hex')) }),
     dataDir: str(v, 'data-dir')!,
     nodes: int('nodes', 5, 2, MAX_NODES),
     seed: str(v, 'seed') ?? 'lnsigner',
@@ -89,7 +91,7 @@ async function run(args: string[]): Promise<number> {
   try {
     sim = await startSimnet(
       a.dataDir,
-      { nodes: a.nodes, seed: a.seed, blockheight: a.blockheight, mppTimeoutMs: a.mppTimeoutMs, node0Secret: a.node0Secret },
+      { nodes: a.nodes, seed: a.seed, blockheight: a.blockheight, mppTimeoutMs: a.mppTimeoutMs, node0Secret: a.node0Secret, node0HsmSecret: a.node0HsmSecret },
       undefined,
       { paths: a.plugins, options: a.pluginOptions },
     );

@@ -19,8 +19,12 @@ import { createonion } from './createonion.js';
 import { listsendpays } from './listsendpays.js';
 import { sendpay } from './sendpay.js';
 import { waitsendpay } from './waitsendpay.js';
+import { pay } from './pay.js';
+import { listpays } from './listpays.js';
 import { listinvoices } from './listinvoices.js';
 import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
+import { fetchinvoice } from './fetchinvoice.js';
+import { cancelrecurringinvoice } from './cancelrecurringinvoice.js';
 
 export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   getinfo,
@@ -37,6 +41,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   waitsendpay,
   listsendpays,
   createonion,
+  pay,
+  listpays,
   getpolicy,
   setpolicy,
   allowoffer,
@@ -44,6 +50,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   listinvoices,
   waitinvoice,
   waitanyinvoice,
+  fetchinvoice,
+  cancelrecurringinvoice,
 ];
 
 export function commandMap(): Map<string, RpcMethod<any, CommandContext>> {

@@ -102,6 +102,10 @@ export interface DeviceSigner {
    *  (it alone holds the shared secrets), releases the part's amount so a
    *  retry may use it, and returns the erring hop and failure message. */
   payFailed?(part: import('../device-client/payer-requests.js').PayInvoicePart, onionreply: Uint8Array): Promise<import('../device-client/payer-requests.js').PartFailure>;
+  /** blinded_path (0x33): a blinded path for onion messages built on the device (fetchinvoice's reply path). */
+  blindedPath?(req: import('../device-client/blinding-requests.js').BlindedPathRequest): Promise<import('../bolt12/subtypes.js').BlindedPath>;
+  /** onion_message (0x34/0x35): an onion message whose first hop is our node (injectonionmessage's packet). */
+  onionMessage?(req: import('../device-client/blinding-requests.js').OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,8 @@ import {
   allowOfferOnDevice, disallowOfferOnDevice, readAllowlist,
 } from '../device-admin/confirm-adapter.js';
 import type { BuiltPart, PartFailure, PayInvoicePart } from '../device-client/payer-requests.js';
+import type { BlindedPathRequest, OnionMessageRequest } from '../device-client/blinding-requests.js';
+import type { BlindedPath } from '../bolt12/subtypes.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
@@ -172,6 +174,19 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
 
   payFailed(part: PayInvoicePart, onionreply: Uint8Array): Promise<PartFailure> {
     return this.client.payFailed(part, onionreply);
+  }
+
+  // ---- the payer flow (host/payer/): fetchinvoice's reply path and onion message.
+
+  /** blinded_path (0x33); the client checks the reply is the path asked for. */
+  async blindedPath(req: BlindedPathRequest): Promise<BlindedPath> {
+    const { encoded: _e, ...path } = await this.client.blindedPath(req);
+    return path;
+  }
+
+  /** onion_message (0x34), read out with onion_message_read (0x35). */
+  onionMessage(req: OnionMessageRequest): Promise<{ pathKey: Uint8Array; packet: Uint8Array }> {
+    return this.client.onionMessage(req);
   }
 
   close(): Promise<void> {

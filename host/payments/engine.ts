@@ -111,6 +111,27 @@ export function deviceRefusal(e: unknown): RpcError {
 }
 
 
+/** One part of a BOLT 12 payment (pay): what is recorded, and how the device builds it. */
+export interface DevicePartRequest {
+  paymentHash: string;
+  partid: bigint;
+  groupid: bigint;
+  /** What this part delivers to the recipient, and the invoice amount (MPP total). */
+  finalMsat: bigint;
+  totalMsat: bigint;
+  destination: string;
+  /** Onion hop node ids (clear, then blinded) and the clear channels (blinded hops: "0x0x0"). */
+  routeNodes: string[];
+  routeChannels: string[];
+  label?: string;
+  bolt12: string;
+  description?: string;
+  localinvreqid?: string;
+  firstHop: { id: string; amountMsat: bigint; channel?: string; delay: (blockheight: number) => number };
+  /** The device builds the part (pay_invoice), given the node's block height. */
+  build(blockheight: number): Promise<{ onion: Uint8Array; sharedSecrets: Uint8Array[]; partRef: Uint8Array }>;
+}
+
 export interface EngineLog { info(m: string): void; warn(m: string): void; error(m: string): void }
 
 export class PaymentEngine {
@@ -266,23 +287,114 @@ export class PaymentEngine {
     }
     const secrets = built.sharedSecrets.map(hex);
     this.store.payments.setOnion(part.id, secrets);
-    await this.hooks.beforeSendonion?.(part);
+    const sent = await this.dispatch(part, {
+      onion: hex(built.onion),
+      first_hop: { id: r.route[0].id, amount_msat: r.route[0].amountMsat, delay: r.route[0].delay, channel: r.route[0].channel },
+      payment_hash: r.paymentHash,
+      label: r.label,
+      shared_secrets: secrets,
+      partid: r.partid,
+      bolt11: r.bolt11,
+      amount_msat: amounts.final,
+      destination: amounts.destination,
+      groupid: part.groupid,
+      description: r.description,
+      total_amount_msat: r.partid !== 0n ? amounts.total : undefined,
+    }, node);
+    return paymentEntry(sent, { message: true });
+  }
 
+  /**
+   * pay (BOLT 12, host/payer/pay.ts): one part of an invoice whose onion the
+   * device builds with pay_invoice. Same rules, store and recovery as
+   * sendpay: the part is reserved (check_progress) in one transaction, the
+   * device builds it (`build`; a refusal removes the reservation and is
+   * rethrown as is), its secrets, part ref and onion are written before the
+   * node sees it, and it is tracked to its end. sendonion gets no shared
+   * secrets, so a failure comes back as the node's onionreply, which is kept
+   * (the device must see it: pay_failed) and decoded here with the stored
+   * secrets. Returns the sent part.
+   */
+  async sendDevicePart(r: DevicePartRequest): Promise<PaymentRecord> {
+    const node = this.requireNode();
+    if (!this.reconciled || this.store.payments.inDoubt().some((p) => p.paymentHash === r.paymentHash && !this.sending.has(p.id))) {
+      await this.reconcile(r.paymentHash);
+    }
+    const info = await node.getinfo();
+    this.nodeId = info.id;
+    const amounts = { final: r.finalMsat, total: r.totalMsat, sent: r.firstHop.amountMsat, destination: r.destination };
+    const sreq: SendpayRequest = { route: [], paymentHash: r.paymentHash, partid: r.partid, groupid: r.groupid, amountMsat: r.totalMsat };
+    const res = this.store.payments.reserve<PaymentRecord>(r.paymentHash, (rows) => {
+      const pr = checkProgress(rows, sreq, amounts);
+      if (pr.kind === 'existing') throw new RpcError(PayCode.PAY_IN_PROGRESS, `Part ${r.partid} of group ${r.groupid} already exists (${pr.record.status})`);
+      if (r.localinvreqid !== undefined) {
+        checkInvoiceRequest(r.localinvreqid, r.paymentHash, this.store.invoiceRequests.get(r.localinvreqid), this.store.payments.byInvoiceRequest(r.localinvreqid));
+      }
+      return {
+        insert: {
+          paymentHash: r.paymentHash, groupid: pr.groupid, partid: r.partid, amountMsat: r.finalMsat, totalMsat: r.totalMsat,
+          amountSentMsat: r.firstHop.amountMsat, destination: r.destination, routeNodes: r.routeNodes, routeChannels: r.routeChannels,
+          label: r.label, bolt12: r.bolt12, description: r.description, localinvreqid: r.localinvreqid,
+        },
+      };
+    });
+    if ('existing' in res) throw new Error('unreachable');
+    const part = res.inserted;
+    this.sending.add(part.id);
     try {
-      await node.sendonion({
+      let built: { onion: Uint8Array; sharedSecrets: Uint8Array[]; partRef: Uint8Array };
+      try {
+        built = await r.build(info.blockheight);
+      } catch (e) {
+        this.store.payments.removeReserved(part.id);
+        throw e;
+      }
+      const secrets = built.sharedSecrets.map(hex);
+      const delay = r.firstHop.delay(info.blockheight);
+      // sendonion: the HTLC's cltv_expiry = height + 1 + delay (§6).
+      this.store.payments.setDevicePart(part.id, secrets, hex(built.partRef), hex(built.onion), info.blockheight + 1 + delay);
+      return await this.dispatch(part, {
         onion: hex(built.onion),
-        first_hop: { id: r.route[0].id, amount_msat: r.route[0].amountMsat, delay: r.route[0].delay, channel: r.route[0].channel },
+        first_hop: { id: r.firstHop.id, amount_msat: r.firstHop.amountMsat, delay, channel: r.firstHop.channel },
         payment_hash: r.paymentHash,
         label: r.label,
-        shared_secrets: secrets,
         partid: r.partid,
-        bolt11: r.bolt11,
-        amount_msat: amounts.final,
-        destination: amounts.destination,
+        bolt11: r.bolt12,
+        amount_msat: r.finalMsat,
+        destination: r.destination,
         groupid: part.groupid,
         description: r.description,
-        total_amount_msat: r.partid !== 0n ? amounts.total : undefined,
+        total_amount_msat: r.totalMsat,
+      }, node);
+    } finally {
+      this.sending.delete(part.id);
+    }
+  }
+
+  /** Resolves with the part once it is complete or failed (or the engine stops). */
+  async settled(id: number, deadlineMs?: number): Promise<PaymentRecord> {
+    for (;;) {
+      const p = this.store.payments.byId(id)!;
+      if (p.status !== 'pending' || this.stopped) return p;
+      const left = deadlineMs === undefined ? undefined : deadlineMs - Date.now();
+      if (left !== undefined && left <= 0) return p;
+      await new Promise<void>((resolve) => {
+        const set = this.waiters.get(id) ?? new Set();
+        this.waiters.set(id, set);
+        let timer: NodeJS.Timeout | undefined;
+        const done = () => { if (timer) clearTimeout(timer); set.delete(done); resolve(); };
+        set.add(done);
+        if (left !== undefined) timer = setTimeout(done, left);
       });
+    }
+  }
+
+  /** The part's onion to the node (its secrets already stored): the hooks, sendonion, then tracking. */
+  private async dispatch(part: PaymentRecord, args: Parameters<PayNode['sendonion']>[0], node: PayNode): Promise<PaymentRecord> {
+    await this.hooks.beforeSendonion?.(part);
+    const r = { paymentHash: args.payment_hash, partid: args.partid ?? 0n, route: [{ id: args.first_hop.id }] };
+    try {
+      await node.sendonion(args);
     } catch (e) {
       if (isNodeError(e)) {
         const d = (e.data ?? {}) as Record<string, unknown>;
@@ -317,9 +429,9 @@ export class PaymentEngine {
     await this.hooks.afterSendonion?.(part);
     this.store.payments.markSent(part.id);
     const sent = this.store.payments.byId(part.id)!;
-    this.log.info(`payments: sent ${r.paymentHash} part ${part.partid} group ${part.groupid}: ${amounts.sent} msat over ${r.route.length} hops via ${r.route[0].id}`);
+    this.log.info(`payments: sent ${r.paymentHash} part ${part.partid} group ${part.groupid}: ${part.amountSentMsat} msat via ${r.route[0].id}`);
     this.track(sent);
-    return paymentEntry(sent, { message: true });
+    return sent;
   }
 
   /** Follows one sent part on the node until it completes or fails. */
@@ -362,7 +474,10 @@ export class PaymentEngine {
     const ourId = this.ourId();
     if (typeof d.onionreply === 'string' && p.sharedSecrets) {
       // §6: the node could not decode it; we can, with the stored secrets.
-      return decodeFailure(routeOf(p, ourId), p.sharedSecrets, d.onionreply);
+      const f = decodeFailure(routeOf(p, ourId), p.sharedSecrets, d.onionreply);
+      // A device-built (pay) part keeps the onion: the device must see it (pay_failed).
+      if (p.partRef !== undefined) f.erroronion = d.onionreply;
+      return f;
     }
     if (typeof d.erring_index === 'number' && typeof d.failcode === 'number' && d.erring_index > 0) {
       // sendonion with shared_secrets: the node decoded it but cannot know the

@@ -4,9 +4,10 @@
 // which the registry turns into `continue`: hooks.ts), and may use the
 // daemon's command context and the RPC client to lightningd.
 import { merchantFlow } from '../merchant/flow.js';
+import { payerFlow } from '../payer/flow.js';
 import type { PluginFlow } from './flow-types.js';
 
 export type { PluginFlow, PluginFlowEnv } from './flow-types.js';
 
 /** The flows installed at init, in this order (their handlers are tried in this order). */
-export const PLUGIN_FLOWS: PluginFlow[] = [merchantFlow];
+export const PLUGIN_FLOWS: PluginFlow[] = [merchantFlow, payerFlow];

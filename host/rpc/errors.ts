@@ -12,6 +12,11 @@ export const ErrorCode = {
   SHUTTING_DOWN: -5,
   OFFER_ALREADY_EXISTS: 1000,
   OFFER_ALREADY_DISABLED: 1001,
+  /** fetchinvoice / cancelrecurringinvoice (cln-rpc-digest §1.11, §1.20). */
+  OFFER_EXPIRED: 1002,
+  OFFER_ROUTE_NOT_FOUND: 1003,
+  OFFER_BAD_INVREQ_REPLY: 1004,
+  OFFER_TIMEOUT: 1005,
   OFFER_ALREADY_ENABLED: 1006,
   OFFER_USED_SINGLE_USE: 1007,
   // lnsigner's own block for its signing device (no Core Lightning command we

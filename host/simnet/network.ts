@@ -28,6 +28,10 @@ export interface SimnetOptions {
   /** Node 0's secret key instead of the seed's (`--node0-hsm-secret`, host/simnet/node-key.ts);
    *  the other nodes' keys and everything else still come from the seed. */
   node0Secret?: Uint8Array;
+  /** The hsm_secret node 0's key came from (`--node0-hsm-secret`): node 0's
+   *  `makesecret` is then Core Lightning's (cln-rpc-digest §7.3), so secrets
+   *  such as "node-alias-base" are the ones a device holding it derives. */
+  node0HsmSecret?: Uint8Array;
 }
 
 export interface Policy {
@@ -56,6 +60,8 @@ export interface SimNode {
   alias: string;
   secret: Uint8Array;
   id: string;
+  /** Node 0 only, with `--node0-hsm-secret`: the hsm_secret (makesecret as CLN). */
+  hsmSecret?: Uint8Array;
 }
 
 export interface Invoice {
@@ -153,7 +159,8 @@ export class Network {
       while (!secp.utils.isValidSecretKey(secret)) secret = sha256(secret);
       // Drawn anyway, so the seed's stream (other keys, policies) is unchanged.
       if (i === 0 && opts.node0Secret) secret = Uint8Array.from(opts.node0Secret);
-      this.nodes.push({ index: i, alias: ALIASES[i], secret, id: toHex(secp.getPublicKey(secret, true)) });
+      const hsmSecret = i === 0 && opts.node0Secret && opts.node0HsmSecret ? Uint8Array.from(opts.node0HsmSecret) : undefined;
+      this.nodes.push({ index: i, alias: ALIASES[i], secret, id: toHex(secp.getPublicKey(secret, true)), ...(hsmSecret ? { hsmSecret } : {}) });
     }
     // Topology: a chain 0-1-2-…-(n-1), plus chords i–(i+2) for even i, so
     // most destinations have two routes.

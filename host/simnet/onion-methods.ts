@@ -125,6 +125,18 @@ export const ONION_METHODS: M[] = [
     },
   }),
   defineMethod({
+    name: 'listnodes',
+    summary: 'Every simulated node as gossip shows it (CLN shape: nodeid, alias, features; all nodes are public)',
+    params: { id: opt(pPubkey) },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      const om = messengerOf(ctx.net);
+      const nodes = ctx.net.nodes
+        .filter((n) => v.id === undefined || n.id === v.id)
+        .map((n) => ({ nodeid: n.id, alias: n.alias, features: om.enabled(n.index) ? FEATURES_WITH_ONION_MESSAGES : FEATURES_NO_ONION_MESSAGES }));
+      return { nodes };
+    },
+  }),
+  defineMethod({
     name: 'listpeers',
     summary: "The payer's peers: channel counterparties and connected nodes (CLN shape)",
     params: { id: opt(pPubkey), level: opt(pString()) },

@@ -5,12 +5,14 @@ import { InvoiceRequestStore } from './invoice-requests.js';
 import { InvoiceStore } from './invoices.js';
 import { OfferStore } from './offers.js';
 import { PaymentStore } from './payments.js';
+import { PayerRequestStore, type PayerRequestRecord } from './payer-requests.js';
 
 export { StoreError } from './db.js';
 export type { OfferRecord, NewOffer } from './offers.js';
 export type { InvoiceRequestRecord, NewInvoiceRequest } from './invoice-requests.js';
 export type { InvoiceRecord, NewInvoice, InvoiceStatus, InvoiceQuery, MarkPaid, RecurrenceCancel } from './invoices.js';
 export type { PaymentRecord, NewPayment, PaymentFailure, PaymentStatus, PaymentStage } from './payments.js';
+export type { PayerRequestRecord, NewPayerRequest, PayerRequestStatus } from './payer-requests.js';
 
 export const STORE_FILE = 'lnsigner.sqlite3';
 
@@ -19,6 +21,8 @@ export class Store {
   readonly invoiceRequests: InvoiceRequestStore;
   readonly payments: PaymentStore;
   readonly invoices: InvoiceStore;
+  /** Invoice requests we sent for other people's offers (fetchinvoice; docs/host/payer.md). */
+  readonly payerRequests: PayerRequestStore;
   private readonly getMeta;
   private readonly putMeta;
 
@@ -27,6 +31,7 @@ export class Store {
     this.invoiceRequests = new InvoiceRequestStore(db);
     this.payments = new PaymentStore(db);
     this.invoices = new InvoiceStore(db);
+    this.payerRequests = new PayerRequestStore(db);
     this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
   }
@@ -63,6 +68,15 @@ export class Store {
   /** We paid an invoice for one of our invoice_requests: used; single_use => inactive. */
   markInvoiceRequestPaid(invreqId: string) {
     return this.invoiceRequests.markUsed(invreqId);
+  }
+
+  /**
+   * The invoice_request we sent (fetchinvoice) whose invreq_id is `id` (hex):
+   * the id an invoice's records 0..159 and 1000000000..2999999999 hash to.
+   * `pay` takes the request's signature (240) from its `bolt12`.
+   */
+  payerRequestByInvreqId(id: string): PayerRequestRecord | undefined {
+    return this.payerRequests.get(id);
   }
 
   counts() {

@@ -180,4 +180,47 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Issue 12 (docs/host/payer.md): every invoice_request fetchinvoice /
+    // cancelrecurringinvoice signed and sent (the signed lnr bytes: `pay`
+    // gives the device the request's signature, which the invoice does not
+    // carry), with its reply secret and what became of it.
+    name: 'payer_requests',
+    sql: `
+      CREATE TABLE payer_requests (
+        invreq_id          BLOB PRIMARY KEY CHECK (length(invreq_id) = 32),
+        offer_id           BLOB NOT NULL CHECK (length(offer_id) = 32),
+        bolt12             TEXT NOT NULL CHECK (bolt12 LIKE 'lnr1%'),
+        label              TEXT,
+        recurrence_counter INTEGER,
+        recurrence_start   INTEGER,
+        recurrence_label   TEXT,
+        reply_secret       TEXT NOT NULL CHECK (length(reply_secret) = 64 AND reply_secret NOT GLOB '*[^0-9a-f]*'),
+        created_at         INTEGER NOT NULL,
+        -- pending: remembered before it is sent; answered: a valid invoice
+        -- came back (invoice set); failed: invoice_error or a refused invoice;
+        -- timeout: no answer in time; unsent: no route, no connection;
+        -- cancel: a recurrence cancel that was sent (never answered).
+        status             TEXT NOT NULL CHECK (status IN ('pending', 'answered', 'failed', 'timeout', 'unsent', 'cancel')),
+        invoice            TEXT CHECK (invoice IS NULL OR invoice LIKE 'lni1%'),
+        CHECK ((status = 'answered') = (invoice IS NOT NULL))
+      ) STRICT;
+      CREATE INDEX payer_requests_offer ON payer_requests (offer_id);
+    `,
+  },
+  {
+    // pay (BOLT 12, docs/host/pay.md): each part the device built with
+    // pay_invoice keeps the device's part ref (what pay_failed names), the
+    // onion itself (a part the daemon died before sending is sent again with
+    // these very bytes: the device already counts it), and whether the
+    // device has been told the part failed (or the part was superseded).
+    name: 'payments.part_ref, onion, part_released (pay of BOLT 12 invoices)',
+    sql: `
+      ALTER TABLE payments ADD COLUMN part_ref BLOB CHECK (part_ref IS NULL OR length(part_ref) = 16);
+      ALTER TABLE payments ADD COLUMN onion BLOB;
+      ALTER TABLE payments ADD COLUMN part_released INTEGER NOT NULL DEFAULT 0 CHECK (part_released IN (0, 1));
+      -- The absolute cltv_expiry the onion was built for (first hop), to resend it unchanged.
+      ALTER TABLE payments ADD COLUMN first_cltv INTEGER;
+    `,
+  },
 ];

@@ -47,6 +47,14 @@ export interface PaymentRecord {
   paymentPreimage?: string;
   /** sendpay localinvreqid: one of our invoice_requests this pays an invoice for. */
   localinvreqid?: string;
+  /** pay (BOLT 12): the device's part ref (pay_invoice reply), hex. */
+  partRef?: string;
+  /** pay (BOLT 12): the onion the device built (hex), kept to resend an unsent part. */
+  onion?: string;
+  /** pay (BOLT 12): the device was told the part failed (pay_failed), or it was superseded. */
+  partReleased?: boolean;
+  /** pay (BOLT 12): the first hop's absolute cltv_expiry the onion was built for. */
+  firstCltv?: number;
   failure?: PaymentFailure;
 }
 
@@ -102,6 +110,10 @@ function toRecord(r: any): PaymentRecord {
     updatedIndex: num(r.updated_index),
     paymentPreimage: hexOrU(r.payment_preimage),
     localinvreqid: hexOrU(r.localinvreqid),
+    partRef: hexOrU(r.part_ref ?? null),
+    onion: hexOrU(r.onion ?? null),
+    firstCltv: num(r.first_cltv ?? null),
+    partReleased: r.part_released === undefined || r.part_released === null ? undefined : Number(r.part_released) === 1 ? true : undefined,
   };
   if (r.status === 'failed' && r.fail_code !== null) {
     rec.failure = {
@@ -189,6 +201,27 @@ export class PaymentStore {
         .run(Buffer.concat(sharedSecrets.map((s) => Buffer.from(s, 'hex'))), id);
       if (r.changes !== 1) throw new Error(`payment ${id} is not a reserved pending part`);
     }).immediate();
+  }
+
+  /** pay (BOLT 12): the device's part ref and onion, with the shared secrets, before sendonion. */
+  setDevicePart(id: number, sharedSecrets: string[], partRef: string, onion: string, firstCltv: number): void {
+    this.db.transaction(() => {
+      const r = this.q(`UPDATE payments SET stage = 'onion', shared_secrets = ?, part_ref = ?, onion = ?, first_cltv = ? WHERE id = ? AND stage = 'reserved' AND status = 'pending'`)
+        .run(Buffer.concat(sharedSecrets.map((s) => Buffer.from(s, 'hex'))), Buffer.from(partRef, 'hex'), Buffer.from(onion, 'hex'), firstCltv, id);
+      if (r.changes !== 1) throw new Error(`payment ${id} is not a reserved pending part`);
+    }).immediate();
+  }
+
+  /** pay (BOLT 12): the device was told this part failed (pay_failed), or it was sent again as another part. */
+  markReleased(id: number): void {
+    this.db.transaction(() => {
+      this.q(`UPDATE payments SET part_released = 1 WHERE id = ?`).run(id);
+    }).immediate();
+  }
+
+  /** Every part recorded for a BOLT 12 invoice string (pay), oldest first. */
+  byBolt12(bolt12: string): PaymentRecord[] {
+    return this.q('SELECT * FROM payments WHERE bolt12 = ? ORDER BY id').all(bolt12).map(toRecord);
   }
 
   /** The node accepted sendonion (or reconciliation found the part on the node). */

@@ -16,7 +16,7 @@ import { buildOnionMessage } from '../../blinding/onion-message.js';
 import type { OnionMessagePayload } from '../../blinding/onionmsg-payload.js';
 import { Network } from '../network.js';
 import { messengerOf } from '../onion-messages.js';
-import { makeBlindedInvoice, makeSecret } from '../blinded-forward.js';
+import { extraPaymentPath, makeBlindedInvoice, makeSecret } from '../blinded-forward.js';
 import { introNode, messageRoute } from '../payer/fetch.js';
 import { PayerError, REGTEST_CHAIN, T } from '../payer/invoice-request.js';
 import { readRecords, readTu, record, signRecords, tu, verifyRecords, type Rec } from '../payer/tlv.js';
@@ -35,7 +35,19 @@ export interface OfferParams {
   paths: number;
   /** offer_recurrence_compulsory: time_unit (0 seconds, 1 days, 2 months) and period. */
   recurrence?: { unit: 0 | 1 | 2; period: number };
+  /**
+   * Test-only misbehaviour (docs/host/simnet.md): `silent` answers nothing;
+   * `change_field` answers an invoice whose copy of the request has a changed
+   * offer_description (validly signed); `wrong_signer` signs the invoice with
+   * a key that is not the offer's issuer (invoice_node_id = that key).
+   */
+  misbehave?: Misbehaviour;
+  /** Test-only: the invoices' number of invoice_paths and their payinfo htlc_maximum_msat (MPP across paths). */
+  invoiceShape?: InvoiceShape;
 }
+
+export type Misbehaviour = 'silent' | 'change_field' | 'wrong_signer';
+export const MISBEHAVIOURS: readonly Misbehaviour[] = ['silent', 'change_field', 'wrong_signer'];
 
 /** cln-rpc-digest §3.4: `<N><unit>` → (time_unit, period). */
 export function parseRecurrence(text: string): { unit: 0 | 1 | 2; period: number } | undefined {
@@ -73,6 +85,8 @@ interface OfferState {
   issued: string[];
   /** Recurring offers: "<payer id>-<counter>" → that period's invoice. */
   periods: Map<string, { paymentHash: string; basetime: bigint }>;
+  /** Recurrence cancels received (invreq_recurrence_cancel): "<payer id>-<counter>". */
+  cancelled: Set<string>;
   pendingBase?: bigint;
 }
 
@@ -132,7 +146,7 @@ export function makeOffer(net: Network, node: number, p: OfferParams): string {
   if (p.recurrence) recs.push(record(T.offer_recurrence_compulsory, concatBytes(Uint8Array.of(p.recurrence.unit), tu(BigInt(p.recurrence.period)))));
   const bolt12 = encodeBolt12String('lno', bytesOf(recs));
   const key = offerKey(recs);
-  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, issued: [], periods: new Map() });
+  s.offers.set(key, { key, node, bolt12, params: p, issuerSecret, pathId, issued: [], periods: new Map(), cancelled: new Set() });
   om.setReceiver(node, (m, secret) => receive(net, node, m, secret));
   return bolt12;
 }
@@ -170,9 +184,12 @@ function receive(net: Network, node: number, m: OnionMessagePayload, secret?: Ui
     if (m.replyPath) sendAlong(net, node, m.replyPath, payload);
   };
   const lnr = encodeBolt12String('lnr', m.invoiceRequest);
+  // Test-only: a merchant that never answers (the payer times out).
+  if (offer.params.misbehave === 'silent') return true;
   try {
     const invoice = answer(net, offer, recs, secret);
-    reply({ invoice });
+    // §3.6: a recurrence cancel is recorded and never answered.
+    if (invoice) reply({ invoice });
   } catch (e) {
     // digest §3.2: "Failed invreq <lnr1…>: <reason>", only when a reply path exists.
     reply({ invoiceError: invoiceError(`Failed invreq ${lnr}: ${(e as Error).message}`) });
@@ -183,7 +200,7 @@ function receive(net: Network, node: number, m: OnionMessagePayload, secret?: Ui
 class Refused extends Error {}
 
 /** digest §3.2 checks (those that apply to simnet offers), then the invoice (§3.3). */
-function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array | undefined): Uint8Array {
+function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array | undefined): Uint8Array | undefined {
   const get = (t: bigint) => recs.find((r) => r.type === t)?.value;
   // §3.2 #2: non-signature records within 0–159 or 1000000000–2999999999.
   if (recs.some((r) => !(r.type >= 240n && r.type <= 1000n) && !(r.type <= 159n || (r.type >= 1000000000n && r.type <= 2999999999n)))) throw new Refused('Invalid high fields');
@@ -241,6 +258,15 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
     extra.push(record(T.invoice_relative_expiry, tu(rel)), record(T.invoice_recurrence_basetime, tu(basetime)));
     periodKey = `${payer}-${counter}`;
     offer.pendingBase = basetime;
+    // §3.6 invreq_recurrence_cancel: recorded, nothing sent; the period is not invoiced afterwards.
+    if (get(T.invreq_recurrence_cancel) !== undefined) {
+      if (counter === 0) throw new Refused('recurrence_cancel needs recurrence_counter > 0');
+      offer.cancelled.add(periodKey);
+      return undefined;
+    }
+    if (offer.cancelled.has(periodKey)) throw new Refused('invoice cancelled');
+  } else if (get(T.invreq_recurrence_cancel) !== undefined) {
+    throw new Refused('unexpected invreq_recurrence_cancel');
   }
   // §3.4: amount.
   const av = get(T.invreq_amount);
@@ -257,7 +283,11 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
       amount = invreqAmount;
     } else amount = expected;
   }
-  const inv = buildInvoice(net, offer.node, recs, amount, p.description, offer.issuerSecret, extra);
+  // Test-only misbehaviours (docs/host/simnet.md): a changed copy of a request field, or another signer.
+  let copied = recs;
+  if (p.misbehave === 'change_field') copied = recs.map((r) => (r.type === M.offer_description ? record(M.offer_description, enc.encode(`${p.description} (changed)`)) : r));
+  const signer = p.misbehave === 'wrong_signer' ? makeSecret(net, offer.node, enc.encode('simnet-merchant/wrong-signer')) : offer.issuerSecret;
+  const inv = buildInvoice(net, offer.node, copied, amount, p.description, signer, extra, p.invoiceShape);
   offer.issued.push(inv.paymentHash);
   if (periodKey) offer.periods.set(periodKey, { paymentHash: inv.paymentHash, basetime: offer.pendingBase! });
   return inv.bytes;
@@ -272,14 +302,25 @@ const sent = new WeakMap<Network, Map<string, number>>();
  * recognises), created_at, payment_hash, amount, features (MPP optional),
  * node_id; BIP-340 signature by `signer`.
  */
-function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint, description: string, signer: Uint8Array, extra: Rec[] = []): { bytes: Uint8Array; paymentHash: string } {
+function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint, description: string, signer: Uint8Array, extra: Rec[] = [], shape: InvoiceShape = {}): { bytes: Uint8Array; paymentHash: string } {
   const peers = net.channelsOf(node).map((c) => c.sides[1 - Network.dirFrom(c, node)].node).filter((n) => net.isOnline(n));
-  const b = makeBlindedInvoice(net, node, peers.length ? [peers[0]] : [], amount, description, MIN_FINAL_CLTV);
+  const opts = { htlcMaximumMsat: shape.pathHtlcMaxMsat };
+  const b = makeBlindedInvoice(net, node, peers.length ? [peers[0]] : [], amount, description, MIN_FINAL_CLTV, opts);
+  // Test-only (dev-simnet-sendinvoice invoice_paths): more paths, each through another peer, same path_id.
+  const paths = [b.built.path];
+  const payinfos = [b.payinfo];
+  for (let k = 1; k < (shape.paths ?? 1) && k < peers.length; k++) {
+    const x = extraPaymentPath(net, node, [peers[k]], b.pathId, MIN_FINAL_CLTV, opts);
+    paths.push(x.built.path);
+    payinfos.push(x.payinfo);
+  }
   const pw = new ValueWriter();
-  writePayinfo(pw, b.payinfo);
+  for (const pi of payinfos) writePayinfo(pw, pi);
+  const ppw = new ValueWriter();
+  for (const pp of paths) writeBlindedPath(ppw, pp);
   const recs = reqRecs.filter((r) => r.type <= 159n || (r.type >= 1000000000n && r.type <= 2999999999n));
   recs.push(
-    record(T.invoice_paths, encPath(b.built.path)),
+    record(T.invoice_paths, ppw.finish()),
     record(T.invoice_blindedpay, pw.finish()),
     record(T.invoice_created_at, tu(BigInt(Math.floor(Date.now() / 1000)))),
     record(T.invoice_payment_hash, Uint8Array.from(Buffer.from(b.invoice.paymentHash, 'hex'))),
@@ -298,7 +339,10 @@ function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint
  * its offer (CLN sendinvoice): signature checked, invoice signed with the
  * node key, sent along each invreq_paths entry or to invreq_payer_id directly.
  */
-export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?: bigint): { invoice: string; paymentHash: string; amountMsat: bigint } {
+/** Test-only shape of an invoice: how many invoice_paths (one per peer), and their payinfo htlc_maximum_msat. */
+export interface InvoiceShape { paths?: number; pathHtlcMaxMsat?: bigint }
+
+export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?: bigint, shape: InvoiceShape = {}): { invoice: string; paymentHash: string; amountMsat: bigint } {
   let recs: Rec[];
   try {
     const d = decodeBolt12String(lnr);
@@ -314,7 +358,7 @@ export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?
   const av = get(T.invreq_amount);
   const amount = amountMsat ?? (av ? readTu(av, 8) : undefined);
   if (amount === undefined) throw new PayerError(-32602, 'amount_msat: required (invreq has no invreq_amount)');
-  const { bytes, paymentHash: hash } = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', net.nodes[node].secret);
+  const { bytes, paymentHash: hash } = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', net.nodes[node].secret, [], shape);
   let m = sent.get(net);
   if (!m) sent.set(net, (m = new Map()));
   m.set(hash, node);

@@ -9,7 +9,7 @@ import { RpcError, ErrorCode } from '../../rpc/errors.js';
 import { parseAmountMsat } from '../../grammar/msat.js';
 import type { SimnetContext } from '../server.js';
 import { asRpc, nodeOf } from '../payer/methods.js';
-import { invoiceStatus, makeOffer, parseRecurrence, sendInvoice } from './merchant.js';
+import { invoiceStatus, makeOffer, MISBEHAVIOURS, parseRecurrence, sendInvoice, type Misbehaviour } from './merchant.js';
 
 const pMsat: ParamParser<bigint> = (tok, name) => {
   const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
@@ -37,6 +37,10 @@ const pRecurrence: ParamParser<{ unit: 0 | 1 | 2; period: number }> = (tok, name
 
 type M = RpcMethod<any, SimnetContext>;
 
+/** Test-only: how the merchant misbehaves for this offer (merchant.ts Misbehaviour). */
+const pMisbehave: ParamParser<Misbehaviour> = (tok, name) =>
+  tok.type === 'string' && (MISBEHAVIOURS as readonly string[]).includes(tok.value) ? (tok.value as Misbehaviour) : bad(name, `should be one of ${MISBEHAVIOURS.join(', ')}`, tok);
+
 
 export const MERCHANT_METHODS: M[] = [
   defineMethod({
@@ -50,12 +54,17 @@ export const MERCHANT_METHODS: M[] = [
       single_use: optDef(pBool, false),
       paths: optDef(pU32, 0),
       recurrence: opt(pRecurrence),
+      misbehave: opt(pMisbehave),
+      invoice_paths: optDef(pU32, 1),
+      path_htlc_max_msat: opt(pMsat),
     },
     run: ({ values: v }, ctx: SimnetContext) => {
       if (v.paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'paths: should be 0..3');
+      if (v.invoice_paths < 1 || v.invoice_paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_paths: should be 1..3');
       try {
         const offer = makeOffer(ctx.net, nodeOf(ctx, v.node), {
-          amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence,
+          amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence, misbehave: v.misbehave,
+          invoiceShape: { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat },
         });
         return { offer, single_use: v.single_use };
       } catch (e) {
@@ -66,10 +75,11 @@ export const MERCHANT_METHODS: M[] = [
   defineMethod({
     name: 'dev-simnet-sendinvoice',
     summary: "A simulated node answers an invoice_request (lnr1…) with an invoice sent to its invreq_paths (CLN sendinvoice)",
-    params: { node: req(pString()), invreq: req(pString(65536)), amount_msat: opt(pMsat) },
+    params: { node: req(pString()), invreq: req(pString(65536)), amount_msat: opt(pMsat), invoice_paths: optDef(pU32, 1), path_htlc_max_msat: opt(pMsat) },
     run: ({ values: v }, ctx: SimnetContext) => {
+      if (v.invoice_paths < 1 || v.invoice_paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_paths: should be 1..3');
       try {
-        const r = sendInvoice(ctx.net, nodeOf(ctx, v.node), v.invreq, v.amount_msat);
+        const r = sendInvoice(ctx.net, nodeOf(ctx, v.node), v.invreq, v.amount_msat, { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat });
         return { invoice: r.invoice, payment_hash: r.paymentHash, amount_msat: r.amountMsat, status: 'unpaid' };
       } catch (e) {
         return asRpc(e);
