@@ -80,6 +80,28 @@ export function encodePayInvoice(p: PayInvoicePart): Uint8Array {
   return cat([head, p.invoice, ...p.hops.flatMap((hp) => [hp.pubkey, hp.payload])]);
 }
 
+/** The inverse of encodePayInvoice (a payload the host stored: pay_failed sends it back). */
+export function decodePayInvoice(b: Uint8Array): PayInvoicePart {
+  if (b.length < P.PAY_OFF_INVOICE) throw new RangeError('pay_invoice payload too short');
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const n = b[P.PAY_OFF_HOPS];
+  const invLen = dv.getUint16(P.PAY_OFF_INVOICE_LEN, true);
+  let o = P.PAY_OFF_INVOICE + invLen;
+  if (o > b.length) throw new RangeError('pay_invoice payload: invoice cut short');
+  const hops: PayInvoicePart['hops'] = [];
+  for (let i = 0; i < n; i++) {
+    const lp = o + 33 <= b.length ? lengthPrefix(b.subarray(o + 33)) : undefined;
+    if (!lp || o + 33 + lp[1] + lp[0] > b.length) throw new RangeError(`pay_invoice payload: hop ${i} cut short`);
+    hops.push({ pubkey: b.slice(o, o + 33), payload: b.slice(o + 33, o + 33 + lp[1] + lp[0]) });
+    o += 33 + lp[1] + lp[0];
+  }
+  if (o !== b.length) throw new RangeError('pay_invoice payload: bytes after the hops');
+  return {
+    invoice: b.slice(P.PAY_OFF_INVOICE, P.PAY_OFF_INVOICE + invLen), invreqSignature: b.slice(P.PAY_OFF_INVREQ_SIG, P.PAY_OFF_INVREQ_SIG + 64),
+    partId: dv.getBigUint64(P.PAY_OFF_PARTID, true), firstHopAmountMsat: dv.getBigUint64(P.PAY_OFF_FIRST_AMOUNT, true), hops,
+  };
+}
+
 /** Checks a pay_invoice reply: onion[1366] | part ref[16]. */
 export function decodePayInvoiceReply(reply: Uint8Array): BuiltPart {
   const want = P.ONION_PACKET_SIZE + P.PAY_PART_REF_SIZE;

@@ -5,20 +5,23 @@
 // assembled (./pay-route.ts) and built by the device (MSG_PAY_INVOICE, which
 // checks the invoice and the request again), recorded and sent through the
 // sendpay engine (host/payments/engine.ts: same store, listsendpays, crash
-// recovery). Failures that came back with an onion are shown to the device
-// (MSG_PAY_FAILED, which releases the part's amount) before the amount is
-// routed again around the failed channel or path, until retry_for runs out.
+// recovery). Parts go out with sendonion without shared secrets (the device
+// keeps them), so failures come back as 202 with the node's onionreply: the
+// engine hands it to the device (MSG_PAY_FAILED: it decodes the failure,
+// releases the part's amount and returns the erring hop and message), and the
+// amount is routed again around the failed channel or path, from the
+// device's decoded erring index, until retry_for runs out.
 // One pay is one groupid; parts are numbered from 1 (MPP when the invoice
 // allows it, BOLT 12 invoice_features basic_mpp).
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { DeviceError } from '../transport/errors.js';
 import * as P from '../../shared/protocol.js';
-import { payRuleSentence } from '../device-client/payer-requests.js';
+import { decodePayInvoice, encodePayInvoice, payRuleSentence } from '../device-client/payer-requests.js';
 import { GENESIS_WIRE_HEX } from '../daemon/network.js';
 import { deviceRefusal, PAY_INVOICE_PREAPPROVAL_DECLINED, type PaymentEngine } from '../payments/engine.js';
 import { PayCode, defaultGroupid } from '../payments/rules.js';
-import { channelDirection } from '../payments/failure.js';
+import { channelDirection, deviceFailure, routeOf } from '../payments/failure.js';
 import { pathFee } from '../blinding/payinfo.js';
 import type { CommandContext } from '../commands/context.js';
 import { requireDevice } from '../commands/context.js';
@@ -154,16 +157,23 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
 
   const base = { paymentHash: inv.paymentHash, totalMsat: inv.amountMsat, destination: inv.nodeId, label: p.label, bolt12: inv.text, description: p.description, localinvreqid: p.localinvreqid };
 
-  /** Tells the device a part failed (its failure onion), so its amount may be paid again. */
-  const release = async (rec: PaymentRecord) => {
-    if (!rec.partRef || rec.partReleased || !rec.failure?.erroronion || !rec.sharedSecrets) return;
+  /** Shows the device a failure it has not decoded yet (the engine could not
+   *  reach it when the part failed): pay_failed with the part's pay_invoice
+   *  payload and the node's onionreply; the decoded fields replace the
+   *  stored 202 and the part is released. Returns the part as stored now. */
+  const release = async (rec: PaymentRecord): Promise<PaymentRecord> => {
+    if (!rec.partRef || rec.partReleased || !rec.failure?.erroronion || !rec.payRequest) return rec;
     try {
-      const f = await dev.payFailed(hexToBytes(rec.partRef), rec.sharedSecrets.map(hexToBytes), hexToBytes(rec.failure.erroronion));
+      const f = await dev.payFailed(decodePayInvoice(hexToBytes(rec.payRequest)), hexToBytes(rec.failure.erroronion));
       log(`part ${rec.partid} failed at hop ${f.erringIndex} (failcode 0x${f.failcode.toString(16)}): the device released it`);
-      ctx.store.payments.markReleased(rec.id);
+      ctx.store.payments.setDecodedFailure(rec.id, deviceFailure(routeOf(rec, info.id), f, rec.failure.erroronion));
     } catch (e) {
+      // Unknown to the device (reason 1): it released the part already (its
+      // reply was lost) or dropped it; nothing more to tell it.
+      if (e instanceof DeviceError && e.status === P.ERR_PAY_RULE && e.detail === (P.PAY_RULE_FAILURE | (1 << 8))) ctx.store.payments.markReleased(rec.id);
       log(`part ${rec.partid}: the device did not release it: ${(e as Error).message}`);
     }
+    return ctx.store.payments.byId(rec.id) ?? rec;
   };
 
   try {
@@ -171,10 +181,11 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
     // Recovery: failures not yet shown to the device; parts built but never sent (daemon killed) are sent now, unchanged.
     for (const r of rows.filter((x) => x.status === 'failed' && x.partRef && !x.partReleased)) {
       if (r.failure?.erroronion) await release(r);
-      else if (r.stage === 'unsent' && r.onion && r.firstCltv !== undefined && r.sharedSecrets) {
+      else if (r.stage === 'unsent' && r.onion && r.firstCltv !== undefined && r.payRequest) {
         const path = inv.paths[0];
         partid += 1n;
-        const stored = { onion: hexToBytes(r.onion), sharedSecrets: r.sharedSecrets.map(hexToBytes), partRef: hexToBytes(r.partRef!) };
+        // (The payload keeps the device's partid: pay_failed names the device's part.)
+        const stored = { onion: hexToBytes(r.onion), partRef: hexToBytes(r.partRef!), payRequest: hexToBytes(r.payRequest) };
         log(`part ${r.partid} was built but never sent: sending the same onion as part ${partid}`);
         // The new part carries the onion on: the old row is never a candidate again (one onion, one HTLC at most).
         ctx.store.payments.markReleased(r.id);
@@ -231,9 +242,10 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
     await finder.close();
   }
 
-  /** Decides what a failed part excludes; shows its onion to the device first. */
-  async function onFailure(rec: PaymentRecord, s: Sent) {
-    await release(rec);
+  /** Decides what a failed part excludes, from the failure the device decoded
+   *  (shown to it now if the engine could not reach it). */
+  async function onFailure(failed: PaymentRecord, s: Sent) {
+    const rec = await release(failed);
     const f = rec.failure;
     feesCommitted -= rec.amountSentMsat - rec.amountMsat;
     last = { code: f?.code ?? PayCode.PAY_TRY_OTHER_ROUTE, message: f?.message ?? 'failed', data: f && { erring_index: f.erringIndex, failcode: f.failcode, failcodename: f.failcodename, erring_node: f.erringNode, erring_channel: f.erringChannel } };
@@ -335,15 +347,14 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
         firstHop: { id: route[0].id, amountMsat: route[0].amountMsat, channel: route[0].channel, delay: () => route[0].delay },
         build: async (height) => {
           const a = assemblePart({ route, path: path.path, payinfo: path.payinfo, amountMsat: amount, totalMsat: inv.amountMsat, finalDelay: 0 }, height + 1);
+          const part = { invoice: inv.bytes, invreqSignature: ir!.signature, partId: partid, firstHopAmountMsat: route[0].amountMsat, hops: a.hops };
           let built;
           try {
-            built = await (dev as PayDevice).payInvoice({
-              invoice: inv.bytes, invreqSignature: ir!.signature, partId: partid, firstHopAmountMsat: route[0].amountMsat, hops: a.hops, onConfirm: p.onConfirm,
-            });
+            built = await (dev as PayDevice).payInvoice({ ...part, onConfirm: p.onConfirm });
           } catch (e) {
             throw payRefusal(e);
           }
-          return checkBuiltPart(built, a.hops.length);
+          return { ...checkBuiltPart(built), payRequest: encodePayInvoice(part) };
         },
       });
     } catch (e) {

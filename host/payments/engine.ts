@@ -19,7 +19,8 @@ import { cut } from '../rpc/cut.js';
 import * as P from '../../shared/protocol.js';
 import type { PaymentFailure, PaymentRecord, Store } from '../store/index.js';
 import { encodeHopPayload, withLength } from '../onion/payload.js';
-import { classify, decodeFailure, routeOf } from './failure.js';
+import { classify, decodeFailure, deviceFailure, routeOf } from './failure.js';
+import { decodePayInvoice, type PartFailure, type PayInvoicePart } from '../device-client/payer-requests.js';
 import { failureData, paymentEntry } from './format.js';
 import { scidBytes, type Hop } from './route.js';
 import { checkAmounts, checkInvoiceRequest, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
@@ -57,6 +58,9 @@ const isNodeError = (e: unknown): e is NodeError =>
 export interface OnionDevice {
   nodeId: string;
   buildOnion(req: BuildOnionRequest): Promise<BuiltOnion>;
+  /** pay_failed (BOLT 12 parts): the device decodes the node's onionreply
+   *  with the part's shared secrets, which only it holds, and releases the part. */
+  payFailed?(part: PayInvoicePart, onionreply: Uint8Array): Promise<PartFailure>;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -128,8 +132,10 @@ export interface DevicePartRequest {
   description?: string;
   localinvreqid?: string;
   firstHop: { id: string; amountMsat: bigint; channel?: string; delay: (blockheight: number) => number };
-  /** The device builds the part (pay_invoice), given the node's block height. */
-  build(blockheight: number): Promise<{ onion: Uint8Array; sharedSecrets: Uint8Array[]; partRef: Uint8Array }>;
+  /** The device builds the part (pay_invoice), given the node's block height:
+   *  the onion, the part ref and the pay_invoice payload it was built from
+   *  (kept: pay_failed sends it back; no shared secret leaves the device). */
+  build(blockheight: number): Promise<{ onion: Uint8Array; partRef: Uint8Array; payRequest: Uint8Array }>;
 }
 
 export interface EngineLog { info(m: string): void; warn(m: string): void; error(m: string): void }
@@ -309,11 +315,12 @@ export class PaymentEngine {
    * device builds with pay_invoice. Same rules, store and recovery as
    * sendpay: the part is reserved (check_progress) in one transaction, the
    * device builds it (`build`; a refusal removes the reservation and is
-   * rethrown as is), its secrets, part ref and onion are written before the
-   * node sees it, and it is tracked to its end. sendonion gets no shared
-   * secrets, so a failure comes back as the node's onionreply, which is kept
-   * (the device must see it: pay_failed) and decoded here with the stored
-   * secrets. Returns the sent part.
+   * rethrown as is), its part ref, pay_invoice payload and onion are written
+   * before the node sees it, and it is tracked to its end. sendonion gets no
+   * shared secrets (the host has none), so a failure comes back as 202 with
+   * the node's onionreply, which the device decodes (pay_failed: it releases
+   * the part and returns the erring hop and failure message); the part is
+   * recorded with CLN's decoded failure fields. Returns the sent part.
    */
   async sendDevicePart(r: DevicePartRequest): Promise<PaymentRecord> {
     const node = this.requireNode();
@@ -342,17 +349,16 @@ export class PaymentEngine {
     const part = res.inserted;
     this.sending.add(part.id);
     try {
-      let built: { onion: Uint8Array; sharedSecrets: Uint8Array[]; partRef: Uint8Array };
+      let built: { onion: Uint8Array; partRef: Uint8Array; payRequest: Uint8Array };
       try {
         built = await r.build(info.blockheight);
       } catch (e) {
         this.store.payments.removeReserved(part.id);
         throw e;
       }
-      const secrets = built.sharedSecrets.map(hex);
       const delay = r.firstHop.delay(info.blockheight);
       // sendonion: the HTLC's cltv_expiry = height + 1 + delay (§6).
-      this.store.payments.setDevicePart(part.id, secrets, hex(built.partRef), hex(built.onion), info.blockheight + 1 + delay);
+      this.store.payments.setDevicePart(part.id, hex(built.partRef), hex(built.payRequest), hex(built.onion), info.blockheight + 1 + delay);
       return await this.dispatch(part, {
         onion: hex(built.onion),
         first_hop: { id: r.firstHop.id, amount_msat: r.firstHop.amountMsat, delay, channel: r.firstHop.channel },
@@ -450,7 +456,8 @@ export class PaymentEngine {
         } catch (e) {
           if (this.stopped) break;
           if (isNodeError(e) && e.code >= 202 && e.code <= 204) {
-            this.store.payments.fail(p.id, this.failureOf(p, e));
+            const { failure, released } = await this.failureOf(p, e);
+            this.store.payments.fail(p.id, failure, { released });
             this.log.info(`payments: ${p.paymentHash} part ${p.partid} group ${p.groupid} failed: ${e.code} ${cut(e.message)}`);
             break;
           }
@@ -468,24 +475,45 @@ export class PaymentEngine {
     void run();
   }
 
-  /** The node's 202/203/204 turned into our failure fields, with the route we stored. */
-  private failureOf(p: PaymentRecord, e: NodeError): PaymentFailure {
+  /** The node's 202/203/204 turned into our failure fields, with the route we stored
+   *  (`released`: the device was told, pay_failed). */
+  private async failureOf(p: PaymentRecord, e: NodeError): Promise<{ failure: PaymentFailure; released?: boolean }> {
     const d = (e.data ?? {}) as Record<string, unknown>;
     const ourId = this.ourId();
+    if (typeof d.onionreply === 'string' && p.payRequest !== undefined) {
+      // A device-built (pay) part: only the device holds its shared secrets.
+      // pay_failed decodes the onionreply and releases the part; until the
+      // device has seen it (unreachable now, or the onion verifies at no hop)
+      // the part stays 202 "Malformed error reply" with its onion kept (pay
+      // shows it to the device again: host/payer/pay.ts).
+      const undecoded: PaymentFailure = { code: PayCode.PAY_UNPARSEABLE_ONION, message: 'Malformed error reply', erroronion: d.onionreply };
+      let dev: OnionDevice | undefined;
+      try {
+        dev = this.device();
+      } catch {
+        dev = undefined;
+      }
+      if (!dev?.payFailed) return { failure: undecoded };
+      try {
+        const f = await dev.payFailed(decodePayInvoice(bytes(p.payRequest)), bytes(d.onionreply));
+        this.log.info(`payments: ${p.paymentHash} part ${p.partid}: the device decoded the failure (hop ${f.erringIndex}, failcode 0x${f.failcode.toString(16)}) and released the part`);
+        return { failure: deviceFailure(routeOf(p, ourId), f, d.onionreply), released: true };
+      } catch (x) {
+        this.log.warn(`payments: ${p.paymentHash} part ${p.partid}: the device did not decode the failure: ${(x as Error).message}`);
+        return { failure: undecoded };
+      }
+    }
     if (typeof d.onionreply === 'string' && p.sharedSecrets) {
       // §6: the node could not decode it; we can, with the stored secrets.
-      const f = decodeFailure(routeOf(p, ourId), p.sharedSecrets, d.onionreply);
-      // A device-built (pay) part keeps the onion: the device must see it (pay_failed).
-      if (p.partRef !== undefined) f.erroronion = d.onionreply;
-      return f;
+      return { failure: decodeFailure(routeOf(p, ourId), p.sharedSecrets, d.onionreply) };
     }
     if (typeof d.erring_index === 'number' && typeof d.failcode === 'number' && d.erring_index > 0) {
       // sendonion with shared_secrets: the node decoded it but cannot know the
       // route (always 204, no erring node/channel); classify with our route (§5.6).
-      return classify(routeOf(p, ourId), d.erring_index, d.failcode, typeof d.raw_message === 'string' ? d.raw_message : undefined, false);
+      return { failure: classify(routeOf(p, ourId), d.erring_index, d.failcode, typeof d.raw_message === 'string' ? d.raw_message : undefined, false) };
     }
     // A local failure (erring_index 0): the node's own words.
-    return {
+    return { failure: {
       code: e.code,
       message: e.message,
       erringIndex: typeof d.erring_index === 'number' ? d.erring_index : undefined,
@@ -496,7 +524,7 @@ export class PaymentEngine {
       erringDirection: typeof d.erring_direction === 'number' ? d.erring_direction : undefined,
       rawMessage: typeof d.raw_message === 'string' ? d.raw_message : undefined,
       erroronion: typeof d.onionreply === 'string' ? d.onionreply : undefined,
-    };
+    } };
   }
 
   private ourId(): string {
