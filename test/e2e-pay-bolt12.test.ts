@@ -147,6 +147,7 @@ describe('pay a BOLT 12 invoice', () => {
     expect(path.length).toBeGreaterThan(1);
     const into = path[path.length - 1].short_channel_id_dir.split('/')[0];
     await node.call('dev-simnet-fault', { kind: 'no_liquidity', channel: into });
+    const before = (await rpc.call('getpolicy', {})) as any;
     try {
       const r = (await rpc.call('pay', { bolt11: inv.invoice, retry_for: 60 })) as any;
       expect(r).toMatchObject({ status: 'complete', parts: 1, payment_hash: inv.payment_hash });
@@ -156,19 +157,31 @@ describe('pay a BOLT 12 invoice', () => {
       // part 2 carried the whole amount again: the device took it only because pay_failed released part 1
       // (else its live part 1 plus part 2 would exceed the invoice: PAY_RULE_ONCE)
       const db = new Database(join(dataDir, STORE_FILE), { readonly: true });
-      const released = db.prepare('SELECT partid, part_released FROM payments WHERE bolt12 = ? ORDER BY id').all(inv.invoice) as { partid: number; part_released: number }[];
+      const released = db.prepare('SELECT partid, part_released, shared_secrets, pay_request FROM payments WHERE bolt12 = ? ORDER BY id').all(inv.invoice) as
+        { partid: number; part_released: number; shared_secrets: Buffer | null; pay_request: Buffer | null }[];
       db.close();
       expect(released.map((x) => [Number(x.partid), x.part_released])).toEqual([[1, 1], [2, 0]]);
+      // no shared secret ever reached the host: each part keeps its pay_invoice payload instead
+      expect(released.every((x) => x.shared_secrets === null && x.pay_request !== null)).toBe(true);
       expect(l.every((p: any) => p.groupid === l[0].groupid && p.bolt12 === inv.invoice)).toBe(true);
       // the node saw both HTLCs; the second avoided the failed channel
       const np = await nodeParts(inv.payment_hash);
       expect(np.map((p) => p.status)).toEqual(['failed', 'complete']);
+      // sendonion had no shared_secrets: the node could not decode the failure (it lists the raw onion)
+      expect(np[0].erroronion).toMatch(/^[0-9a-f]+$/);
+      // ours lists it decoded by the device, as CLN does a failure it decoded (no erroronion)
+      expect(l[0].erroronion).toBeUndefined();
+      // the device credited part 1 back to the 24-hour window: only part 2 counts
+      const after = (await rpc.call('getpolicy', {})) as any;
+      expect(BigInt(after.spent_last_24h_msat) - BigInt(before.spent_last_24h_msat)).toBe(BigInt(l[1].amount_sent_msat));
+      expect(after.log_entries - before.log_entries).toBe(1);
       const lp = ((await rpc.call('listpays', { payment_hash: inv.payment_hash })) as any).pays;
       expect(lp).toEqual([expect.objectContaining({ status: 'complete', number_of_parts: 1 })]);
-      // the failed part's failure was decoded with its secrets: the channel before carol
+      // the failed part's failure was decoded by the device (erring hop, failure message): the channel before carol
       const wf = await rpcError('waitsendpay', { payment_hash: inv.payment_hash, partid: 1, groupid: l[0].groupid });
       expect(wf.code).toBe(204);
-      expect(wf.data).toMatchObject({ erring_channel: into, failcodename: 'WIRE_TEMPORARY_CHANNEL_FAILURE' });
+      expect(wf.data).toMatchObject({ erring_channel: into, failcode: 0x1007, failcodename: 'WIRE_TEMPORARY_CHANNEL_FAILURE', erring_index: path.length - 1 });
+      expect(wf.data.raw_message).toMatch(/^1007/);
       expect(wf.data.onionreply).toBeUndefined();
     } finally {
       await node.call('dev-simnet-clear', {});
