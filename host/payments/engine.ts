@@ -500,7 +500,11 @@ export class PaymentEngine {
         return { failure: deviceFailure(routeOf(p, ourId), f, d.onionreply), released: true };
       } catch (x) {
         this.log.warn(`payments: ${p.paymentHash} part ${p.partid}: the device did not decode the failure: ${(x as Error).message}`);
-        return { failure: undecoded };
+        // Unknown to the device (PAY_RULE_FAILURE reason 1): it released the
+        // part already (a resend after its reply was lost) or dropped it:
+        // nothing more to tell it; the failure stays undecoded.
+        const gone = x instanceof DeviceError && x.status === P.ERR_PAY_RULE && x.detail === (P.PAY_RULE_FAILURE | (1 << 8));
+        return { failure: undecoded, released: gone || undefined };
       }
     }
     if (typeof d.onionreply === 'string' && p.sharedSecrets) {
