@@ -18,7 +18,8 @@ import { LightningRpcError } from '../host/node/client.js';
 import { Store } from '../host/store/index.js';
 import { paymentEntry } from '../host/payments/format.js';
 import { decodePayInvoice, encodePayInvoice, type PayInvoicePart, type PartFailure } from '../host/device-client/payer-requests.js';
-import { ONION_PACKET_SIZE } from '../shared/protocol.js';
+import { ERR_PAY_RULE, MSG_PAY_FAILED, ONION_PACKET_SIZE, PAY_RULE_FAILURE } from '../shared/protocol.js';
+import { DeviceError } from '../host/transport/errors.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const US = '02' + '11'.repeat(32);
@@ -102,6 +103,25 @@ describe('a BOLT 12 part failed with an onionreply', () => {
       expect(again.partReleased).toBe(true);
       expect(again.failure).toMatchObject({ code: 204, erringIndex: 2 });
       expect(paymentEntry(again, { erroronion: true }).erroronion).toBeUndefined();
+    } finally {
+      r.close();
+    }
+  });
+
+  it('refused as an unknown part (released already: a resend after a lost reply): undecoded, released', async () => {
+    const r = await run(async () => { throw new DeviceError(ERR_PAY_RULE, MSG_PAY_FAILED, PAY_RULE_FAILURE | (1 << 8)); });
+    try {
+      expect(r.done.partReleased).toBe(true);
+      expect(r.done.failure).toMatchObject({ code: 202, erroronion: ONIONREPLY });
+    } finally {
+      r.close();
+    }
+  });
+  it('refused because no hop verifies (3): undecoded, still live on the device, not released', async () => {
+    const r = await run(async () => { throw new DeviceError(ERR_PAY_RULE, MSG_PAY_FAILED, PAY_RULE_FAILURE | (3 << 8)); });
+    try {
+      expect(r.done.partReleased).toBeUndefined();
+      expect(r.done.failure).toMatchObject({ code: 202, message: 'Malformed error reply' });
     } finally {
       r.close();
     }
