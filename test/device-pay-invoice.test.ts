@@ -124,6 +124,11 @@ describe('pay_invoice: the onion of a valid invoice', () => {
     pay(invoice(req, 4444n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV }), req);
   });
 
+  it('our invoicerequest as Core Lightning makes it (offer_description, no issuer id, no paths): any signer', () => {
+    const req = request([desc], [rec(82, tu(4444))]);
+    pay(invoice(req, 4444n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV }), req);
+  });
+
   it('offer without issuer id: signed by the final blinded node of one of offer_paths', () => {
     const offerPath = buildBlindedPath([{ nodeId: INTRO, data: { nextNodeId: DEST } }, { nodeId: DEST, data: { pathId: key('offer path') } }], { sessionKey: key('offer e0') });
     const finalId = offerPath.hops[1].blindedNodeId;

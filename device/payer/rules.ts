@@ -219,9 +219,13 @@ export function payRuleSigner(): u32 {
     }
     return detail(PAY_RULE_SIGNER, 176);
   }
-  // An offer needs an issuer id or paths (BOLT 12 offer reader): with offer
-  // fields but neither, nobody can be the right signer.
-  return hasOffer ? detail(PAY_RULE_SIGNER, 22) : 0;
+  // BOLT 12: an invoice_request with neither offer_issuer_id nor offer_paths
+  // is not a response to an offer (our own `invoicerequest`/`offerout`, which
+  // Core Lightning gives an offer_description): no key is named, so any key
+  // may sign the invoice (CLN §4.5 #11). Rule 3 already proved we signed
+  // exactly these invreq fields, so a host cannot strip an issuer id out of a
+  // request for somebody's offer.
+  return 0;
 }
 
 // ---- rule 5: the amount ------------------------------------------------------------------------
