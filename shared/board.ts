@@ -48,6 +48,10 @@ export const FLASH_BOOT_SIZE = 0x02000;
  *  (POLICY_* in shared/protocol.ts; device/policy/store.ts). */
 export const FLASH_POLICY_OFF = 0x05000;
 export const FLASH_POLICY_SIZE = 0x02000;
+/** The payer's pay log (issue 12): invoices, parts and recurrence periods
+ *  the device paid; two sectors, one copy each (device/payer/store.ts). */
+export const FLASH_PAYLOG_OFF = 0x07000;
+export const FLASH_PAYLOG_SIZE = 0x02000;
 /** Firmware image slots A and B (owned by the bootloader work). */
 export const FLASH_SLOT_A_OFF = 0x10000;
 export const FLASH_SLOT_B_OFF = 0x40000;

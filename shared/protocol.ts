@@ -133,6 +133,10 @@ export function requestFlags(type: i32): i32 {
   if (type == MSG_PAYMENT_HASH) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   // Payer proof (issue 12): a pure function of the payload and the keys.
   if (type == MSG_SIGN_PAYER_PROOF) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  // Payer (issue 12): a resend of a recorded part returns the same onion and
+  // counts nothing again; pay_failed of a part already released finds nothing.
+  if (type == MSG_PAY_INVOICE) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
+  if (type == MSG_PAY_FAILED) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_NEEDS_SECRET | REQ_SLOW;
   // Chunks carry their offset, so resending one rewrites the same bytes.
   if (type == MSG_FW_BEGIN) return REQ_KNOWN | REQ_SLOW;
   if (type == MSG_FW_CHUNK) return REQ_KNOWN | REQ_IDEMPOTENT | REQ_SLOW;
@@ -608,6 +612,74 @@ export const INVOICE_RULE_EXPIRED = 11;
  *  offer_features, offer_quantity_max, and invreq_amount present (BOLT 12
  *  reader of such a request). Replaces rule 3 for these invoices. */
 export const INVOICE_RULE_NO_OFFER = 12;
+
+// ---- Payer (issue 12) -------------------------------------------------------------
+// docs/protocol.md "pay_invoice", "pay_failed"; docs/firmware/payer.md (rules,
+// pay log).
+/** pay_invoice: flags u8 (0) | hop count u8 (1..ONION_MAX_HOPS, clear hops then
+ *  the blinded tail) | partid u64le | first-hop amount u64le | invreq
+ *  signature[64] | invoice length u16le | signed invoice TLV stream | per hop:
+ *  node id[33] ‖ hop data (BigSize length ‖ TLV payload), as build_onion.
+ *  Reply: onion[ONION_PACKET_SIZE] | part ref[16] (no shared secret leaves the
+ *  device: only a hop of the route can make a failure pay_failed accepts). */
+export const MSG_PAY_INVOICE = 0x26;
+/** pay_failed: the pay_invoice payload exactly as sent | onionreply length
+ *  u16le | onionreply (the failure onion the node returned). Reply: erring
+ *  hop index u8 | failure message length u16le | failure message (BOLT 4
+ *  failuremsg: failcode u16be ‖ data). */
+export const MSG_PAY_FAILED = 0x27;
+
+/** pay_invoice payload offsets. */
+export const PAY_OFF_FLAGS = 0;
+export const PAY_OFF_HOPS = 1;
+export const PAY_OFF_PARTID = 2;
+export const PAY_OFF_FIRST_AMOUNT = 10;
+export const PAY_OFF_INVREQ_SIG = 18;
+export const PAY_OFF_INVOICE_LEN = 82;
+export const PAY_OFF_INVOICE = 84;
+/** Part ref: the first 16 bytes of the part key (reply tail, pay_failed head). */
+export const PAY_PART_REF_SIZE = 16;
+/** pay_failed reply offsets: erring hop index, failure message length u16le,
+ *  failure message (PAYFAIL_REPLY_OFF_MSG.. to the end). */
+export const PAYFAIL_REPLY_OFF_HOP = 0;
+export const PAYFAIL_REPLY_OFF_LEN = 1;
+export const PAYFAIL_REPLY_OFF_MSG = 3;
+
+/** pay_invoice / pay_failed: a payer rule refuses [PAY_RULE_* | offending TLV
+ *  type or hop index << 8 (types ≥ 2^24 leave those bits 0)]. */
+export const ERR_PAY_RULE = 0x62;
+
+// Rule numbers (ERR_PAY_RULE detail & 0xff); docs/firmware/payer.md.
+/** Strict invoice parse: framing, invoice ranges only, no unknown even type,
+ *  invoice_paths 160, invoice_blindedpay 162 (count = paths), created_at 164,
+ *  payment_hash 168, amount 170, node_id 176, signature 240 present. */
+export const PAY_RULE_PARSE = 1;
+/** The invoice signature verifies under invoice_node_id. */
+export const PAY_RULE_SIGNATURE = 2;
+/** invreq_payer_id is the device's payer key of invreq_metadata (or its node
+ *  id) and the invreq signature verifies over the invoice's invreq ranges. */
+export const PAY_RULE_OURS = 3;
+/** invoice_node_id = offer_issuer_id, or the final blinded node of one of
+ *  offer_paths; no offer fields (our lnr1): any key. */
+export const PAY_RULE_SIGNER = 4;
+/** invoice_amount = invreq_amount (when set) or offer_amount × quantity, and
+ *  the final hop's total_amount_msat = invoice_amount. */
+export const PAY_RULE_AMOUNT = 5;
+/** The board clock is past created_at + (invoice_relative_expiry or 7200). */
+export const PAY_RULE_EXPIRED = 6;
+/** The route's blinded tail is not one of invoice_paths byte for byte, or an
+ *  unknown even feature in its payinfo / invoice_features. */
+export const PAY_RULE_PATH = 7;
+/** Live parts of this invoice plus this one would exceed invoice_amount. */
+export const PAY_RULE_ONCE = 8;
+/** Another invoice already holds this recurrence period. */
+export const PAY_RULE_PERIOD = 9;
+/** The pay log has no room (nothing old enough to drop). */
+export const PAY_RULE_LOG_FULL = 10;
+/** pay_failed: unknown / not live part (reason 1), or the failure onion does
+ *  not verify at any hop of the part (reason 3; reason 2, "secrets do not
+ *  match", is no longer used). */
+export const PAY_RULE_FAILURE = 11;
 
 // ---- BOLT 12 policy terms (issue 12) ----------------------------------------------
 // docs/protocol.md "get_policy / set_policy", "allowlist"; docs/firmware/onion.md "Policy".

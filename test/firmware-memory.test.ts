@@ -17,7 +17,10 @@ import { decodeOnionMessageReply, encodeBlindedPathRequest, encodeOnionMessageRe
 import { decodeBlindedPath } from '../host/blinding/path.js';
 import { secp } from '../host/crypto/noble.js';
 import * as P from '../shared/protocol.js';
-import { powerUp, type Chip } from './helpers/chip.js';
+import { chipCall, powerUp, type Chip } from './helpers/chip.js';
+import { failureAt, hopPrivs, hopSecrets, invoice, offerRecs, payPayload, request, route } from './helpers/payer.js';
+import { HSM_SECRET } from './helpers/merchant.js';
+import { decodePayInvoiceReply, encodePayFailed } from '../host/device-client/payer-requests.js';
 import { ascii, cat, rec } from './helpers/bytes.js';
 
 const PAGE = 65536;
@@ -140,6 +143,24 @@ describe('the reserve above the static area stays untouched on the deepest reque
     chip.fw.write(chip.fw.io, Uint8Array.from(recs));
     paint();
     expect(e.bolt12_merkle_root(chip.fw.io, recs.length, chip.fw.io + chip.fw.ioSize - 32)).toBe(0);
+    expect(used()).toBe(0);
+  });
+
+  it('pay_invoice (two BIP-340 verifications, the payer key, the onion, two flash commits), then pay_failed', () => {
+    // A chip with the payer helpers' secret (their requests use its payer keys).
+    chip = powerUp(new MemoryFlash());
+    const call = (type: number, payload: Uint8Array) => chipCall(chip, type, payload);
+    call(P.MSG_PROVISION, encodeProvision({ hsmSecret: HSM_SECRET }));
+    const req = request(call, offerRecs(4000n));
+    const inv = invoice(req, 4000n);
+    const r = route(inv.path, 4000n);
+    paint();
+    const built = decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payPayload(inv, req, r)));
+    expect(used()).toBe(0);
+    const fail = failureAt(hopSecrets(built.onion, hopPrivs(inv.path), inv.paymentHash), 1, Uint8Array.of(0x10, 0x07));
+    const part = { invoice: inv.tlv, invreqSignature: req.signature, partId: 0n, firstHopAmountMsat: r.firstAmountMsat, hops: r.hops };
+    paint();
+    expect(call(P.MSG_PAY_FAILED, encodePayFailed(part, fail))).toEqual(Uint8Array.of(1, 2, 0, 0x10, 0x07));
     expect(used()).toBe(0);
   });
 

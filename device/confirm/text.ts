@@ -68,3 +68,15 @@ export function textVersion(v: u32): void {
   textByte(46);
   textDec(<u64>(v & 0xff));
 }
+
+/** Appends at most `max` bytes of the text at p (len bytes): printable ASCII
+ *  as is, anything else as '?'; "..." replaces the tail when it is cut. */
+export function textAscii(p: usize, len: usize, max: usize): void {
+  const cut = len > max;
+  const n = cut ? (max > 3 ? max - 3 : 0) : len;
+  for (let i: usize = 0; i < n; i++) {
+    const c = <u32>load<u8>(p + i);
+    textByte(c >= 0x20 && c < 0x7f ? c : 0x3f);
+  }
+  if (cut) textStr("...");
+}

@@ -181,28 +181,35 @@ const NAME_INVREQ: usize = memory.data<u8>([
 ]); // "invoice_request"; its first 7 bytes are "invoice"
 const NAME_SIGNATURE: usize = memory.data<u8>([0x73, 0x69, 0x67, 0x6e, 0x61, 0x74, 0x75, 0x72, 0x65]);
 
-/** BOLT 12: the invoice mirrors the invoice_request's records, 0..159 and 1000000000..2999999999. */
-function isInvreqType(t: u64): bool {
-  return t <= 159 || (t >= 1000000000 && t <= 2999999999);
-}
-
 /**
- * The merkle root of the invoice_request part into INVREQ_ROOT: the records
- * in the invreq ranges are copied to `scratch` (≥ len bytes) in stream order
- * and hashed as an invoice_request. False when there is none.
+ * The merkle root, as a message of `kind`, of the records of `stream` that
+ * `kind` allows (signature records left out) into `out`: the records are
+ * copied to `scratch` (≥ len bytes) in stream order and hashed. The
+ * invoice_request part of an invoice (kind INVOICE_REQUEST), or its offer
+ * part (kind OFFER: the offer_id). False when there is none.
  */
-export function invreqRoot(stream: usize, len: usize, scratch: usize): bool {
+export function rangeRoot(kind: i32, stream: usize, len: usize, scratch: usize, out: usize): bool {
   tlvBegin(CUR, stream, len);
   let n: usize = 0;
   for (;;) {
     const r = tlvNext(CUR);
     if (r != BOLT12_OK) break;
-    if (!isInvreqType(tlvType(CUR))) continue;
+    const t = tlvType(CUR);
+    if (isSignatureType(t) || !typeAllowed(kind, t)) continue;
     const rec = tlvRecord(CUR), rl = tlvRecordLen(CUR);
     for (let i: usize = 0; i < rl; i++) store<u8>(scratch + n + i, load<u8>(rec + i));
     n += rl;
   }
-  return merkleRootChecked(BOLT12_KIND_INVOICE_REQUEST, scratch, n, INVREQ_ROOT) == BOLT12_OK;
+  return merkleRootChecked(kind, scratch, n, out) == BOLT12_OK;
+}
+
+/**
+ * The merkle root of the invoice_request part into INVREQ_ROOT (BOLT 12: the
+ * invoice mirrors the invoice_request's records, 0..159 and
+ * 1000000000..2999999999). False when there is none.
+ */
+export function invreqRoot(stream: usize, len: usize, scratch: usize): bool {
+  return rangeRoot(BOLT12_KIND_INVOICE_REQUEST, stream, len, scratch, INVREQ_ROOT);
 }
 
 /**
@@ -479,14 +486,15 @@ export function ruleTime(clock: u32): u32 {
 
 // ---- release_preimage rules ------------------------------------------------------------
 
-const ROOT: usize = memory.data(32, 8);
+/** The invoice's merkle root (after ruleInvoiceSignature). */
+export const INVOICE_ROOT: usize = memory.data(32, 8);
 const NAME_INVOICE_LEN: usize = 7;
 
 /** Rule 4 (release_preimage): the invoice's signature (240) verifies under
  *  invoice_node_id over the invoice's merkle root. */
 export function ruleInvoiceSignature(stream: usize, len: usize): u32 {
-  if (merkleRootChecked(BOLT12_KIND_INVOICE, stream, len, ROOT) != BOLT12_OK) return <u32>INVOICE_RULE_PARSE;
-  signatureMessage(NAME_INVREQ, NAME_INVOICE_LEN, NAME_SIGNATURE, 9, ROOT, MSG);
+  if (merkleRootChecked(BOLT12_KIND_INVOICE, stream, len, INVOICE_ROOT) != BOLT12_OK) return <u32>INVOICE_RULE_PARSE;
+  signatureMessage(NAME_INVREQ, NAME_INVOICE_LEN, NAME_SIGNATURE, 9, INVOICE_ROOT, MSG);
   if (bip340Verify(MSG, 32, fptr(F_INVOICE_NODE_ID) + 1, fptr(F_SIGNATURE)) != SECP_OK) return detail(INVOICE_RULE_KEY, 240);
   return 0;
 }

@@ -30,7 +30,7 @@ const CUR: usize = memory.data(<i32>TLV_CURSOR_SIZE, 8);
 /** Number of blinded_payinfo records in invoice_blindedpay (u32 fee_base ‖
  *  u32 ppm ‖ u16 cltv ‖ u64 min ‖ u64 max ‖ u16 flen ‖ features), or -1 when
  *  the value does not split exactly into them. */
-function payinfoCount(p: usize, len: usize): i32 {
+export function payinfoCount(p: usize, len: usize): i32 {
   let n: i32 = 0;
   let at: usize = 0;
   while (at < len) {

@@ -143,29 +143,25 @@ export function onionPayloadsSize(n: i32): usize {
   return total;
 }
 
-function onionBuildInner(out: usize, ssOut: usize, session: usize, n: i32, assoc: usize, assocLen: usize, onionSize: usize, maxSize: usize, payment: bool): i32 {
-  onionOver = 0;
-  if (n < 1 || n > ONION_MAX_HOPS) return ONION_ERR_HOPS;
-  if (onionSize == 0 || onionSize > maxSize) return ONION_ERR_SIZE;
-  // Public checks first: payload framing and total size.
-  let total: usize = 0;
-  for (let i = 0; i < n; i++) {
-    if (!checkHopData(i, payment)) { onionErrHop = i; return ONION_ERR_PAYLOAD; }
-    total += hopLen(i) + 32;
-  }
-  // Refused, never truncated; the detail says by how much.
-  if (total > onionSize) { onionOver = <u32>(total - onionSize); return ONION_ERR_TOO_BIG; }
+/**
+ * The shared secrets of hops 0..n-1 of the hop table for session key
+ * `session`, written to `ssOut` (32 bytes each, route order), and the first
+ * ephemeral key (33 bytes) to `epk0` when it is not 0. Shared by onionBuild
+ * and by the origin's failure decoding (pay_failed: the device re-derives
+ * the secrets instead of ever handing them out). Leaves secrets in the
+ * statics: callers wipe (wipeAll).
+ */
+function secretsWalk(epk0: usize, ssOut: usize, session: usize, n: i32): i32 {
   if (!seckeyLoad(EK, session)) return ONION_ERR_SESSION_KEY;
 
   // BOLT 4 "Shared Secret" / "Blinding Ephemeral Onion Keys": for each hop,
   // ss_i = SHA256(compressed(e_i · P_i)), b_i = SHA256(epk_i ‖ ss_i),
   // e_{i+1} = e_i · b_i, epk_{i+1} = e_{i+1} · G.
-  const epk0 = out + 1;
   for (let i = 0; i < n; i++) {
     if (!gePubkeyParseVar(NP, hopPub(i))) { onionErrHop = i; return ONION_ERR_PUBKEY; }
     pubkeyPoint(EPK, EK);
     gePubkeySerialize(SER, EPK);
-    if (i == 0) for (let j: usize = 0; j < 33; j++) store<u8>(epk0 + j, load<u8>(SER + j));
+    if (i == 0 && epk0 != 0) for (let j: usize = 0; j < 33; j++) store<u8>(epk0 + j, load<u8>(SER + j));
     if (!pointMul(NP, NP, EK)) return ONION_ERR_BLIND;
     gePubkeySerialize(SER + 40, NP);
     const ss = ssOut + (<usize>i << 5);
@@ -178,6 +174,35 @@ function onionBuildInner(out: usize, ssOut: usize, session: usize, n: i32, assoc
       if (over != 0 || scIsZero(EK) != 0) return ONION_ERR_BLIND;
     }
   }
+  return ONION_OK;
+}
+
+/**
+ * Only the shared secrets of hops 0..n-1 (hop table) for `session`, as
+ * onionBuild computes them, into `ssOut`; no packet. ONION_OK or an
+ * ONION_ERR_* code. Every static copy of a secret is wiped; the caller
+ * wipes `ssOut` and the session key.
+ */
+export function onionSharedSecrets(ssOut: usize, session: usize, n: i32): i32 {
+  const r = n < 1 || n > ONION_MAX_HOPS ? ONION_ERR_HOPS : secretsWalk(0, ssOut, session, n);
+  wipeAll();
+  return r;
+}
+
+function onionBuildInner(out: usize, ssOut: usize, session: usize, n: i32, assoc: usize, assocLen: usize, onionSize: usize, maxSize: usize, payment: bool): i32 {
+  onionOver = 0;
+  if (n < 1 || n > ONION_MAX_HOPS) return ONION_ERR_HOPS;
+  if (onionSize == 0 || onionSize > maxSize) return ONION_ERR_SIZE;
+  // Public checks first: payload framing and total size.
+  let total: usize = 0;
+  for (let i = 0; i < n; i++) {
+    if (!checkHopData(i, payment)) { onionErrHop = i; return ONION_ERR_PAYLOAD; }
+    total += hopLen(i) + 32;
+  }
+  // Refused, never truncated; the detail says by how much.
+  if (total > onionSize) { onionOver = <u32>(total - onionSize); return ONION_ERR_TOO_BIG; }
+  const w = secretsWalk(out + 1, ssOut, session, n);
+  if (w != ONION_OK) return w;
 
   // BOLT 4 "Filler Generation": for hops 0..n-2, append hop_size_i zero bytes
   // and XOR the filler with the last len(filler) bytes of the rho_i stream
@@ -272,6 +297,38 @@ export function onionSessionKey(out: usize, nodeKey: usize, paymentHash: usize, 
   wipe(ROOT, 32);
   wipe(EK, 32);
   wipe(SER, 72);
+  hmacSha256Wipe(HCTX);
+  wipeScratch();
+}
+
+const TAG_PAY: usize = memory.data<u8>([
+  0x6c, 0x6e, 0x73, 0x69, 0x67, 0x6e, 0x65, 0x72, 0x20, 0x70, 0x61, 0x79, 0x20, 0x73, 0x65, 0x73, 0x73, 0x69, 0x6f, 0x6e,
+]); // "lnsigner pay session" (20 bytes)
+
+/**
+ * The session key of a pay_invoice part (issue 12, docs/firmware/payer.md
+ * "The onion and the part"):
+ *   session_key = HMAC-SHA256(key = onion_root, "lnsigner pay session"
+ *                 ‖ part_key[32] ‖ counter u8),
+ * onion_root as onionSessionKey's (from the node key: only the device can
+ * compute it), the counter as there. Its own tag and input length, so no
+ * build_onion request (whose reply carries the shared secrets) can produce
+ * the same key: the host never learns a pay part's secrets, and pay_failed
+ * re-derives them from the part key alone. Wipes onion_root.
+ */
+export function onionPaySessionKey(out: usize, nodeKey: usize, partKey: usize): void {
+  hmacSha256(nodeKey, 32, TAG_ROOT, 27, ROOT);
+  for (let c: u32 = 0; c < 256; c++) {
+    hmacSha256Init(HCTX, ROOT, 32);
+    hmacSha256Update(HCTX, TAG_PAY, 20);
+    hmacSha256Update(HCTX, partKey, 32);
+    store<u8>(CTR, <u8>c);
+    hmacSha256Update(HCTX, CTR, 1);
+    hmacSha256Final(HCTX, out);
+    if (seckeyLoad(EK, out)) break;
+  }
+  wipe(ROOT, 32);
+  wipe(EK, 32);
   hmacSha256Wipe(HCTX);
   wipeScratch();
 }

@@ -37,6 +37,9 @@ import { handleSignInvoice } from "./handlers/sign-invoice";
 import { handleReleasePreimage } from "./handlers/release-preimage";
 import { MSG_PAYMENT_HASH } from "../../shared/protocol";
 import { handlePaymentHash } from "./handlers/payment-hash";
+import { MSG_PAY_FAILED, MSG_PAY_INVOICE } from "../../shared/protocol";
+import { handlePayInvoice } from "./handlers/pay-invoice";
+import { handlePayFailed } from "./handlers/pay-failed";
 import { MSG_ALLOWLIST } from "../../shared/protocol";
 import { handleAllowlist } from "./handlers/allowlist";
 import { MSG_SIGN_PAYER_PROOF } from "../../shared/protocol";
@@ -75,6 +78,8 @@ function run(type: i32, req: usize, len: i32, out: usize): i32 {
     case MSG_SIGN_INVOICE: return handleSignInvoice(req, len, out);
     case MSG_RELEASE_PREIMAGE: return handleReleasePreimage(req, len, out);
     case MSG_PAYMENT_HASH: return handlePaymentHash(req, len, out);
+    case MSG_PAY_INVOICE: return handlePayInvoice(req, len, out);
+    case MSG_PAY_FAILED: return handlePayFailed(req, len, out);
     case MSG_ALLOWLIST: return handleAllowlist(req, len, out);
     case MSG_SIGN_PAYER_PROOF: return handleSignPayerProof(req, len, out);
     case MSG_PAYER_KEY: return handlePayerKey(req, len, out);

@@ -20,6 +20,8 @@ import { createonion } from './createonion.js';
 import { listsendpays } from './listsendpays.js';
 import { sendpay } from './sendpay.js';
 import { waitsendpay } from './waitsendpay.js';
+import { pay } from './pay.js';
+import { listpays } from './listpays.js';
 import { listinvoices } from './listinvoices.js';
 import { waitanyinvoice, waitinvoice } from './waitinvoice.js';
 import { sendinvoice } from './sendinvoice.js';
@@ -41,6 +43,8 @@ export const COMMANDS: readonly RpcMethod<any, CommandContext>[] = [
   waitsendpay,
   listsendpays,
   createonion,
+  pay,
+  listpays,
   getpolicy,
   setpolicy,
   allowoffer,

@@ -149,7 +149,8 @@ export async function startDaemon(cfg: DaemonConfig, plugins: DaemonPlugins = {}
       const dev = requireDevice(context, 'the device builds the payment onion');
       const build = dev.signer.buildOnion?.bind(dev.signer);
       if (!build) throw new RpcError(ErrorCode.LIGHTNINGD, 'The signing device cannot build onions (firmware without build_onion)');
-      return { nodeId: bytesToHex(dev.info.nodeId), buildOnion: build };
+      // pay_failed: the engine hands a BOLT 12 part's onionreply to the device (only it holds the secrets).
+      return { nodeId: bytesToHex(dev.info.nodeId), buildOnion: build, payFailed: dev.signer.payFailed?.bind(dev.signer) };
     }, log, {
       beforeSendonion: crash('before-sendonion'),
       afterSendonion: crash('after-sendonion'),

@@ -93,6 +93,15 @@ export interface DeviceSigner {
   invoiceIds?(signedInvreq: Uint8Array): Promise<{ paymentHash: Uint8Array; pathId: Uint8Array }>;
   signInvoice?(req: import('../merchant/device-port.js').SignInvoiceRequest): Promise<import('../merchant/device-port.js').SignedInvoice>;
   releasePreimage?(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array>;
+  /** pay_invoice (issue 12): one part of a BOLT 12 payment, bound on the
+   *  device to an invoice answering a request it signed (absent: firmware
+   *  client without it). Hop payloads carry their BigSize length prefix. */
+  payInvoice?(p: import('../device-client/payer-requests.js').PayInvoicePart & { onConfirm?: ConfirmOptions['onConfirm'] }): Promise<import('../device-client/payer-requests.js').BuiltPart>;
+  /** pay_failed (issue 12): the part (the same fields given to payInvoice)
+   *  and lightningd's onionreply; the device decodes and verifies the failure
+   *  (it alone holds the shared secrets), releases the part's amount so a
+   *  retry may use it, and returns the erring hop and failure message. */
+  payFailed?(part: import('../device-client/payer-requests.js').PayInvoicePart, onionreply: Uint8Array): Promise<import('../device-client/payer-requests.js').PartFailure>;
   /** blinded_path (0x33): a blinded path for onion messages built on the device (fetchinvoice's reply path). */
   blindedPath?(req: import('../device-client/blinding-requests.js').BlindedPathRequest): Promise<import('../bolt12/subtypes.js').BlindedPath>;
   /** onion_message (0x34/0x35): an onion message whose first hop is our node (injectonionmessage's packet). */

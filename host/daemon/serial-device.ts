@@ -14,6 +14,7 @@ import type { BlindedPath } from '../bolt12/subtypes.js';
 import { signPayerProofOn, type PayerProofSignature } from '../device-client/proof-requests.js';
 import type { UnsignedPayerProof } from '../bolt12/payer-proof.js';
 import type { PayerKey, PayerKeyQuery } from '../device-client/payer-key-requests.js';
+import type { BuiltPart, PartFailure, PayInvoicePart } from '../device-client/payer-requests.js';
 import { buildOnionOnDevice, readPolicy, writePolicy, type ConfirmOptions, type PolicyLimits, type PolicyState } from '../device-admin/confirm-adapter.js';
 import {
   DeviceNotProvisionedError, type ConnectOptions, type BuildOnionRequest, type BuiltOnion, type DeviceInfo, type DeviceSigner, type SignBolt12Request,
@@ -164,6 +165,18 @@ export class SerialDeviceSigner implements DeviceSigner, MerchantDevicePort {
 
   releasePreimage(amountReceivedMsat: bigint, signedInvoice: Uint8Array): Promise<Uint8Array> {
     return this.client.releasePreimage({ amountMsat: amountReceivedMsat, invoiceTlv: signedInvoice }).catch(asRuleError);
+  }
+
+  // ---- the payer requests (issue 12): pay_invoice / pay_failed; the client
+  // checks the replies (host/device-client/payer-requests.ts).
+
+  payInvoice(p: PayInvoicePart & { onConfirm?: ConfirmOptions['onConfirm'] }): Promise<BuiltPart> {
+    const { onConfirm, ...part } = p;
+    return this.client.payInvoice(part, { onConfirm });
+  }
+
+  payFailed(part: PayInvoicePart, onionreply: Uint8Array): Promise<PartFailure> {
+    return this.client.payFailed(part, onionreply);
   }
 
   // ---- the payer flow (host/payer/): fetchinvoice's reply path and onion message.

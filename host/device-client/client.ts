@@ -32,6 +32,9 @@ import {
   type CreatedOffer, type InvoiceSignature, type OfferCreateRequest, type ReleasePreimageRequest, type SignInvoiceRequest,
 } from './merchant-requests.js';
 import { withRuleSentence } from './merchant-rules.js';
+import {
+  decodePayFailedReply, decodePayInvoiceReply, encodePayFailed, encodePayInvoice, type BuiltPart, type PartFailure, type PayInvoicePart,
+} from './payer-requests.js';
 import { decodeAllowlist, encodeAllowlist } from './allowlist-requests.js';
 import { decodePayerKeyReply, encodePayerKey, type PayerKey, type PayerKeyQuery } from './payer-key-requests.js';
 export type { PayerKey, PayerKeyQuery } from './payer-key-requests.js';
@@ -319,6 +322,33 @@ export class DeviceClient {
   async releasePreimage(req: ReleasePreimageRequest): Promise<Uint8Array> {
     const r = await this.transport.request(P.MSG_RELEASE_PREIMAGE, encodeReleasePreimage(req)).catch(withRuleSentence);
     return verifyPreimage(req.invoiceTlv, r);
+  }
+
+  /** pay_invoice (issue 12): the onion of one part of a BOLT 12 payment,
+   *  built only for an invoice answering a request this device signed, for
+   *  its amount, once per invoice and recurrence period (ERR_PAY_RULE
+   *  otherwise, detail = rule | field or hop << 8). Above the policy's
+   *  confirmation threshold the device waits for a press (o.onConfirm).
+   *  Resending the same part returns the same onion and counts once. */
+  async payInvoice(p: PayInvoicePart, o?: ConfirmOptions): Promise<BuiltPart> {
+    const r = await this.confirmed(P.MSG_PAY_INVOICE, encodePayInvoice(p), {
+      request: 'pay_invoice',
+      text: `BOLT 12 payment part ${p.partId}, ${p.firstHopAmountMsat} msat to the first hop`,
+    }, o);
+    return decodePayInvoiceReply(r);
+  }
+
+  /** pay_failed (issue 12): a part came back failed with the node's
+   *  onionreply (sendonion without shared_secrets: 202). The device
+   *  recomputes the part from the same pay_invoice fields, re-derives its
+   *  shared secrets, decodes the failure (BOLT 4) and, verified at a hop,
+   *  releases the part's amount and credits the 24-hour window; the reply is
+   *  the erring hop and the decrypted failure message. Refused with
+   *  ERR_PAY_RULE (PAY_RULE_FAILURE) for an unknown part or a failure that
+   *  does not verify at any hop. */
+  async payFailed(part: PayInvoicePart, onionreply: Uint8Array): Promise<PartFailure> {
+    const r = await this.transport.request(P.MSG_PAY_FAILED, encodePayFailed(part, onionreply));
+    return decodePayFailedReply(r, part.hops.length);
   }
 
   close(): Promise<void> {

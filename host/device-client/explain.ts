@@ -10,6 +10,7 @@ import * as K from '../../shared/keys-status.js';
 import * as S from '../../shared/crypto-status.js';
 import { ruleSentence } from './invoice-rule-text.js';
 import { proofRuleSentence } from './proof-rule-text.js';
+import { payRuleSentence } from './payer-requests.js';
 
 /** Spending limits (ERR_POLICY detail, POLICY_LIMIT_*). */
 export const POLICY_LIMIT_TEXT: Readonly<Record<number, string>> = {
@@ -135,6 +136,7 @@ export function explainDeviceStatus(status: number, detail: number): string {
     case P.ERR_OFFER_FIELD: return `the offer stream has a field the device sets itself or that is not an offer field (type ${detail})`;
     case P.ERR_INVOICE_RULE: return `the invoice breaks the device's ${ruleSentence(detail)}`;
     case P.ERR_PROOF_RULE: return `the payer proof breaks the device's ${proofRuleSentence(detail)}`;
+    case P.ERR_PAY_RULE: return `the device will not pay it: ${payRuleSentence(detail)}`;
     case P.ERR_FW_FORMAT: return 'not a firmware image format this bootloader reads';
     case P.ERR_FW_ROLLBACK: return `anti-rollback: the image must be newer than version ${detail >>> 16}.${(detail >>> 8) & 0xff}.${detail & 0xff}`;
     case P.ERR_FW_SIGNATURE: return 'the image signature does not verify with the release key the device holds';

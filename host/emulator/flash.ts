@@ -10,6 +10,7 @@ import {
   FLASH_COUNTERS_OFF, FLASH_COUNTERS_SIZE, FLASH_ERR_ALIGN, FLASH_ERR_IO, FLASH_ERR_NOT_ERASED, FLASH_ERR_RANGE,
   FLASH_OK, FLASH_SECRET_OFF, FLASH_SECRET_SIZE, FLASH_SECTOR, FLASH_SLOT_A_OFF, FLASH_SLOT_B_OFF,
   FLASH_SLOT_SIZE, FLASH_BOOT_OFF, FLASH_BOOT_SIZE, FLASH_POLICY_OFF, FLASH_POLICY_SIZE,
+  FLASH_PAYLOG_OFF, FLASH_PAYLOG_SIZE,
 } from '../../shared/board.js';
 
 export interface FlashDevice {
@@ -34,6 +35,7 @@ export const PARTITIONS: readonly Partition[] = [
   { name: 'secret', offset: FLASH_SECRET_OFF, size: FLASH_SECRET_SIZE },
   { name: 'boot', offset: FLASH_BOOT_OFF, size: FLASH_BOOT_SIZE },
   { name: 'policy', offset: FLASH_POLICY_OFF, size: FLASH_POLICY_SIZE },
+  { name: 'paylog', offset: FLASH_PAYLOG_OFF, size: FLASH_PAYLOG_SIZE },
   { name: 'slot-a', offset: FLASH_SLOT_A_OFF, size: FLASH_SLOT_SIZE },
   { name: 'slot-b', offset: FLASH_SLOT_B_OFF, size: FLASH_SLOT_SIZE },
 ];

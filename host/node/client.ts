@@ -10,12 +10,14 @@ import { JsonStreamSplitter } from '../rpc/stream-splitter.js';
 import {
   decodeGetinfo,
   decodeGetroute,
+  decodeGetroutes,
   decodeListpeerchannels,
   decodeListsendpays,
   decodePaymentFailure,
   decodeSendonion,
   decodeWaitsendpay,
   type GetinfoResult,
+  type GetroutesRoute,
   type PaymentFailureData,
   type PeerChannel,
   type RouteHop,
@@ -102,6 +104,17 @@ export interface GetrouteParams {
   maxhops?: number;
 }
 
+export interface GetroutesParams {
+  source: string;
+  destination: string;
+  amount_msat: bigint;
+  layers: string[];
+  maxfee_msat: bigint;
+  final_cltv?: number;
+  maxdelay?: number;
+  maxparts?: number;
+}
+
 export interface ListsendpaysParams {
   bolt11?: string;
   payment_hash?: string;
@@ -143,8 +156,29 @@ export class LightningRpcClient {
     return this.call('getinfo').then(decodeGetinfo);
   }
 
+  /**
+   * getroute (§1.18). Core Lightning v26.06 deprecated it: without deprecated
+   * APIs it answers -32601 `Command "getroute" is deprecated`; then this
+   * connection enables them (the `deprecations` command, v24.02+) and asks again.
+   */
   async getroute(p: GetrouteParams): Promise<RouteHop[]> {
-    return decodeGetroute(await this.call('getroute', { ...p })).route;
+    try {
+      return decodeGetroute(await this.call('getroute', { ...p })).route;
+    } catch (e) {
+      if (!(e instanceof LightningRpcError) || e.code !== -32601 || !/deprecated/.test(e.message)) throw e;
+      await this.deprecations(true);
+      return decodeGetroute(await this.call('getroute', { ...p })).route;
+    }
+  }
+
+  /** `deprecations {enable}`: deprecated APIs on (or off) for this connection (v24.02+). */
+  async deprecations(enable: boolean): Promise<void> {
+    await this.call('deprecations', { enable });
+  }
+
+  /** askrene's getroutes (v24.08+): one or several routes (parts) to `destination`. */
+  async getroutes(p: GetroutesParams): Promise<{ probability_ppm: number; routes: GetroutesRoute[] }> {
+    return decodeGetroutes(await this.call('getroutes', { ...p }));
   }
 
   async sendonion(p: SendonionParams): Promise<SendpayPayment> {

@@ -127,6 +127,59 @@ export function decodeGetroute(v: unknown): { route: RouteHop[] } {
 }
 
 // ---------------------------------------------------------------------------
+// getroutes (askrene, v24.08+; the v26.06 path shape of cln-v26.06-payflow.json)
+
+export interface GetroutesHop {
+  short_channel_id_dir: string;
+  node_id_in: string;
+  node_id_out: string;
+  amount_in_msat: bigint;
+  /** What node_id_out receives. */
+  amount_out_msat: bigint;
+  cltv_in: number;
+  /** CLTV delta (relative to the current height) node_id_out receives. */
+  cltv_out: number;
+}
+
+export interface GetroutesRoute {
+  probability_ppm: number;
+  amount_msat: bigint;
+  final_cltv: number;
+  path: GetroutesHop[];
+}
+
+export function decodeGetroutes(v: unknown): { probability_ppm: number; routes: GetroutesRoute[] } {
+  const o = obj(v, 'getroutes');
+  return {
+    probability_ppm: int(o, 'probability_ppm', 'getroutes'),
+    routes: arr(o.routes, 'getroutes.routes').map((r, i) => {
+      const p = `getroutes.routes[${i}]`;
+      const ro = obj(r, p);
+      return {
+        probability_ppm: int(ro, 'probability_ppm', p),
+        amount_msat: u64(ro, 'amount_msat', p),
+        final_cltv: int(ro, 'final_cltv', p),
+        path: arr(ro.path, `${p}.path`).map((h, j) => {
+          const q = `${p}.path[${j}]`;
+          const ho = obj(h, q);
+          const sd = str(ho, 'short_channel_id_dir', q);
+          if (!/^\d+x\d+x\d+\/[01]$/.test(sd)) throw new ShapeError(`${q}.short_channel_id_dir`, 'expected BLOCKxTXxOUT/DIR');
+          return {
+            short_channel_id_dir: sd,
+            node_id_in: nodeId(ho, 'node_id_in', q),
+            node_id_out: nodeId(ho, 'node_id_out', q),
+            amount_in_msat: u64(ho, 'amount_in_msat', q),
+            amount_out_msat: u64(ho, 'amount_out_msat', q),
+            cltv_in: int(ho, 'cltv_in', q),
+            cltv_out: int(ho, 'cltv_out', q),
+          };
+        }),
+      };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Payment objects: sendpay / sendonion / waitsendpay / listsendpays (§1.14–1.17)
 
 export type PaymentStatus = 'pending' | 'complete' | 'failed';

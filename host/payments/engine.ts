@@ -19,7 +19,8 @@ import { cut } from '../rpc/cut.js';
 import * as P from '../../shared/protocol.js';
 import type { PaymentFailure, PaymentRecord, Store } from '../store/index.js';
 import { encodeHopPayload, withLength } from '../onion/payload.js';
-import { classify, decodeFailure, routeOf } from './failure.js';
+import { classify, decodeFailure, deviceFailure, routeOf } from './failure.js';
+import { decodePayInvoice, type PartFailure, type PayInvoicePart } from '../device-client/payer-requests.js';
 import { failureData, paymentEntry } from './format.js';
 import { scidBytes, type Hop } from './route.js';
 import { checkAmounts, checkInvoiceRequest, checkProgress, newPart, PayCode, type SendpayRequest } from './rules.js';
@@ -57,6 +58,9 @@ const isNodeError = (e: unknown): e is NodeError =>
 export interface OnionDevice {
   nodeId: string;
   buildOnion(req: BuildOnionRequest): Promise<BuiltOnion>;
+  /** pay_failed (BOLT 12 parts): the device decodes the node's onionreply
+   *  with the part's shared secrets, which only it holds, and releases the part. */
+  payFailed?(part: PayInvoicePart, onionreply: Uint8Array): Promise<PartFailure>;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -110,6 +114,29 @@ export function deviceRefusal(e: unknown): RpcError {
   return new RpcError(ErrorCode.LIGHTNINGD, `The signing device did not build the onion: ${(e as Error).message}`);
 }
 
+
+/** One part of a BOLT 12 payment (pay): what is recorded, and how the device builds it. */
+export interface DevicePartRequest {
+  paymentHash: string;
+  partid: bigint;
+  groupid: bigint;
+  /** What this part delivers to the recipient, and the invoice amount (MPP total). */
+  finalMsat: bigint;
+  totalMsat: bigint;
+  destination: string;
+  /** Onion hop node ids (clear, then blinded) and the clear channels (blinded hops: "0x0x0"). */
+  routeNodes: string[];
+  routeChannels: string[];
+  label?: string;
+  bolt12: string;
+  description?: string;
+  localinvreqid?: string;
+  firstHop: { id: string; amountMsat: bigint; channel?: string; delay: (blockheight: number) => number };
+  /** The device builds the part (pay_invoice), given the node's block height:
+   *  the onion, the part ref and the pay_invoice payload it was built from
+   *  (kept: pay_failed sends it back; no shared secret leaves the device). */
+  build(blockheight: number): Promise<{ onion: Uint8Array; partRef: Uint8Array; payRequest: Uint8Array }>;
+}
 
 export interface EngineLog { info(m: string): void; warn(m: string): void; error(m: string): void }
 
@@ -266,23 +293,114 @@ export class PaymentEngine {
     }
     const secrets = built.sharedSecrets.map(hex);
     this.store.payments.setOnion(part.id, secrets);
-    await this.hooks.beforeSendonion?.(part);
+    const sent = await this.dispatch(part, {
+      onion: hex(built.onion),
+      first_hop: { id: r.route[0].id, amount_msat: r.route[0].amountMsat, delay: r.route[0].delay, channel: r.route[0].channel },
+      payment_hash: r.paymentHash,
+      label: r.label,
+      shared_secrets: secrets,
+      partid: r.partid,
+      bolt11: r.bolt11,
+      amount_msat: amounts.final,
+      destination: amounts.destination,
+      groupid: part.groupid,
+      description: r.description,
+      total_amount_msat: r.partid !== 0n ? amounts.total : undefined,
+    }, node);
+    return paymentEntry(sent, { message: true });
+  }
 
+  /**
+   * pay (BOLT 12, host/payer/pay.ts): one part of an invoice whose onion the
+   * device builds with pay_invoice. Same rules, store and recovery as
+   * sendpay: the part is reserved (check_progress) in one transaction, the
+   * device builds it (`build`; a refusal removes the reservation and is
+   * rethrown as is), its part ref, pay_invoice payload and onion are written
+   * before the node sees it, and it is tracked to its end. sendonion gets no
+   * shared secrets (the host has none), so a failure comes back as 202 with
+   * the node's onionreply, which the device decodes (pay_failed: it releases
+   * the part and returns the erring hop and failure message); the part is
+   * recorded with CLN's decoded failure fields. Returns the sent part.
+   */
+  async sendDevicePart(r: DevicePartRequest): Promise<PaymentRecord> {
+    const node = this.requireNode();
+    if (!this.reconciled || this.store.payments.inDoubt().some((p) => p.paymentHash === r.paymentHash && !this.sending.has(p.id))) {
+      await this.reconcile(r.paymentHash);
+    }
+    const info = await node.getinfo();
+    this.nodeId = info.id;
+    const amounts = { final: r.finalMsat, total: r.totalMsat, sent: r.firstHop.amountMsat, destination: r.destination };
+    const sreq: SendpayRequest = { route: [], paymentHash: r.paymentHash, partid: r.partid, groupid: r.groupid, amountMsat: r.totalMsat };
+    const res = this.store.payments.reserve<PaymentRecord>(r.paymentHash, (rows) => {
+      const pr = checkProgress(rows, sreq, amounts);
+      if (pr.kind === 'existing') throw new RpcError(PayCode.PAY_IN_PROGRESS, `Part ${r.partid} of group ${r.groupid} already exists (${pr.record.status})`);
+      if (r.localinvreqid !== undefined) {
+        checkInvoiceRequest(r.localinvreqid, r.paymentHash, this.store.invoiceRequests.get(r.localinvreqid), this.store.payments.byInvoiceRequest(r.localinvreqid));
+      }
+      return {
+        insert: {
+          paymentHash: r.paymentHash, groupid: pr.groupid, partid: r.partid, amountMsat: r.finalMsat, totalMsat: r.totalMsat,
+          amountSentMsat: r.firstHop.amountMsat, destination: r.destination, routeNodes: r.routeNodes, routeChannels: r.routeChannels,
+          label: r.label, bolt12: r.bolt12, description: r.description, localinvreqid: r.localinvreqid,
+        },
+      };
+    });
+    if ('existing' in res) throw new Error('unreachable');
+    const part = res.inserted;
+    this.sending.add(part.id);
     try {
-      await node.sendonion({
+      let built: { onion: Uint8Array; partRef: Uint8Array; payRequest: Uint8Array };
+      try {
+        built = await r.build(info.blockheight);
+      } catch (e) {
+        this.store.payments.removeReserved(part.id);
+        throw e;
+      }
+      const delay = r.firstHop.delay(info.blockheight);
+      // sendonion: the HTLC's cltv_expiry = height + 1 + delay (§6).
+      this.store.payments.setDevicePart(part.id, hex(built.partRef), hex(built.payRequest), hex(built.onion), info.blockheight + 1 + delay);
+      return await this.dispatch(part, {
         onion: hex(built.onion),
-        first_hop: { id: r.route[0].id, amount_msat: r.route[0].amountMsat, delay: r.route[0].delay, channel: r.route[0].channel },
+        first_hop: { id: r.firstHop.id, amount_msat: r.firstHop.amountMsat, delay, channel: r.firstHop.channel },
         payment_hash: r.paymentHash,
         label: r.label,
-        shared_secrets: secrets,
         partid: r.partid,
-        bolt11: r.bolt11,
-        amount_msat: amounts.final,
-        destination: amounts.destination,
+        bolt11: r.bolt12,
+        amount_msat: r.finalMsat,
+        destination: r.destination,
         groupid: part.groupid,
         description: r.description,
-        total_amount_msat: r.partid !== 0n ? amounts.total : undefined,
+        total_amount_msat: r.totalMsat,
+      }, node);
+    } finally {
+      this.sending.delete(part.id);
+    }
+  }
+
+  /** Resolves with the part once it is complete or failed (or the engine stops). */
+  async settled(id: number, deadlineMs?: number): Promise<PaymentRecord> {
+    for (;;) {
+      const p = this.store.payments.byId(id)!;
+      if (p.status !== 'pending' || this.stopped) return p;
+      const left = deadlineMs === undefined ? undefined : deadlineMs - Date.now();
+      if (left !== undefined && left <= 0) return p;
+      await new Promise<void>((resolve) => {
+        const set = this.waiters.get(id) ?? new Set();
+        this.waiters.set(id, set);
+        let timer: NodeJS.Timeout | undefined;
+        const done = () => { if (timer) clearTimeout(timer); set.delete(done); resolve(); };
+        set.add(done);
+        if (left !== undefined) timer = setTimeout(done, left);
       });
+    }
+  }
+
+  /** The part's onion to the node (its secrets already stored): the hooks, sendonion, then tracking. */
+  private async dispatch(part: PaymentRecord, args: Parameters<PayNode['sendonion']>[0], node: PayNode): Promise<PaymentRecord> {
+    await this.hooks.beforeSendonion?.(part);
+    const r = { paymentHash: args.payment_hash, partid: args.partid ?? 0n, route: [{ id: args.first_hop.id }] };
+    try {
+      await node.sendonion(args);
     } catch (e) {
       if (isNodeError(e)) {
         const d = (e.data ?? {}) as Record<string, unknown>;
@@ -317,9 +435,9 @@ export class PaymentEngine {
     await this.hooks.afterSendonion?.(part);
     this.store.payments.markSent(part.id);
     const sent = this.store.payments.byId(part.id)!;
-    this.log.info(`payments: sent ${r.paymentHash} part ${part.partid} group ${part.groupid}: ${amounts.sent} msat over ${r.route.length} hops via ${r.route[0].id}`);
+    this.log.info(`payments: sent ${r.paymentHash} part ${part.partid} group ${part.groupid}: ${part.amountSentMsat} msat via ${r.route[0].id}`);
     this.track(sent);
-    return paymentEntry(sent, { message: true });
+    return sent;
   }
 
   /** Follows one sent part on the node until it completes or fails. */
@@ -338,7 +456,8 @@ export class PaymentEngine {
         } catch (e) {
           if (this.stopped) break;
           if (isNodeError(e) && e.code >= 202 && e.code <= 204) {
-            this.store.payments.fail(p.id, this.failureOf(p, e));
+            const { failure, released } = await this.failureOf(p, e);
+            this.store.payments.fail(p.id, failure, { released });
             this.log.info(`payments: ${p.paymentHash} part ${p.partid} group ${p.groupid} failed: ${e.code} ${cut(e.message)}`);
             break;
           }
@@ -356,21 +475,49 @@ export class PaymentEngine {
     void run();
   }
 
-  /** The node's 202/203/204 turned into our failure fields, with the route we stored. */
-  private failureOf(p: PaymentRecord, e: NodeError): PaymentFailure {
+  /** The node's 202/203/204 turned into our failure fields, with the route we stored
+   *  (`released`: the device was told, pay_failed). */
+  private async failureOf(p: PaymentRecord, e: NodeError): Promise<{ failure: PaymentFailure; released?: boolean }> {
     const d = (e.data ?? {}) as Record<string, unknown>;
     const ourId = this.ourId();
+    if (typeof d.onionreply === 'string' && p.payRequest !== undefined) {
+      // A device-built (pay) part: only the device holds its shared secrets.
+      // pay_failed decodes the onionreply and releases the part; until the
+      // device has seen it (unreachable now, or the onion verifies at no hop)
+      // the part stays 202 "Malformed error reply" with its onion kept (pay
+      // shows it to the device again: host/payer/pay.ts).
+      const undecoded: PaymentFailure = { code: PayCode.PAY_UNPARSEABLE_ONION, message: 'Malformed error reply', erroronion: d.onionreply };
+      let dev: OnionDevice | undefined;
+      try {
+        dev = this.device();
+      } catch {
+        dev = undefined;
+      }
+      if (!dev?.payFailed) return { failure: undecoded };
+      try {
+        const f = await dev.payFailed(decodePayInvoice(bytes(p.payRequest)), bytes(d.onionreply));
+        this.log.info(`payments: ${p.paymentHash} part ${p.partid}: the device decoded the failure (hop ${f.erringIndex}, failcode 0x${f.failcode.toString(16)}) and released the part`);
+        return { failure: deviceFailure(routeOf(p, ourId), f, d.onionreply), released: true };
+      } catch (x) {
+        this.log.warn(`payments: ${p.paymentHash} part ${p.partid}: the device did not decode the failure: ${(x as Error).message}`);
+        // Unknown to the device (PAY_RULE_FAILURE reason 1): it released the
+        // part already (a resend after its reply was lost) or dropped it:
+        // nothing more to tell it; the failure stays undecoded.
+        const gone = x instanceof DeviceError && x.status === P.ERR_PAY_RULE && x.detail === (P.PAY_RULE_FAILURE | (1 << 8));
+        return { failure: undecoded, released: gone || undefined };
+      }
+    }
     if (typeof d.onionreply === 'string' && p.sharedSecrets) {
       // §6: the node could not decode it; we can, with the stored secrets.
-      return decodeFailure(routeOf(p, ourId), p.sharedSecrets, d.onionreply);
+      return { failure: decodeFailure(routeOf(p, ourId), p.sharedSecrets, d.onionreply) };
     }
     if (typeof d.erring_index === 'number' && typeof d.failcode === 'number' && d.erring_index > 0) {
       // sendonion with shared_secrets: the node decoded it but cannot know the
       // route (always 204, no erring node/channel); classify with our route (§5.6).
-      return classify(routeOf(p, ourId), d.erring_index, d.failcode, typeof d.raw_message === 'string' ? d.raw_message : undefined, false);
+      return { failure: classify(routeOf(p, ourId), d.erring_index, d.failcode, typeof d.raw_message === 'string' ? d.raw_message : undefined, false) };
     }
     // A local failure (erring_index 0): the node's own words.
-    return {
+    return { failure: {
       code: e.code,
       message: e.message,
       erringIndex: typeof d.erring_index === 'number' ? d.erring_index : undefined,
@@ -381,7 +528,7 @@ export class PaymentEngine {
       erringDirection: typeof d.erring_direction === 'number' ? d.erring_direction : undefined,
       rawMessage: typeof d.raw_message === 'string' ? d.raw_message : undefined,
       erroronion: typeof d.onionreply === 'string' ? d.onionreply : undefined,
-    };
+    } };
   }
 
   private ourId(): string {

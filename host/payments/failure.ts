@@ -109,3 +109,16 @@ export function decodeFailure(route: RouteInfo, sharedSecrets: string[], onionre
   const failcode = (d.failuremsg[0] << 8) | d.failuremsg[1];
   return classify(route, d.index + 1, failcode, Buffer.from(d.failuremsg).toString('hex'), false);
 }
+
+/**
+ * pay (BOLT 12): the failure fields of a device-built part from what the
+ * device decoded (pay_failed: erring hop in the route's order, 0 = our first
+ * peer, and the failure message). CLN's erring_index counts us as 0, so the
+ * hop is index + 1; a message shorter than a failcode is 202 "Malformed error
+ * reply". The onionreply is kept (listsendpays shows it only undecoded).
+ */
+export function deviceFailure(route: RouteInfo, d: { erringIndex: number; failureMessage: Uint8Array }, onionreply: string): PaymentFailure {
+  if (d.failureMessage.length < 2) return { code: PayCode.PAY_UNPARSEABLE_ONION, message: 'Malformed error reply', erroronion: onionreply };
+  const failcode = (d.failureMessage[0] << 8) | d.failureMessage[1];
+  return { ...classify(route, d.erringIndex + 1, failcode, Buffer.from(d.failureMessage).toString('hex'), false), erroronion: onionreply };
+}

@@ -26,7 +26,8 @@ export function paymentEntry(p: PaymentRecord, opts: { message?: boolean; erroro
     bolt12: p.bolt12,
     description: p.description,
     // listsendpays: failed parts whose error onion could not be decoded (§1.16).
-    erroronion: opts.erroronion && p.status === 'failed' ? p.failure?.erroronion : undefined,
+    // (a pay part keeps its decoded onion for the device; it is shown only when undecodable).
+    erroronion: opts.erroronion && p.status === 'failed' && p.failure?.erringIndex === undefined ? p.failure?.erroronion : undefined,
   };
 }
 
@@ -41,6 +42,6 @@ export function failureData(p: PaymentRecord, f: PaymentFailure) {
     erring_channel: f.erringChannel,
     erring_direction: f.erringDirection,
     raw_message: f.rawMessage,
-    onionreply: f.erroronion,
+    onionreply: f.erringIndex === undefined ? f.erroronion : undefined,
   };
 }

@@ -22,6 +22,12 @@ export interface RpcMethod<P extends ParamTable = ParamTable, C = unknown> {
   /** One line for `help`. */
   readonly summary: string;
   readonly params: P;
+  /**
+   * Deprecated (Core Lightning's deprecated commands, e.g. getroute in v26.06):
+   * refused with -32601 `Command "NAME" is deprecated` unless the connection
+   * enabled deprecated APIs with the built-in `deprecations` command.
+   */
+  readonly deprecated?: boolean;
   /** Passthrough (a plugin's method on the simnet): run() gets `{ raw: <params token> }`, unparsed. */
   readonly rawParams?: boolean;
   /**

@@ -41,6 +41,9 @@ type ErrorBody = { code: number; message: string; data?: unknown };
 
 /** lightningd's built-in `notifications` command: `enable` (bool) for this connection. */
 const NOTIFICATIONS_PARAMS = { enable: req(pBool) };
+/** lightningd's built-in `deprecations` command (v24.02+): `enable` (bool) overrides
+ *  allow-deprecated-apis for the later commands of this connection; result {}. */
+const DEPRECATIONS_PARAMS = { enable: req(pBool) };
 
 export class RpcServer<C> {
   private server: Server | undefined;
@@ -48,6 +51,8 @@ export class RpcServer<C> {
   private readonly sockets = new Set<Socket>();
   /** Connections that enabled notifications (`{"method":"notifications","params":{"enable":true}}`). */
   private readonly notifying = new WeakSet<Socket>();
+  /** Connections that enabled deprecated APIs (`deprecations {"enable":true}`). */
+  private readonly deprecating = new WeakSet<Socket>();
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
   private readonly maxRequestBytes: number;
@@ -208,8 +213,23 @@ export class RpcServer<C> {
         throw e;
       }
     }
+    if (name === 'deprecations' && !this.opts.methods.has(name)) {
+      // lightningd/jsonrpc.c json_deprecations: per connection, result {}.
+      try {
+        const { values } = parseParams(DEPRECATIONS_PARAMS, paramsTok);
+        if (values.enable) this.deprecating.add(sock);
+        else this.deprecating.delete(sock);
+        return this.reply(sock, id, { result: {} });
+      } catch (e) {
+        if (e instanceof BadParamError) return fail(ErrorCode.INVALID_PARAMS, badParamMessage(e, this.opts.developer ?? false));
+        if (e instanceof RpcError) return fail(e.code, e.message);
+        throw e;
+      }
+    }
     const method = this.opts.methods.get(name);
     if (!method) return fail(ErrorCode.METHOD_NOT_FOUND, `Unknown command '${name}'`);
+    // A deprecated command (v26.06 getroute): -32601 unless this connection enabled deprecations.
+    if (method.deprecated && !this.deprecating.has(sock)) return fail(ErrorCode.METHOD_NOT_FOUND, `Command "${name}" is deprecated`);
     if (this.closing) return fail(ErrorCode.SHUTTING_DOWN, 'lnsigner is shutting down');
 
     const started = process.hrtime.bigint();

@@ -200,6 +200,8 @@ export interface PaymentPathOptions {
   preimage?: Uint8Array;
   /** A path_id to register for the payment hash instead of H(invoice base ‖ payment_hash). */
   pathId?: Uint8Array;
+  /** The payinfo's htlc_maximum_msat (default: the 21 M BTC ceiling); payers split above it. */
+  htlcMaximumMsat?: bigint;
 }
 
 export interface BlindedInvoice {
@@ -239,10 +241,40 @@ export function makeBlindedInvoice(
     finalMaxCltvExpiry: opts.maxCltvExpiry ?? net.blockheight + 1008 + minFinalCltvExpiry,
     htlcMinimumMsat: opts.htlcMinimumMsat ?? 1n,
     minFinalCltvExpiryDelta: minFinalCltvExpiry,
+    htlcMaximumMsat: opts.htlcMaximumMsat,
   });
   const built = buildBlindedPath(data);
   messengerOf(net).rememberPath(node, pathId);
   return { invoice, pathId, built, payinfo };
+}
+
+/**
+ * Another blinded payment path (through `hops`) to an invoice made by
+ * makeBlindedInvoice: same path_id, so the node takes payments through
+ * either (an invoice with several invoice_paths, for MPP across paths).
+ */
+export function extraPaymentPath(
+  net: Network, node: number, hops: number[], pathId: Uint8Array, minFinalCltvExpiry: number, opts: PaymentPathOptions = {},
+): { built: BuiltPath; payinfo: BlindedPayinfo } {
+  const all = [...hops, node];
+  const pathHops = hops.map((n, i) => {
+    const next = all[i + 1];
+    const c = net.channelsOf(n).find((x) => Network.dirFrom(x, next) >= 0);
+    if (!c) throw new RangeError(`no channel between ${net.nodes[n].alias} and ${net.nodes[next].alias}`);
+    const p = c.sides[Network.dirFrom(c, n)];
+    const relay: PaymentRelay = { cltvExpiryDelta: p.cltvDelta, feeProportionalMillionths: Number(p.feePpm), feeBaseMsat: Number(p.feeBaseMsat) };
+    return { nodeId: point(net, n), shortChannelId: parseScid(c.scid), relay, htlcMinimumMsat: p.htlcMinMsat };
+  });
+  const { hops: data, payinfo } = paymentPathData({
+    hops: pathHops,
+    finalNodeId: point(net, node),
+    pathId,
+    finalMaxCltvExpiry: opts.maxCltvExpiry ?? net.blockheight + 1008 + minFinalCltvExpiry,
+    htlcMinimumMsat: opts.htlcMinimumMsat ?? 1n,
+    minFinalCltvExpiryDelta: minFinalCltvExpiry,
+    htlcMaximumMsat: opts.htlcMaximumMsat,
+  });
+  return { built: buildBlindedPath(data), payinfo };
 }
 
 const point = (net: Network, n: number) => secp.Point.fromHex(net.nodes[n].id).toBytes(true);

@@ -231,6 +231,146 @@ export class SimLightningd {
   }
 
   // -------------------------------------------------------------------------
+  // getroutes (askrene, v24.08+; the v26.06 shape of cln-v26.06-payflow.json):
+  // routes from `source` to `destination` on gossip plus the given layers.
+  // auto.localchans: the source's channels with their real spendable amount
+  // (and only to online peers); auto.sourcefree: no fee or delay on the
+  // source's own channels. User layers (askrene-create-layer) disable
+  // channel directions (askrene-update-channel enabled=false) and nodes
+  // (askrene-disable-node). When one route cannot carry the amount and
+  // maxparts allows, the amount is split over several routes (flows).
+
+  readonly layers = new Map<string, { disabledChannels: Set<string>; disabledNodes: Set<string> }>();
+
+  getroutes(a: { source: string; destination: string; amountMsat: bigint; layers: string[]; maxfeeMsat: bigint; finalCltv: number; maxdelay: number; maxparts: number }): Record<string, unknown> {
+    const src = this.net.node(a.source);
+    const dst = this.net.node(a.destination);
+    if (!src) throw new RpcError(ErrorCode.INVALID_PARAMS, 'source: unknown node');
+    if (!dst) throw new RpcError(ErrorCode.INVALID_PARAMS, 'destination: unknown node');
+    for (const l of a.layers) {
+      if (!l.startsWith('auto.') && !this.layers.has(l)) throw new RpcError(ErrorCode.INVALID_PARAMS, `Unknown layer ${l}`);
+    }
+    if (src.index === dst.index) throw new RpcError(PAY_ROUTE_NOT_FOUND, 'source and destination are the same');
+    const local = a.layers.includes('auto.localchans');
+    const free = a.layers.includes('auto.sourcefree');
+    const user = a.layers.filter((l) => this.layers.has(l)).map((l) => this.layers.get(l)!);
+    const reserved = new Map<string, bigint>();
+    const key = (c: SimChannel, dir: number) => `${c.scid}/${dir}`;
+    const capacity = (c: SimChannel, dir: number) => {
+      const from = c.sides[dir].node;
+      let cap = c.sides[dir].htlcMaxMsat;
+      if (local && from === src.index) {
+        const to = c.sides[1 - dir].node;
+        const sp = this.net.isOnline(to) ? this.net.spendable(c, from) : 0n;
+        if (sp < cap) cap = sp;
+      }
+      return cap - (reserved.get(key(c, dir)) ?? 0n);
+    };
+    const usable = (c: SimChannel, dir: number) =>
+      !user.some((l) => l.disabledChannels.has(key(c, dir)) || l.disabledNodes.has(this.net.nodes[c.sides[0].node].id) || l.disabledNodes.has(this.net.nodes[c.sides[1].node].id));
+    /** Cheapest path for `amount` (backwards from the destination). */
+    const cheapest = (amount: bigint) => {
+      interface L { amount: bigint; cltv: number; cost: bigint; hops: { c: SimChannel; dir: number; out: bigint; cltvOut: number; in: bigint; cltvIn: number }[] }
+      const best = new Map<number, L>([[dst.index, { amount, cltv: a.finalCltv, cost: 0n, hops: [] }]]);
+      const done = new Set<number>();
+      for (;;) {
+        let v = -1;
+        for (const [n, l] of best) if (!done.has(n) && (v < 0 || l.cost < best.get(v)!.cost)) v = n;
+        if (v < 0 || v === src.index) break;
+        done.add(v);
+        const lv = best.get(v)!;
+        for (const c of this.net.channelsOf(v)) {
+          const u = c.sides[1 - Network.dirFrom(c, v)].node;
+          const dir = Network.dirFrom(c, u);
+          const pol = c.sides[dir];
+          if (done.has(u) || !usable(c, dir)) continue;
+          if (lv.amount > capacity(c, dir) || lv.amount < pol.htlcMinMsat) continue;
+          const noFee = free && u === src.index;
+          const fee = noFee ? 0n : feeFor(pol, lv.amount);
+          const delta = noFee ? 0 : pol.cltvDelta;
+          const hop = { c, dir, out: lv.amount, cltvOut: lv.cltv, in: lv.amount + fee, cltvIn: lv.cltv + delta };
+          // The source's own hop forwards nothing: it costs what it charges (0 with sourcefree).
+          const l: L = { amount: lv.amount + fee, cltv: lv.cltv + delta, cost: lv.cost + fee * 1000n + BigInt(delta), hops: [hop, ...lv.hops] };
+          const cur = best.get(u);
+          if (!cur || l.cost < cur.cost) best.set(u, l);
+        }
+      }
+      return best.get(src.index);
+    };
+    const routes: { amount: bigint; hops: NonNullable<ReturnType<typeof cheapest>>['hops'] }[] = [];
+    let left = a.amountMsat;
+    let part = a.amountMsat;
+    while (left > 0n) {
+      if (routes.length >= a.maxparts) throw new RpcError(PAY_ROUTE_NOT_FOUND, `Could not find a route: ${a.amountMsat}msat needs more than ${a.maxparts} parts`);
+      const want = part < left ? part : left;
+      const r = cheapest(want);
+      if (!r) {
+        // Smaller parts may fit where the whole does not (MPP flows).
+        if (a.maxparts > 1 && want > 1000n) { part = want / 2n; continue; }
+        throw new RpcError(PAY_ROUTE_NOT_FOUND, `Could not find a route to ${a.destination} for ${want}msat`);
+      }
+      for (const h of r.hops) reserved.set(key(h.c, h.dir), (reserved.get(key(h.c, h.dir)) ?? 0n) + h.out);
+      routes.push({ amount: want, hops: r.hops });
+      left -= want;
+    }
+    const fees = routes.reduce((s, r) => s + r.hops[0].in - r.amount, 0n);
+    if (fees > a.maxfeeMsat) throw new RpcError(PAY_ROUTE_NOT_FOUND, `Could not find a route: the cheapest costs ${fees}msat in fees, above maxfee_msat ${a.maxfeeMsat}msat`);
+    if (routes.some((r) => r.hops[0].cltvIn > a.maxdelay)) throw new RpcError(PAY_ROUTE_NOT_FOUND, `Could not find a route within maxdelay ${a.maxdelay}`);
+    return {
+      probability_ppm: 999999,
+      routes: routes.map((r) => ({
+        probability_ppm: 999999,
+        amount_msat: r.amount,
+        final_cltv: a.finalCltv,
+        path: r.hops.map((h) => ({
+          short_channel_id_dir: `${h.c.scid}/${h.dir}`,
+          node_id_in: this.net.nodes[h.c.sides[h.dir].node].id,
+          node_id_out: this.net.nodes[h.c.sides[1 - h.dir].node].id,
+          amount_in_msat: h.in,
+          amount_out_msat: h.out,
+          cltv_in: h.cltvIn,
+          cltv_out: h.cltvOut,
+        })),
+      })),
+    };
+  }
+
+  /** askrene-create-layer: an empty layer (persistence is not simulated). */
+  createLayer(layer: string): Record<string, unknown> {
+    if (!this.layers.has(layer)) this.layers.set(layer, { disabledChannels: new Set(), disabledNodes: new Set() });
+    return { layers: [this.layerJson(layer)] };
+  }
+
+  removeLayer(layer: string): Record<string, unknown> {
+    if (!this.layers.delete(layer)) throw new RpcError(ErrorCode.INVALID_PARAMS, `Unknown layer ${layer}`);
+    return {};
+  }
+
+  /** askrene-update-channel {layer, short_channel_id_dir, enabled}. */
+  updateLayerChannel(layer: string, scidDir: string, enabled: boolean | undefined): Record<string, unknown> {
+    const l = this.layers.get(layer);
+    if (!l) throw new RpcError(ErrorCode.INVALID_PARAMS, `Unknown layer ${layer}`);
+    if (enabled === false) l.disabledChannels.add(scidDir);
+    else if (enabled === true) l.disabledChannels.delete(scidDir);
+    return {};
+  }
+
+  disableLayerNode(layer: string, node: string): Record<string, unknown> {
+    const l = this.layers.get(layer);
+    if (!l) throw new RpcError(ErrorCode.INVALID_PARAMS, `Unknown layer ${layer}`);
+    l.disabledNodes.add(node);
+    return {};
+  }
+
+  layerJson(layer: string): Record<string, unknown> {
+    const l = this.layers.get(layer)!;
+    return {
+      layer, persistent: false, disabled_nodes: [...l.disabledNodes], created_channels: [],
+      channel_updates: [...l.disabledChannels].map((c) => ({ short_channel_id_dir: c, enabled: false })), constraints: [], biases: [],
+    };
+  }
+
+  // -------------------------------------------------------------------------
   // sendonion (§6)
 
   sendonion(a: SendonionArgs): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { RpcServer, type RpcLog } from '../rpc/server.js';
 import { defineMethod, type RpcMethod } from '../rpc/method.js';
 import { bad, opt, optDef, req, usage, type ParamParser } from '../rpc/params.js';
-import { pSha256, pString, pU32, pU64 } from '../rpc/param-types.js';
+import { pBool, pSha256, pString, pU32, pU64 } from '../rpc/param-types.js';
 import { rawText, toPlain } from '../rpc/json-scan.js';
 import { RpcError, ErrorCode } from '../rpc/errors.js';
 import { parseAmountMsat } from '../grammar/msat.js';
@@ -39,6 +39,10 @@ const pNodeId: ParamParser<string> = (tok, name) => {
 const pHex: ParamParser<string> = (tok, name) => {
   if (tok.type === 'string' && /^([0-9a-fA-F]{2})+$/.test(tok.value)) return tok.value.toLowerCase();
   return bad(name, 'should be hex', tok);
+};
+const pScidDir: ParamParser<string> = (tok, name) => {
+  if (tok.type === 'string' && /^\d+x\d+x\d+\/[01]$/.test(tok.value)) return tok.value;
+  return bad(name, 'should be a short_channel_id_dir', tok);
 };
 const pScid: ParamParser<string> = (tok, name) => {
   if (tok.type === 'string' && /^\d+x\d+x\d+$/.test(tok.value)) return tok.value;
@@ -122,7 +126,9 @@ export const SIMNET_METHODS: M[] = [
   }),
   defineMethod({
     name: 'getroute',
-    summary: 'Cheapest route to a node (cln-rpc-digest §1.18)',
+    summary: 'Cheapest route to a node (cln-rpc-digest §1.18); deprecated as in v26.06: needs `deprecations {enable:true}` on the connection',
+    // v26.06 (cln-v26.06-payflow.json): -32601 `Command "getroute" is deprecated` unless the connection enabled deprecations.
+    deprecated: true,
     params: {
       id: req(pNodeId),
       amount_msat: req(pMsat),
@@ -135,6 +141,81 @@ export const SIMNET_METHODS: M[] = [
     },
     run: ({ values: v }, ctx: SimnetContext) =>
       ctx.ld.getroute({ id: v.id, amountMsat: v.amount_msat, riskfactor: v.riskfactor, cltv: v.cltv, fromid: v.fromid, exclude: v.exclude, maxhops: v.maxhops }),
+  }),
+  defineMethod({
+    name: 'getroutes',
+    summary: "Routes (one or several parts) from source to destination on gossip plus layers (askrene's getroutes, v26.06 shape)",
+    params: {
+      source: req(pNodeId),
+      destination: req(pNodeId),
+      amount_msat: req(pMsat),
+      layers: req(pStringArray),
+      maxfee_msat: req(pMsat),
+      final_cltv: optDef(pU32, 18),
+      maxdelay: optDef(pU32, 2016),
+      maxparts: optDef(pU32, 100),
+    },
+    run: ({ values: v }, ctx: SimnetContext) => {
+      if (v.amount_msat === 0n) throw new RpcError(ErrorCode.INVALID_PARAMS, 'amount_msat: should be positive');
+      return ctx.ld.getroutes({
+        source: v.source, destination: v.destination, amountMsat: v.amount_msat, layers: v.layers, maxfeeMsat: v.maxfee_msat,
+        finalCltv: v.final_cltv, maxdelay: v.maxdelay, maxparts: Math.max(1, v.maxparts),
+      });
+    },
+  }),
+  defineMethod({
+    name: 'listchannels',
+    summary: "Every channel direction from gossip (CLN's listchannels shape)",
+    params: { short_channel_id: opt(pScid), source: opt(pNodeId), destination: opt(pNodeId) },
+    run: ({ values: v }, ctx: SimnetContext) => ({
+      channels: ctx.net.channels.flatMap((c) => [0, 1].map((d) => {
+        const from = c.sides[d];
+        const to = c.sides[1 - d];
+        return {
+          source: ctx.net.nodes[from.node].id,
+          destination: ctx.net.nodes[to.node].id,
+          short_channel_id: c.scid,
+          direction: d,
+          public: true,
+          amount_msat: c.capacityMsat,
+          message_flags: 1,
+          channel_flags: d,
+          active: true,
+          last_update: 1700000000,
+          base_fee_millisatoshi: Number(from.feeBaseMsat),
+          fee_per_millionth: Number(from.feePpm),
+          delay: from.cltvDelta,
+          htlc_minimum_msat: from.htlcMinMsat,
+          htlc_maximum_msat: from.htlcMaxMsat,
+          features: '',
+        };
+      })).filter((x) => (v.short_channel_id === undefined || x.short_channel_id === v.short_channel_id)
+        && (v.source === undefined || x.source === v.source) && (v.destination === undefined || x.destination === v.destination)),
+    }),
+  }),
+  defineMethod({
+    name: 'askrene-create-layer',
+    summary: 'Create an askrene layer (getroutes `layers`)',
+    params: { layer: req(pString()), persistent: optDef(pBool, false) },
+    run: ({ values: v }, ctx: SimnetContext) => ctx.ld.createLayer(v.layer),
+  }),
+  defineMethod({
+    name: 'askrene-remove-layer',
+    summary: 'Remove an askrene layer',
+    params: { layer: req(pString()) },
+    run: ({ values: v }, ctx: SimnetContext) => ctx.ld.removeLayer(v.layer),
+  }),
+  defineMethod({
+    name: 'askrene-update-channel',
+    summary: 'Disable (enabled=false) or re-enable a channel direction in a layer',
+    params: { layer: req(pString()), short_channel_id_dir: req(pScidDir), enabled: opt(pBool) },
+    run: ({ values: v }, ctx: SimnetContext) => ctx.ld.updateLayerChannel(v.layer, v.short_channel_id_dir, v.enabled),
+  }),
+  defineMethod({
+    name: 'askrene-disable-node',
+    summary: 'Disable every channel of a node in a layer',
+    params: { layer: req(pString()), node: req(pNodeId) },
+    run: ({ values: v }, ctx: SimnetContext) => ctx.ld.disableLayerNode(v.layer, v.node),
   }),
   defineMethod({
     name: 'sendonion',

@@ -253,4 +253,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invoices_offer ON invoices (local_offer_id);
     `,
   },
+  {
+    // pay (BOLT 12, docs/host/pay.md): each part the device built with
+    // pay_invoice keeps the device's part ref, the pay_invoice payload (what
+    // pay_failed sends back, with the node's onionreply: the device alone
+    // holds the part's shared secrets), the onion itself (a part the daemon
+    // died before sending is sent again with these very bytes: the device
+    // already counts it), and whether the device has been told the part
+    // failed (or the part was superseded).
+    name: 'payments.part_ref, onion, part_released (pay of BOLT 12 invoices)',
+    sql: `
+      ALTER TABLE payments ADD COLUMN part_ref BLOB CHECK (part_ref IS NULL OR length(part_ref) = 16);
+      ALTER TABLE payments ADD COLUMN pay_request BLOB;
+      ALTER TABLE payments ADD COLUMN onion BLOB;
+      ALTER TABLE payments ADD COLUMN part_released INTEGER NOT NULL DEFAULT 0 CHECK (part_released IN (0, 1));
+      -- The absolute cltv_expiry the onion was built for (first hop), to resend it unchanged.
+      ALTER TABLE payments ADD COLUMN first_cltv INTEGER;
+    `,
+  },
 ];

@@ -47,6 +47,16 @@ export interface PaymentRecord {
   paymentPreimage?: string;
   /** sendpay localinvreqid: one of our invoice_requests this pays an invoice for. */
   localinvreqid?: string;
+  /** pay (BOLT 12): the device's part ref (pay_invoice reply), hex. */
+  partRef?: string;
+  /** pay (BOLT 12): the pay_invoice payload the part was built from (hex): pay_failed sends it back. */
+  payRequest?: string;
+  /** pay (BOLT 12): the onion the device built (hex), kept to resend an unsent part. */
+  onion?: string;
+  /** pay (BOLT 12): the device was told the part failed (pay_failed), or it was superseded. */
+  partReleased?: boolean;
+  /** pay (BOLT 12): the first hop's absolute cltv_expiry the onion was built for. */
+  firstCltv?: number;
   failure?: PaymentFailure;
 }
 
@@ -102,6 +112,11 @@ function toRecord(r: any): PaymentRecord {
     updatedIndex: num(r.updated_index),
     paymentPreimage: hexOrU(r.payment_preimage),
     localinvreqid: hexOrU(r.localinvreqid),
+    partRef: hexOrU(r.part_ref ?? null),
+    payRequest: hexOrU(r.pay_request ?? null),
+    onion: hexOrU(r.onion ?? null),
+    firstCltv: num(r.first_cltv ?? null),
+    partReleased: r.part_released === undefined || r.part_released === null ? undefined : Number(r.part_released) === 1 ? true : undefined,
   };
   if (r.status === 'failed' && r.fail_code !== null) {
     rec.failure = {
@@ -191,6 +206,28 @@ export class PaymentStore {
     }).immediate();
   }
 
+  /** pay (BOLT 12): the device's part ref, the pay_invoice payload and the onion, before sendonion
+   *  (no shared secrets: they never leave the device). */
+  setDevicePart(id: number, partRef: string, payRequest: string, onion: string, firstCltv: number): void {
+    this.db.transaction(() => {
+      const r = this.q(`UPDATE payments SET stage = 'onion', part_ref = ?, pay_request = ?, onion = ?, first_cltv = ? WHERE id = ? AND stage = 'reserved' AND status = 'pending'`)
+        .run(Buffer.from(partRef, 'hex'), Buffer.from(payRequest, 'hex'), Buffer.from(onion, 'hex'), firstCltv, id);
+      if (r.changes !== 1) throw new Error(`payment ${id} is not a reserved pending part`);
+    }).immediate();
+  }
+
+  /** pay (BOLT 12): the device was told this part failed (pay_failed), or it was sent again as another part. */
+  markReleased(id: number): void {
+    this.db.transaction(() => {
+      this.q(`UPDATE payments SET part_released = 1 WHERE id = ?`).run(id);
+    }).immediate();
+  }
+
+  /** Every part recorded for a BOLT 12 invoice string (pay), oldest first. */
+  byBolt12(bolt12: string): PaymentRecord[] {
+    return this.q('SELECT * FROM payments WHERE bolt12 = ? ORDER BY id').all(bolt12).map(toRecord);
+  }
+
   /** The node accepted sendonion (or reconciliation found the part on the node). */
   markSent(id: number): void {
     this.db.transaction(() => {
@@ -237,17 +274,34 @@ export class PaymentStore {
   }
 
   /** pending -> failed with the failure details; `stage` 'unsent' when proved never sent. */
-  fail(id: number, f: PaymentFailure, opts: { stage?: PaymentStage; at?: number } = {}): boolean {
+  fail(id: number, f: PaymentFailure, opts: { stage?: PaymentStage; at?: number; released?: boolean } = {}): boolean {
     return this.db.transaction(() => {
       const r = this.q(
         `UPDATE payments SET status = 'failed', stage = COALESCE(?, stage), completed_at = ?, updated_index = ?,
            fail_code = ?, fail_message = ?, erring_index = ?, failcode = ?, failcodename = ?, erring_node = ?,
-           erring_channel = ?, erring_direction = ?, raw_message = ?, erroronion = ?
+           erring_channel = ?, erring_direction = ?, raw_message = ?, erroronion = ?${opts.released ? ', part_released = 1' : ''}
          WHERE id = ? AND status = 'pending'`,
       ).run(
         opts.stage ?? null, opts.at ?? Math.floor(Date.now() / 1000), this.nextUpdatedIndex(), f.code, f.message,
         f.erringIndex ?? null, f.failcode ?? null, f.failcodename ?? null, optBuf(f.erringNode), f.erringChannel ?? null,
         f.erringDirection ?? null, optBuf(f.rawMessage), optBuf(f.erroronion), id,
+      );
+      return r.changes === 1;
+    }).immediate();
+  }
+
+  /** pay (BOLT 12): a failed part's failure decoded later by the device (pay_failed, after the
+   *  device was unreachable when it came back): its fields replace the undecoded ones and the
+   *  part is released, in one transaction. */
+  setDecodedFailure(id: number, f: PaymentFailure): boolean {
+    return this.db.transaction(() => {
+      const r = this.q(
+        `UPDATE payments SET updated_index = ?, fail_code = ?, fail_message = ?, erring_index = ?, failcode = ?, failcodename = ?,
+           erring_node = ?, erring_channel = ?, erring_direction = ?, raw_message = ?, erroronion = ?, part_released = 1
+         WHERE id = ? AND status = 'failed'`,
+      ).run(
+        this.nextUpdatedIndex(), f.code, f.message, f.erringIndex ?? null, f.failcode ?? null, f.failcodename ?? null,
+        optBuf(f.erringNode), f.erringChannel ?? null, f.erringDirection ?? null, optBuf(f.rawMessage), optBuf(f.erroronion), id,
       );
       return r.changes === 1;
     }).immediate();

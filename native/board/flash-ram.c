@@ -1,12 +1,12 @@
 // NOR flash in RAM for the self-test and benchmark builds: the partitions of
 // shared/board.ts below the image slots (counters, secret, boot record,
-// policy), erased at start, with the emulator's rules (host/emulator/flash.ts):
+// policy, pay log), erased at start, with the emulator's rules (host/emulator/flash.ts):
 // an access stays inside one partition, a write only clears bits, an erase
 // covers whole sectors. The image slots are not backed (FLASH_ERR_RANGE).
 #include <string.h>
 #include "board.h"
 
-#define RAMFLASH_SIZE (FLASH_POLICY_OFF + FLASH_POLICY_SIZE)
+#define RAMFLASH_SIZE (FLASH_PAYLOG_OFF + FLASH_PAYLOG_SIZE)
 static uint8_t ramflash[RAMFLASH_SIZE] __attribute__((section(".flash_standin")));
 
 static const uint32_t parts[][2] = {
@@ -14,6 +14,7 @@ static const uint32_t parts[][2] = {
   {FLASH_SECRET_OFF, FLASH_SECRET_SIZE},
   {FLASH_BOOT_OFF, FLASH_BOOT_SIZE},
   {FLASH_POLICY_OFF, FLASH_POLICY_SIZE},
+  {FLASH_PAYLOG_OFF, FLASH_PAYLOG_SIZE},
 };
 
 // Rule (shared/board.ts): an access stays inside one partition.

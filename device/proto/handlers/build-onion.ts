@@ -38,7 +38,7 @@ const FLOOR_LE: usize = memory.data(4, 4);
 // Rule (issue 9): a forward clock jump of more than a day needs a press before
 // it frees the 24-hour window. The prompt's identity is the floor it jumps
 // from, so every build_onion polls the same prompt. 0 = go on.
-function confirmClockJump(board: u32): i32 {
+export function confirmClockJump(board: u32): i32 {
   if (!clockJumpNeedsPress(board)) return 0;
   const floor = floorTime();
   textReset();
@@ -83,6 +83,36 @@ function createOnion(req: usize, len: i32, out: usize): i32 {
   return <i32>onionPacketSize(onionSize) + (n << 5);
 }
 
+/**
+ * The route of a payment request: n hops (node id ‖ hop data) at [hops, end)
+ * parsed into the hop table, their payloads fitting the routing info and
+ * their amounts read (routeDelivered, routeTotal) against the first-hop
+ * amount `sent`. 0, or the negative refusal (ERR_ONION_ROUTE,
+ * ERR_ONION_AMOUNT, ERR_BAD_PAYLOAD). Shared with pay_invoice.
+ */
+export function routeCheck(hops: usize, end: usize, n: i32, sent: u64): i32 {
+  if (n < 1 || n > ONION_MAX_HOPS) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_HOPS);
+  const last = onionParseHops(hops, end, n);
+  if (last == 0) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_PAYLOAD | (<u32>onionErrHop << 8));
+  if (last != end) return -ERR_BAD_PAYLOAD;
+  // Payloads that do not fit the 1300-byte routing info are refused (never
+  // truncated), detail = ONION_ERR_TOO_BIG | bytes over << 8.
+  const need = onionPayloadsSize(n);
+  if (need > <usize>ONION_MAX_ROUTING) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_TOO_BIG | (<u32>(need - <usize>ONION_MAX_ROUTING) << 8));
+  // Amounts come from the payloads; the first-hop amount must cover them.
+  const a = routeAmounts(n, sent);
+  if (a != 0) return refuse(ERR_ONION_AMOUNT, <u32>a | (<u32>routeErrHop << 8));
+  return 0;
+}
+
+/** Route commitment: SHA256(first-hop amount u64le ‖ hops) into out. */
+export function routeHash(amount8: usize, hops: usize, end: usize, out: usize): void {
+  sha256Init(CTX);
+  sha256Update(CTX, amount8, 8);
+  sha256Update(CTX, hops, end - hops);
+  sha256Final(CTX, out);
+}
+
 export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   if (len < ONION_OFF_ROUTE) return -ERR_BAD_PAYLOAD;
   const flags = <i32>load<u8>(req + ONION_OFF_FLAGS);
@@ -95,28 +125,15 @@ export function handleBuildOnion(req: usize, len: i32, out: usize): i32 {
   const hasKey = (flags & ONION_FLAG_SESSION_KEY) != 0;
   const hdr: usize = <usize>ONION_OFF_ROUTE + (hasKey ? 32 : 0);
   if (<usize>len < hdr) return -ERR_BAD_PAYLOAD;
-  if (n < 1 || n > ONION_MAX_HOPS) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_HOPS);
   const end = req + <usize>len;
-  const last = onionParseHops(req + hdr, end, n);
-  if (last == 0) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_PAYLOAD | (<u32>onionErrHop << 8));
-  if (last != end) return -ERR_BAD_PAYLOAD;
-  // Payloads that do not fit the 1300-byte routing info are refused (never
-  // truncated), detail = ONION_ERR_TOO_BIG | bytes over << 8.
-  const need = onionPayloadsSize(n);
-  if (need > <usize>ONION_MAX_ROUTING) return refuse(ERR_ONION_ROUTE, <u32>ONION_ERR_TOO_BIG | (<u32>(need - <usize>ONION_MAX_ROUTING) << 8));
-
-  // Amounts come from the payloads; the first-hop amount must cover them.
   const sent = load<u64>(req + ONION_OFF_FIRST_AMOUNT);
-  const a = routeAmounts(n, sent);
-  if (a != 0) return refuse(ERR_ONION_AMOUNT, <u32>a | (<u32>routeErrHop << 8));
+  const rc = routeCheck(req + hdr, end, n, sent);
+  if (rc != 0) return rc;
 
   // Route commitment: first-hop amount ‖ hops. Part key: SHA256(payment_hash ‖
   // partid ‖ route hash [‖ session key]), the identity of this part in the
   // spend log.
-  sha256Init(CTX);
-  sha256Update(CTX, req + ONION_OFF_FIRST_AMOUNT, 8);
-  sha256Update(CTX, req + hdr, end - (req + hdr));
-  sha256Final(CTX, ROUTE_HASH);
+  routeHash(req + ONION_OFF_FIRST_AMOUNT, req + hdr, end, ROUTE_HASH);
   const hash = req + ONION_OFF_PAYMENT_HASH;
   sha256Init(CTX);
   sha256Update(CTX, hash, 32);

@@ -16,7 +16,7 @@ import { buildOnionMessage } from '../../blinding/onion-message.js';
 import type { OnionMessagePayload } from '../../blinding/onionmsg-payload.js';
 import { Network } from '../network.js';
 import { messengerOf } from '../onion-messages.js';
-import { makeBlindedInvoice, makeSecret } from '../blinded-forward.js';
+import { extraPaymentPath, makeBlindedInvoice, makeSecret } from '../blinded-forward.js';
 import { introNode, messageRoute } from '../payer/fetch.js';
 import { PayerError, REGTEST_CHAIN, T } from '../payer/invoice-request.js';
 import { readRecords, readTu, record, signRecords, tu, verifyRecords, type Rec } from '../payer/tlv.js';
@@ -42,6 +42,8 @@ export interface OfferParams {
    * a key that is not the offer's issuer (invoice_node_id = that key).
    */
   misbehave?: Misbehaviour;
+  /** Test-only: the invoices' number of invoice_paths and their payinfo htlc_maximum_msat (MPP across paths). */
+  invoiceShape?: InvoiceShape;
 }
 
 export type Misbehaviour = 'silent' | 'change_field' | 'wrong_signer';
@@ -285,7 +287,7 @@ function answer(net: Network, offer: OfferState, recs: Rec[], secret: Uint8Array
   let copied = recs;
   if (p.misbehave === 'change_field') copied = recs.map((r) => (r.type === M.offer_description ? record(M.offer_description, enc.encode(`${p.description} (changed)`)) : r));
   const signer = p.misbehave === 'wrong_signer' ? makeSecret(net, offer.node, enc.encode('simnet-merchant/wrong-signer')) : offer.issuerSecret;
-  const inv = buildInvoice(net, offer.node, copied, amount, p.description, signer, extra);
+  const inv = buildInvoice(net, offer.node, copied, amount, p.description, signer, extra, p.invoiceShape);
   offer.issued.push(inv.paymentHash);
   if (periodKey) offer.periods.set(periodKey, { paymentHash: inv.paymentHash, basetime: offer.pendingBase! });
   return inv.bytes;
@@ -300,14 +302,25 @@ const sent = new WeakMap<Network, Map<string, number>>();
  * recognises), created_at, payment_hash, amount, features (MPP optional),
  * node_id; BIP-340 signature by `signer`.
  */
-function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint, description: string, signer: Uint8Array, extra: Rec[] = []): { bytes: Uint8Array; paymentHash: string } {
+function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint, description: string, signer: Uint8Array, extra: Rec[] = [], shape: InvoiceShape = {}): { bytes: Uint8Array; paymentHash: string } {
   const peers = net.channelsOf(node).map((c) => c.sides[1 - Network.dirFrom(c, node)].node).filter((n) => net.isOnline(n));
-  const b = makeBlindedInvoice(net, node, peers.length ? [peers[0]] : [], amount, description, MIN_FINAL_CLTV);
+  const opts = { htlcMaximumMsat: shape.pathHtlcMaxMsat };
+  const b = makeBlindedInvoice(net, node, peers.length ? [peers[0]] : [], amount, description, MIN_FINAL_CLTV, opts);
+  // Test-only (dev-simnet-sendinvoice invoice_paths): more paths, each through another peer, same path_id.
+  const paths = [b.built.path];
+  const payinfos = [b.payinfo];
+  for (let k = 1; k < (shape.paths ?? 1) && k < peers.length; k++) {
+    const x = extraPaymentPath(net, node, [peers[k]], b.pathId, MIN_FINAL_CLTV, opts);
+    paths.push(x.built.path);
+    payinfos.push(x.payinfo);
+  }
   const pw = new ValueWriter();
-  writePayinfo(pw, b.payinfo);
+  for (const pi of payinfos) writePayinfo(pw, pi);
+  const ppw = new ValueWriter();
+  for (const pp of paths) writeBlindedPath(ppw, pp);
   const recs = reqRecs.filter((r) => r.type <= 159n || (r.type >= 1000000000n && r.type <= 2999999999n));
   recs.push(
-    record(T.invoice_paths, encPath(b.built.path)),
+    record(T.invoice_paths, ppw.finish()),
     record(T.invoice_blindedpay, pw.finish()),
     record(T.invoice_created_at, tu(BigInt(Math.floor(Date.now() / 1000)))),
     record(T.invoice_payment_hash, Uint8Array.from(Buffer.from(b.invoice.paymentHash, 'hex'))),
@@ -326,7 +339,10 @@ function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint
  * its offer (CLN sendinvoice): signature checked, invoice signed with the
  * node key, sent along each invreq_paths entry or to invreq_payer_id directly.
  */
-export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?: bigint): { invoice: string; paymentHash: string; amountMsat: bigint } {
+/** Test-only shape of an invoice: how many invoice_paths (one per peer), and their payinfo htlc_maximum_msat. */
+export interface InvoiceShape { paths?: number; pathHtlcMaxMsat?: bigint }
+
+export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?: bigint, shape: InvoiceShape = {}): { invoice: string; paymentHash: string; amountMsat: bigint } {
   let recs: Rec[];
   try {
     const d = decodeBolt12String(lnr);
@@ -342,7 +358,7 @@ export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?
   const av = get(T.invreq_amount);
   const amount = amountMsat ?? (av ? readTu(av, 8) : undefined);
   if (amount === undefined) throw new PayerError(-32602, 'amount_msat: required (invreq has no invreq_amount)');
-  const { bytes, paymentHash: hash } = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', net.nodes[node].secret);
+  const { bytes, paymentHash: hash } = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', net.nodes[node].secret, [], shape);
   let m = sent.get(net);
   if (!m) sent.set(net, (m = new Map()));
   m.set(hash, node);

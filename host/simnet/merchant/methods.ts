@@ -55,12 +55,16 @@ export const MERCHANT_METHODS: M[] = [
       paths: optDef(pU32, 0),
       recurrence: opt(pRecurrence),
       misbehave: opt(pMisbehave),
+      invoice_paths: optDef(pU32, 1),
+      path_htlc_max_msat: opt(pMsat),
     },
     run: ({ values: v }, ctx: SimnetContext) => {
       if (v.paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'paths: should be 0..3');
+      if (v.invoice_paths < 1 || v.invoice_paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_paths: should be 1..3');
       try {
         const offer = makeOffer(ctx.net, nodeOf(ctx, v.node), {
           amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence, misbehave: v.misbehave,
+          invoiceShape: { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat },
         });
         return { offer, single_use: v.single_use };
       } catch (e) {
@@ -71,10 +75,11 @@ export const MERCHANT_METHODS: M[] = [
   defineMethod({
     name: 'dev-simnet-sendinvoice',
     summary: "A simulated node answers an invoice_request (lnr1…) with an invoice sent to its invreq_paths (CLN sendinvoice)",
-    params: { node: req(pString()), invreq: req(pString(65536)), amount_msat: opt(pMsat) },
+    params: { node: req(pString()), invreq: req(pString(65536)), amount_msat: opt(pMsat), invoice_paths: optDef(pU32, 1), path_htlc_max_msat: opt(pMsat) },
     run: ({ values: v }, ctx: SimnetContext) => {
+      if (v.invoice_paths < 1 || v.invoice_paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_paths: should be 1..3');
       try {
-        const r = sendInvoice(ctx.net, nodeOf(ctx, v.node), v.invreq, v.amount_msat);
+        const r = sendInvoice(ctx.net, nodeOf(ctx, v.node), v.invreq, v.amount_msat, { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat });
         return { invoice: r.invoice, payment_hash: r.paymentHash, amount_msat: r.amountMsat, status: 'unpaid' };
       } catch (e) {
         return asRpc(e);
