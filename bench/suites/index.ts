@@ -13,3 +13,4 @@ import { onionSuite } from './onion.js'; suites.push(onionSuite);
 import { sendpaySuite } from './sendpay.js'; suites.push(sendpaySuite);
 import { blindingSuite } from './blinding.js'; suites.push(blindingSuite);
 import { merchantSuite } from './merchant.js'; suites.push(merchantSuite);
+import { payerSuite } from './payer.js'; suites.push(payerSuite);
