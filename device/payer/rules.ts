@@ -200,8 +200,11 @@ function finalBlindedId(p: usize): usize {
  * answering an offer): if offer_issuer_id is present, MUST reject the invoice
  * if invoice_node_id is not equal to offer_issuer_id; otherwise (offer_paths)
  * MUST reject it if invoice_node_id is not the final blinded_node_id of one
- * of them. With no offer field (the invoice answers our own invoice_request,
- * lnr1) any key may sign.
+ * of them; otherwise (an invoice_request without an offer: our own lnr1…,
+ * which may still carry offer_description / offer_issuer / offer_absolute_expiry
+ * as CLN's invoicerequest writes them) "MAY reject the invoice if it cannot
+ * confirm that invoice_node_id is correct, out-of-band": any key may sign
+ * (the host pins it where it can: offerout refund_for).
  */
 export function payRuleSigner(): u32 {
   const node = fptr(F_INVOICE_NODE_ID);
@@ -219,9 +222,9 @@ export function payRuleSigner(): u32 {
     }
     return detail(PAY_RULE_SIGNER, 176);
   }
-  // An offer needs an issuer id or paths (BOLT 12 offer reader): with offer
-  // fields but neither, nobody can be the right signer.
-  return hasOffer ? detail(PAY_RULE_SIGNER, 22) : 0;
+  // BOLT 12: neither offer_issuer_id nor offer_paths ⇒ an invoice_request
+  // without an offer (a refund, lnr1…): no key to pin here.
+  return 0;
 }
 
 // ---- rule 5: the amount ------------------------------------------------------------------------
