@@ -176,15 +176,22 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
         partid += 1n;
         const stored = { onion: hexToBytes(r.onion), sharedSecrets: r.sharedSecrets.map(hexToBytes), partRef: hexToBytes(r.partRef!) };
         log(`part ${r.partid} was built but never sent: sending the same onion as part ${partid}`);
-        const rec = await engine.sendDevicePart({
-          ...base, partid, groupid, finalMsat: r.amountMsat, routeNodes: r.routeNodes, routeChannels: r.routeChannels,
-          firstHop: { id: r.routeNodes[0], amountMsat: r.amountSentMsat, channel: r.routeChannels[0], delay: (h) => r.firstCltv! - h - 1 },
-          build: async () => stored,
-        });
+        // The new part carries the onion on: the old row is never a candidate again (one onion, one HTLC at most).
         ctx.store.payments.markReleased(r.id);
-        active.set(rec.id, { rec, path, route: [] });
-        all.push(rec);
-        attempts++;
+        try {
+          const rec = await engine.sendDevicePart({
+            ...base, partid, groupid, finalMsat: r.amountMsat, routeNodes: r.routeNodes, routeChannels: r.routeChannels,
+            firstHop: { id: r.routeNodes[0], amountMsat: r.amountSentMsat, channel: r.routeChannels[0], delay: (h) => r.firstCltv! - h - 1 },
+            build: async () => stored,
+          });
+          active.set(rec.id, { rec, path, route: [] });
+          all.push(rec);
+          attempts++;
+        } catch (e) {
+          if (!(e instanceof RpcError)) throw e;
+          last = { code: e.code, message: e.message, data: e.data };
+          log(`part ${r.partid} could not be sent again: ${e.message}`);
+        }
       }
     }
 
@@ -300,6 +307,17 @@ async function payChecked(ctx: CommandContext, p: PayParams, inv: PayableInvoice
         return false;
       }
       throw e;
+    }
+    // Our first channel must be able to take it now (getroute and listchannels do not know our balances):
+    // a part the device built but the node refuses at once has no failure onion, so the device could
+    // never release it (pay_failed needs one).
+    const ours = (await node!.listpeerchannels({ id: route[0].id })).find((c) => c.short_channel_id === route[0].channel);
+    if (!ours || !ours.peer_connected || ours.state !== 'CHANNELD_NORMAL' || (ours.spendable_msat ?? 0n) < route[0].amountMsat) {
+      last = { code: PayCode.PAY_TRY_OTHER_ROUTE, message: `Our channel ${route[0].channel} to ${route[0].id} cannot carry ${route[0].amountMsat}msat now` };
+      // Gone or not usable: never again in this payment. Short of balance: with getroutes (which knows our
+      // balances) a smaller part may still fit it; getroute / listchannels would keep choosing it.
+      if (!ours || !ours.peer_connected || ours.state !== 'CHANNELD_NORMAL' || finder.using !== 'getroutes') await finder.exclude(`${route[0].channel}/${channelDirection(info.id, route[0].id)}`);
+      return false;
     }
     const fee = route[0].amountMsat - amount;
     if (fee > maxfee - feesCommitted || route[0].delay > p.maxdelay) {
