@@ -118,6 +118,11 @@ describe('pay_invoice: the onion of a valid invoice', () => {
     pay(invoice(req, 5555n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV }), req);
   });
 
+  it('our invoicerequest as Core Lightning makes it (offer_description, no issuer id, no paths): any signer', () => {
+    const req = request([desc], [rec(82, tu(4444))]);
+    pay(invoice(req, 4444n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV }), req);
+  });
+
   it('offer without issuer id: signed by the final blinded node of one of offer_paths', () => {
     const offerPath = buildBlindedPath([{ nodeId: INTRO, data: { nextNodeId: DEST } }, { nodeId: DEST, data: { pathId: key('offer path') } }], { sessionKey: key('offer e0') });
     const finalId = offerPath.hops[1].blindedNodeId;
@@ -266,7 +271,7 @@ describe('pay_failed: a verified failure releases the part', () => {
     return e.detail;
   };
 
-  it('the erring hop and code come back, the amount is released (a retry part is accepted) and the spend log credited', () => {
+  it('the erring hop and code come back, the amount is released (a retry part is accepted); the spend log keeps the part', () => {
     const req = request(offerRecs(8000n));
     const inv = invoice(req, 8000n);
     const part = pay(inv, req, undefined, 1n);
@@ -281,8 +286,16 @@ describe('pay_failed: a verified failure releases the part', () => {
     expect(payRule(inv, req, undefined, 2n)).toBe(P.PAY_RULE_ONCE);
     // The real failure from the introduction node: temporary_channel_failure (0x1007).
     expect(failed(part, failure(part, 1, Uint8Array.of(0x10, 0x07, 0, 0)))).toEqual({ erringIndex: 1, failcode: 0x1007 });
-    expect(decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0))).logUsed).toBe(used - 1);
-    pay(inv, req, undefined, 2n);
+    // The spend log keeps the failed part (the host holds the secrets, so it
+    // could forge this failure): the retry counts against the daily limit again.
+    const pol = decodePolicy(call(P.MSG_GET_POLICY, new Uint8Array(0)));
+    expect(pol.logUsed).toBe(used);
+    const retry = route(inv.path, 8000n);
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ ...NO_LIMITS, dailyLimitMsat: pol.spentLast24hMsat + retry.firstAmountMsat - 1n }));
+    const e = refusalOf(() => call(P.MSG_PAY_INVOICE, payPayload(inv, req, retry, 2n)));
+    expect([e.code, e.detail]).toEqual([P.ERR_POLICY, P.POLICY_LIMIT_DAILY]);
+    call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
+    pay(inv, req, retry, 2n);
     // The failed part is gone: its failure cannot be replayed.
     expect(failRule(part, failure(part, 1, Uint8Array.of(0x10, 0x07)))).toBe(rule(P.PAY_RULE_FAILURE, 1));
   });

@@ -67,7 +67,7 @@ describe('lnsigner emulator', () => {
     expect(first.bootCount).toBe(1);
     await c.close();
     expect(await e.stop()).toBe(0);
-    expect(readdirSync(state).sort()).toEqual(['boot.bin', 'counters.bin', 'policy.bin', 'secret.bin', 'slot-a.bin', 'slot-b.bin']);
+    expect(readdirSync(state).sort()).toEqual(['boot.bin', 'counters.bin', 'paylog.bin', 'policy.bin', 'secret.bin', 'slot-a.bin', 'slot-b.bin']);
     expect(statSync(join(state, 'slot-a.bin')).size).toBe(FLASH_SLOT_SIZE);
     e = await start(['--state', state]);
     c = await connect(e.path);

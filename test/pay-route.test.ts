@@ -181,3 +181,32 @@ describe('payer checks of a real v26.06 invoice (cln-v26.06-payflow.json)', () =
     expect(hasFeature(fromHex('02'), 16)).toBe(false);
   });
 });
+
+describe('the invoice_request signature pay gives the device (store lookup by invreq_id)', () => {
+  it('payer_requests first (fetchinvoice), then invoice_requests (invoicerequest/offerout); unknown: undefined', async () => {
+    const { Store } = await import('../host/store/index.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { invreqSignature } = await import('../host/payer/pay-invoice.js');
+    const { parseTlvMessage } = await import('../host/bolt12/index.js');
+    const ex = (vector('cln-rpc-examples.json') as any[]).filter((e) => e.request.method === 'invoicerequest').map((e) => e.response);
+    const sigOf = (lnr: string) => toHex(parseTlvMessage('invoice_request', decodeBolt12String(lnr).bytes).records.find((r) => r.type === 240n)!.value);
+    const dir = mkdtempSync(join(tmpdir(), 'pay-invreq-'));
+    const store = Store.open(join(dir, 'db.sqlite3'));
+    try {
+      store.invoiceRequests.create({ invreqId: ex[0].invreq_id, bolt12: ex[0].bolt12, singleUse: true });
+      const a = invreqSignature(store, ex[0].invreq_id)!;
+      expect(a.source).toBe('invoice_requests');
+      expect(toHex(a.signature)).toBe(sigOf(ex[0].bolt12));
+      store.payerRequests.create({ invreqId: ex[1].invreq_id, offerId: '00'.repeat(32), bolt12: ex[1].bolt12, replySecret: '11'.repeat(32) });
+      const b = invreqSignature(store, ex[1].invreq_id)!;
+      expect(b.source).toBe('payer_requests');
+      expect(toHex(b.signature)).toBe(sigOf(ex[1].bolt12));
+      expect(invreqSignature(store, '22'.repeat(32))).toBeUndefined();
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -255,6 +255,25 @@ describe('fetchinvoice through the plugin, the device and the simulated merchant
     expect(log).toMatch(new RegExp(`sent to ${ids[4]} over 1 hop\\(s\\) \\(connected directly\\)`));
   }, 120_000);
 
+  it("lnsigner's own merchant (same node, device-key offer with a path through a peer): fetch, pay from another node, cancel, refused after", async () => {
+    const own = (await lns.call('offer', { amount: '3000msat', description: 'own', recurrence: '1hour' })) as { bolt12: string; offer_id: string };
+    const path = decodeOffer(own.bolt12).fields.offer_paths![0];
+    expect(bytesToHex((path.firstNodeId as { pubkey: Uint8Array }).pubkey)).not.toBe(ids[0]);
+    const got = await fetch({ offer: own.bolt12, recurrence_counter: 0, recurrence_label: 'self' });
+    const inv = parseInvoice(decodeBolt12String(got.invoice).bytes);
+    checkSignature(inv);
+    expect(bytesToHex(inv.fields.invreq_payer_id!)).toBe(payerIdOf(inv.fields.invreq_metadata!));
+    expect(got.next_period?.counter).toBe(1);
+    await ld.call('dev-simnet-pay', { node: ids[1], invoice: got.invoice });
+    const listed = ((await lns.call('listinvoices', { offer_id: own.offer_id })) as { invoices: Record<string, unknown>[] }).invoices;
+    expect(listed).toEqual([expect.objectContaining({ status: 'paid', bolt12: got.invoice })]);
+    await lns.call('cancelrecurringinvoice', { offer: own.bolt12, recurrence_counter: 1, recurrence_label: 'self' });
+    await ld.call('dev-simnet-hooks', {});
+    const e = await refusal(fetch({ offer: own.bolt12, recurrence_counter: 1, recurrence_label: 'self' }));
+    expect(e.code).toBe(1004);
+    expect((e.data as { error: string }).error).toMatch(/invoice cancelled$/);
+  }, 120_000);
+
   it('invoice_error from the merchant → 1004 with its fields', async () => {
     const lno = await offer(3, { amount_msat: 1_000 });
     const e = await refusal(fetch({ offer: lno, amount_msat: 10_000 }));

@@ -200,11 +200,8 @@ function finalBlindedId(p: usize): usize {
  * answering an offer): if offer_issuer_id is present, MUST reject the invoice
  * if invoice_node_id is not equal to offer_issuer_id; otherwise (offer_paths)
  * MUST reject it if invoice_node_id is not the final blinded_node_id of one
- * of them; otherwise (an invoice_request without an offer: our own lnr1…,
- * which may still carry offer_description / offer_issuer / offer_absolute_expiry
- * as CLN's invoicerequest writes them) "MAY reject the invoice if it cannot
- * confirm that invoice_node_id is correct, out-of-band": any key may sign
- * (the host pins it where it can: offerout refund_for).
+ * of them. With no offer field (the invoice answers our own invoice_request,
+ * lnr1) any key may sign.
  */
 export function payRuleSigner(): u32 {
   const node = fptr(F_INVOICE_NODE_ID);
@@ -222,8 +219,12 @@ export function payRuleSigner(): u32 {
     }
     return detail(PAY_RULE_SIGNER, 176);
   }
-  // BOLT 12: neither offer_issuer_id nor offer_paths ⇒ an invoice_request
-  // without an offer (a refund, lnr1…): no key to pin here.
+  // BOLT 12: an invoice_request with neither offer_issuer_id nor offer_paths
+  // is not a response to an offer (our own `invoicerequest`/`offerout`, which
+  // Core Lightning gives an offer_description): no key is named, so any key
+  // may sign the invoice (CLN §4.5 #11). Rule 3 already proved we signed
+  // exactly these invreq fields, so a host cannot strip an issuer id out of a
+  // request for somebody's offer.
   return 0;
 }
 

@@ -139,14 +139,9 @@ export function invreqSignature(store: Store, invreqIdHex: string): { signature:
     const sig = r.records.find((x) => x.type === SIGNATURE_TYPE)?.value;
     return sig && sig.length === 64 ? sig : undefined;
   };
-  const hasTable = store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'payer_requests'`).get() !== undefined;
-  if (hasTable) {
-    // invreq_id as a 32-byte blob (the store's convention) or as hex text.
-    const row = store.db.prepare('SELECT bolt12 FROM payer_requests WHERE invreq_id = ? OR invreq_id = ?')
-      .get(Buffer.from(invreqIdHex, 'hex'), invreqIdHex) as { bolt12: string } | undefined;
-    const sig = row && fromLnr(row.bolt12);
-    if (row && sig) return { signature: sig, bolt12: row.bolt12, source: 'payer_requests' };
-  }
+  const pr = store.payerRequestByInvreqId(invreqIdHex);
+  const prSig = pr && fromLnr(pr.bolt12);
+  if (pr && prSig) return { signature: prSig, bolt12: pr.bolt12, source: 'payer_requests' };
   const ir = store.invoiceRequests.get(invreqIdHex);
   const sig = ir && fromLnr(ir.bolt12);
   if (ir && sig) return { signature: sig, bolt12: ir.bolt12, source: 'invoice_requests' };

@@ -3,8 +3,15 @@
 // (the node's onionreply); the device finds the live part, checks the
 // secrets against the commitment it stored when it built the onion, and
 // decodes the failure (device/payer/failure.ts). Verified at hop i ⇒ the
-// part is failed: it leaves the pay log (its amount may be paid by a retry)
-// and its spend log entry is removed (the 24-hour window is credited).
+// part is failed: it leaves the pay log (its amount may be paid by a retry).
+//
+// Deviation from the design: the part's spend log entry is NOT removed (the
+// 24-hour window is not credited). The host receives every shared secret in
+// the pay_invoice reply, so it can make a failure onion that verifies at any
+// hop: a compromised host could otherwise forge failures to reset the daily
+// limit and re-pay without bound. Kept in the spend log, a forged failure
+// gains it at most a re-payment within the daily and max_amount limits, what
+// build_onion already allows (docs/firmware/payer.md "pay_failed").
 // Layout: shared/protocol.ts PAYFAIL_*, docs/protocol.md "pay_failed",
 // docs/firmware/payer.md.
 import {
@@ -12,7 +19,6 @@ import {
   PAYFAIL_REPLY_SIZE, PAY_RULE_FAILURE,
 } from "../../../shared/protocol";
 import { FLASH_OK } from "../../../shared/board";
-import { logRemove, policyCommit, policyLoad } from "../../policy/store";
 import { failureCode, failureDecode } from "../../payer/failure";
 import { P_COMMIT, P_HOPS, partAt, partFind, partRemove, plCommit, plLoad } from "../../payer/store";
 import { refuse } from "../dispatch";
@@ -50,16 +56,11 @@ export function handlePayFailed(req: usize, len: i32, out: usize): i32 {
   const hop = failureDecode(ss, n, onion, onionLen);
   if (hop < 0) return refuse(ERR_PAY_RULE, <u32>PAY_RULE_FAILURE | (FAIL_ONION << 8));
 
-  // The part is failed: its amount is released from the invoice...
+  // The part is failed: its amount is released from the invoice (the spend
+  // log keeps it: see above).
   partRemove(<u32>i);
   const c = plCommit();
   if (c != FLASH_OK) return refuse(ERR_FLASH, <u32>c);
-  // ...and its spend is credited back to the 24-hour window.
-  policyLoad();
-  if (logRemove(ref)) {
-    const pc = policyCommit();
-    if (pc != FLASH_OK) return refuse(ERR_FLASH, <u32>pc);
-  }
   store<u8>(out, <u8>hop);
   store<u8>(out + 1, <u8>(failureCode >> 8));
   store<u8>(out + 2, <u8>failureCode);
