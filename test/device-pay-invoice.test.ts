@@ -124,6 +124,11 @@ describe('pay_invoice: the onion of a valid invoice', () => {
     pay(invoice(req, 4444n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV }), req);
   });
 
+  it('our own invoice_request with offer_description / offer_issuer / offer_absolute_expiry but no issuer id or paths (CLN invoicerequest\'s lnr1…): any key may sign', () => {
+    const req = request([desc, rec(14, tu(4_000_000_000)), rec(18, ascii('us'))], [rec(82, tu(5555))], { nodeKey: true });
+    pay(invoice(req, 5555n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV }), req);
+  });
+
   it('our invoicerequest as Core Lightning makes it (offer_description, no issuer id, no paths): any signer', () => {
     const req = request([desc], [rec(82, tu(4444))]);
     pay(invoice(req, 4444n, { nodeId: secp.getPublicKey(OTHER_PRIV, true), signerPriv: OTHER_PRIV }), req);

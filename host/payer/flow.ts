@@ -16,6 +16,7 @@ import type { CommandContext } from '../commands/context.js';
 import type { LightningRpcClient } from '../node/client.js';
 import type { PluginFlow, PluginFlowEnv } from '../plugin/flow-types.js';
 import type { HookReply } from '../plugin/hooks.js';
+import { invoiceHookHandler } from './invoice-hook.js';
 
 /** What a consumed reply answers: any non-`continue` result stops lightningd's chain. */
 export const REPLY_CONSUMED: HookReply = Object.freeze({ result: 'lnsigner' });
@@ -86,9 +87,16 @@ export const payerFlow: PluginFlow = {
   install(env) {
     const pending = new PendingReplies();
     RUNTIMES.set(env.context, { pending, lightning: env.lightning, log: env.log });
-    const undo = env.hooks.register('onion_message_recv_secret', 'payer', replyHandler(pending));
+    // Replies to our pending fetchinvoice requests first; then invoices answering our own
+    // invoice_requests (lnr1…, ./invoice-hook.ts), which may come on either hook.
+    const onInvoice = invoiceHookHandler({ context: env.context, lightning: env.lightning, log: env.log });
+    const undo = [
+      env.hooks.register('onion_message_recv_secret', 'payer', replyHandler(pending)),
+      env.hooks.register('onion_message_recv', 'payer-invoice', onInvoice),
+      env.hooks.register('onion_message_recv_secret', 'payer-invoice', onInvoice),
+    ];
     return () => {
-      undo();
+      for (const u of undo) u();
       RUNTIMES.delete(env.context);
     };
   },

@@ -152,7 +152,7 @@ export function makeOffer(net: Network, node: number, p: OfferParams): string {
 }
 
 /** Sends `payload` from `node` along `path` (route to its introduction node, or a direct connection). */
-function sendAlong(net: Network, node: number, path: BlindedPath, payload: { invoice?: Uint8Array; invoiceError?: Uint8Array }): string | undefined {
+function sendAlong(net: Network, node: number, path: BlindedPath, payload: { invoice?: Uint8Array; invoiceError?: Uint8Array; replyPath?: BlindedPath }): string | undefined {
   const om = messengerOf(net);
   const intro = introNode(net, path);
   if (intro === undefined) return 'unknown introduction node';
@@ -322,7 +322,8 @@ function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint
   recs.push(
     record(T.invoice_paths, ppw.finish()),
     record(T.invoice_blindedpay, pw.finish()),
-    record(T.invoice_created_at, tu(BigInt(Math.floor(Date.now() / 1000)))),
+    record(T.invoice_created_at, tu(shape.createdAt ?? BigInt(Math.floor(Date.now() / 1000)))),
+    ...(shape.relativeExpiry !== undefined ? [record(T.invoice_relative_expiry, tu(shape.relativeExpiry))] : []),
     record(T.invoice_payment_hash, Uint8Array.from(Buffer.from(b.invoice.paymentHash, 'hex'))),
     record(T.invoice_amount, tu(amount)),
     record(M.invoice_features, Uint8Array.of(2, 0, 0)),
@@ -339,10 +340,59 @@ function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint
  * its offer (CLN sendinvoice): signature checked, invoice signed with the
  * node key, sent along each invreq_paths entry or to invreq_payer_id directly.
  */
-/** Test-only shape of an invoice: how many invoice_paths (one per peer), and their payinfo htlc_maximum_msat. */
-export interface InvoiceShape { paths?: number; pathHtlcMaxMsat?: bigint }
+/**
+ * Test-only shape of an invoice: how many invoice_paths (one per peer), their
+ * payinfo htlc_maximum_msat; sendinvoice only: invoice_created_at (default
+ * now) and invoice_relative_expiry (default absent = 7200 s), for expired invoices.
+ */
+export interface InvoiceShape { paths?: number; pathHtlcMaxMsat?: bigint; createdAt?: bigint; relativeExpiry?: bigint }
 
-export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?: bigint, shape: InvoiceShape = {}): { invoice: string; paymentHash: string; amountMsat: bigint } {
+/** dev-simnet-sendinvoice's options beyond the amount (docs/host/simnet.md). */
+export interface SendInvoiceOptions {
+  /**
+   * Test-only: sign with the payer key this node used for that earlier invoice
+   * (an lni1… whose request this node's simulated payer made): the key a refund
+   * for it must be signed with (offerout refund_for, seed 000).
+   */
+  refundOf?: string;
+  /** Attach a reply path to the node (CLN sendinvoice always does; default true), through which invoice_errors come back. */
+  replyPath?: boolean;
+  /** Test-only: send the same invoice this many times (1..20), all at once. */
+  copies?: number;
+}
+
+const CURVE_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/** The payer secret this node's simulated payer used for `lni` (node key + H(nodealias_base ‖ invreq_metadata), digest §4.1 step 5). */
+function refundSecret(net: Network, node: number, lni: string): Uint8Array {
+  let recs: Rec[];
+  try {
+    const d = decodeBolt12String(lni);
+    if (d.prefix !== 'lni') throw new Error('not an invoice');
+    recs = readRecords(d.bytes);
+  } catch (e) {
+    throw new PayerError(-32602, `refund_of: ${(e as Error).message}`);
+  }
+  const meta = recs.find((r) => r.type === T.invreq_metadata)?.value;
+  const payerId = recs.find((r) => r.type === T.invreq_payer_id)?.value;
+  if (!meta || !payerId) throw new PayerError(-32602, 'refund_of: no invreq_metadata / invreq_payer_id');
+  const aliasBase = makeSecret(net, node, enc.encode('node-alias-base'));
+  const tweak = BigInt('0x' + toHex(sha256(concatBytes(aliasBase, meta)))) % CURVE_N;
+  const k = (BigInt('0x' + toHex(net.nodes[node].secret)) + tweak) % CURVE_N;
+  const secret = Uint8Array.from(Buffer.from(k.toString(16).padStart(64, '0'), 'hex'));
+  if (toHex(secp.getPublicKey(secret, true)) !== toHex(payerId)) throw new PayerError(-32602, 'refund_of: not an invoice this node paid (its payer key is not derived here)');
+  return secret;
+}
+
+/** invoice_errors that came back through sendinvoice reply paths: payment hash → texts. */
+const replies = new WeakMap<Network, Map<string, string[]>>();
+
+/** The invoice_error texts received for a sendinvoice invoice of `node`. */
+export function invoiceErrorsFor(net: Network, paymentHash: string): string[] {
+  return [...(replies.get(net)?.get(paymentHash) ?? [])];
+}
+
+export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?: bigint, shape: InvoiceShape = {}, o: SendInvoiceOptions = {}): { invoice: string; paymentHash: string; amountMsat: bigint } {
   let recs: Rec[];
   try {
     const d = decodeBolt12String(lnr);
@@ -358,10 +408,32 @@ export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?
   const av = get(T.invreq_amount);
   const amount = amountMsat ?? (av ? readTu(av, 8) : undefined);
   if (amount === undefined) throw new PayerError(-32602, 'amount_msat: required (invreq has no invreq_amount)');
-  const { bytes, paymentHash: hash } = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', net.nodes[node].secret, [], shape);
+  const signer = o.refundOf !== undefined ? refundSecret(net, node, o.refundOf) : net.nodes[node].secret;
+  const { bytes, paymentHash: hash } = buildInvoice(net, node, recs.filter((r) => r.type !== T.signature), amount, 'sendinvoice', signer, [], shape);
   let m = sent.get(net);
   if (!m) sent.set(net, (m = new Map()));
   m.set(hash, node);
+  // §4.6 step 4: our own reply path goes with it, so the payer can answer with an invoice_error.
+  let replyPath: BlindedPath | undefined;
+  if (o.replyPath !== false) {
+    const om = messengerOf(net);
+    const made = om.makeMessagePath(node, []);
+    replyPath = made.built.path;
+    let got = replies.get(net);
+    if (!got) replies.set(net, (got = new Map()));
+    const texts: string[] = [];
+    got.set(hash, texts);
+    om.awaitReply(node, made.pathId, (payload) => {
+      const e = (payload.onion_message as { invoice_error?: string } | undefined)?.invoice_error;
+      if (!e) return;
+      try {
+        const err = readRecords(Uint8Array.from(Buffer.from(e, 'hex'))).find((r) => r.type === 5n);
+        texts.push(err ? new TextDecoder().decode(err.value) : `(invoice_error without text: ${e})`);
+      } catch {
+        texts.push(`(unparsable invoice_error ${e})`);
+      }
+    });
+  }
   // §4.5 (sendinvoice): to invreq_paths, else straight to invreq_payer_id.
   const pv = get(M.invreq_paths);
   const paths: BlindedPath[] = [];
@@ -369,8 +441,9 @@ export function sendInvoice(net: Network, node: number, lnr: string, amountMsat?
     const r = new ValueReader(pv, 0, pv.length);
     while (r.pos < pv.length) paths.push(readBlindedPath(r));
   } else paths.push(buildBlindedPath([{ nodeId: payerId, data: {} }]).path);
-  const errs = paths.map((p) => sendAlong(net, node, p, { invoice: bytes })).filter((e) => e !== undefined);
-  if (errs.length === paths.length) throw new PayerError(1003, `Failed: could not send the invoice (${errs.join(', ')})`);
+  const copies = o.copies ?? 1;
+  const errs = paths.flatMap((p) => Array.from({ length: copies }, () => sendAlong(net, node, p, { invoice: bytes, replyPath }))).filter((e) => e !== undefined);
+  if (errs.length === paths.length * copies) throw new PayerError(1003, `Failed: could not send the invoice (${errs.join(', ')})`);
   return { invoice: encodeBolt12String('lni', bytes), paymentHash: hash, amountMsat: amount };
 }
 

@@ -9,7 +9,7 @@ import { RpcError, ErrorCode } from '../../rpc/errors.js';
 import { parseAmountMsat } from '../../grammar/msat.js';
 import type { SimnetContext } from '../server.js';
 import { asRpc, nodeOf } from '../payer/methods.js';
-import { invoiceStatus, makeOffer, MISBEHAVIOURS, parseRecurrence, sendInvoice, type Misbehaviour } from './merchant.js';
+import { invoiceErrorsFor, invoiceStatus, makeOffer, MISBEHAVIOURS, parseRecurrence, sendInvoice, type Misbehaviour } from './merchant.js';
 
 const pMsat: ParamParser<bigint> = (tok, name) => {
   const text = tok.type === 'number' ? rawText(tok) : tok.type === 'string' ? tok.value : undefined;
@@ -75,11 +75,19 @@ export const MERCHANT_METHODS: M[] = [
   defineMethod({
     name: 'dev-simnet-sendinvoice',
     summary: "A simulated node answers an invoice_request (lnr1…) with an invoice sent to its invreq_paths (CLN sendinvoice)",
-    params: { node: req(pString()), invreq: req(pString(65536)), amount_msat: opt(pMsat), invoice_paths: optDef(pU32, 1), path_htlc_max_msat: opt(pMsat) },
+    params: {
+      node: req(pString()), invreq: req(pString(65536)), amount_msat: opt(pMsat), invoice_paths: optDef(pU32, 1), path_htlc_max_msat: opt(pMsat),
+      // Test-only knobs (docs/host/simnet.md): invoice_created_at / invoice_relative_expiry, the refunded invoice whose payer key signs,
+      // no reply path, the same invoice sent several times at once.
+      created_at: opt(pU64), relative_expiry: opt(pU32), refund_of: opt(pString(65536)), reply_path: optDef(pBool, true), copies: optDef(pU32, 1),
+    },
     run: ({ values: v }, ctx: SimnetContext) => {
       if (v.invoice_paths < 1 || v.invoice_paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_paths: should be 1..3');
+      if (v.copies < 1 || v.copies > 20) throw new RpcError(ErrorCode.INVALID_PARAMS, 'copies: should be 1..20');
       try {
-        const r = sendInvoice(ctx.net, nodeOf(ctx, v.node), v.invreq, v.amount_msat, { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat });
+        const r = sendInvoice(ctx.net, nodeOf(ctx, v.node), v.invreq, v.amount_msat,
+          { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat, createdAt: v.created_at, relativeExpiry: v.relative_expiry === undefined ? undefined : BigInt(v.relative_expiry) },
+          { refundOf: v.refund_of, replyPath: v.reply_path, copies: v.copies });
         return { invoice: r.invoice, payment_hash: r.paymentHash, amount_msat: r.amountMsat, status: 'unpaid' };
       } catch (e) {
         return asRpc(e);
@@ -93,7 +101,8 @@ export const MERCHANT_METHODS: M[] = [
     run: ({ values: v }, ctx: SimnetContext) => {
       const s = invoiceStatus(ctx.net, nodeOf(ctx, v.node), v.payment_hash);
       if (!s) throw new RpcError(ErrorCode.INVALID_PARAMS, 'payment_hash: no invoice of that node');
-      return { payment_hash: v.payment_hash, status: s };
+      // invoice_errors: what came back through a dev-simnet-sendinvoice reply path (texts, in arrival order).
+      return { payment_hash: v.payment_hash, status: s, invoice_errors: invoiceErrorsFor(ctx.net, v.payment_hash) };
     },
   }),
 ];
