@@ -2,11 +2,10 @@
 // the parts of listsendpays grouped into payments, one per (payment_hash,
 // groupid): complete if a part completed, pending if one still is, else
 // failed. Formatting: host/payer/pay-list.ts.
-import { ErrorCode, RpcError } from '../rpc/errors.js';
 import { defineMethod } from '../rpc/method.js';
 import { bad, opt, type ParamParser } from '../rpc/params.js';
 import { pSha256 } from '../rpc/param-types.js';
-import { invoicePaymentHash } from '../payments/invoice.js';
+import { requestedPaymentHash } from '../payments/invoice.js';
 import { pInvstring } from '../payments/route.js';
 import { groupPays } from '../payer/pay-list.js';
 import type { CommandContext } from './context.js';
@@ -21,17 +20,7 @@ export const listpays = defineMethod({
   summary: 'Payments (parts of listsendpays grouped by payment hash and attempt)',
   params: { bolt11: opt(pInvstring), payment_hash: opt(pSha256), status: opt(pStatus) },
   run({ values: p }, ctx: CommandContext) {
-    if (p.bolt11 !== undefined && p.payment_hash !== undefined) {
-      throw new RpcError(ErrorCode.INVALID_PARAMS, 'Can only specify one of {bolt11} or {payment_hash}');
-    }
-    let hash = p.payment_hash;
-    if (p.bolt11 !== undefined) {
-      try {
-        hash = invoicePaymentHash(p.bolt11);
-      } catch (e) {
-        throw new RpcError(ErrorCode.INVALID_PARAMS, `Invalid invstring: ${(e as Error).message}`);
-      }
-    }
+    const hash = requestedPaymentHash(p.bolt11, p.payment_hash);
     const pays = groupPays(ctx.store.payments.list({ paymentHash: hash }));
     return { pays: p.status === undefined ? pays : pays.filter((x) => x.status === p.status) };
   },

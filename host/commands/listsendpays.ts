@@ -5,7 +5,7 @@ import { defineMethod } from '../rpc/method.js';
 import { bad, opt, type ParamParser } from '../rpc/params.js';
 import { pSha256, pU32, pU64 } from '../rpc/param-types.js';
 import { paymentEntry } from '../payments/format.js';
-import { invoicePaymentHash } from '../payments/invoice.js';
+import { requestedPaymentHash } from '../payments/invoice.js';
 import { pInvstring } from '../payments/route.js';
 import type { CommandContext } from './context.js';
 
@@ -39,14 +39,7 @@ export const listsendpays = defineMethod({
     if (p.start !== undefined && (p.bolt11 !== undefined || p.payment_hash !== undefined)) {
       throw new RpcError(ErrorCode.INVALID_PARAMS, 'Cannot specify {start} with {bolt11} or {payment_hash}');
     }
-    let hash = p.payment_hash;
-    if (p.bolt11 !== undefined) {
-      try {
-        hash = invoicePaymentHash(p.bolt11);
-      } catch (e) {
-        throw new RpcError(ErrorCode.INVALID_PARAMS, `Invalid invstring: ${(e as Error).message}`);
-      }
-    }
+    const hash = requestedPaymentHash(p.bolt11, p.payment_hash);
     const rows = ctx.store.payments.list({
       paymentHash: hash,
       // §1.16: with a hash or invoice, status is ignored.

@@ -4,6 +4,7 @@
 // `p` (type 1) is the 52-word payment hash. BOLT 12: invoice_payment_hash.
 import { bech32 } from '@scure/base';
 import { decodeBolt12String, parseTlvMessage } from '../bolt12/index.js';
+import { ErrorCode, RpcError } from '../rpc/errors.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -34,4 +35,21 @@ export function invoicePaymentHash(invstring: string): string {
     i += 3 + len;
   }
   throw new Error('No valid payment hash');
+}
+
+/**
+ * listsendpays / listpays: the hash they filter on, from `bolt11` (any
+ * invoice string) or `payment_hash` — CLN: only one of the two, and an
+ * undecodable invstring is -32602 `Invalid invstring: …`.
+ */
+export function requestedPaymentHash(bolt11: string | undefined, paymentHash: string | undefined): string | undefined {
+  if (bolt11 !== undefined && paymentHash !== undefined) {
+    throw new RpcError(ErrorCode.INVALID_PARAMS, 'Can only specify one of {bolt11} or {payment_hash}');
+  }
+  if (bolt11 === undefined) return paymentHash;
+  try {
+    return invoicePaymentHash(bolt11);
+  } catch (e) {
+    throw new RpcError(ErrorCode.INVALID_PARAMS, `Invalid invstring: ${(e as Error).message}`);
+  }
 }

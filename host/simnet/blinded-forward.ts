@@ -211,6 +211,20 @@ export interface BlindedInvoice {
   payinfo: BlindedPayinfo;
 }
 
+/** The non-final hops of a payment path through `hops` to `node`: each hop's
+ *  channel to the next and that channel's relay policy (its own side). */
+function relayHops(net: Network, node: number, hops: number[]) {
+  const all = [...hops, node];
+  return hops.map((n, i) => {
+    const next = all[i + 1];
+    const c = net.channelsOf(n).find((x) => Network.dirFrom(x, next) >= 0);
+    if (!c) throw new RangeError(`no channel between ${net.nodes[n].alias} and ${net.nodes[next].alias}`);
+    const p = c.sides[Network.dirFrom(c, n)];
+    const relay: PaymentRelay = { cltvExpiryDelta: p.cltvDelta, feeProportionalMillionths: Number(p.feePpm), feeBaseMsat: Number(p.feeBaseMsat) };
+    return { nodeId: point(net, n), shortChannelId: parseScid(c.scid), relay, htlcMinimumMsat: p.htlcMinMsat };
+  });
+}
+
 /**
  * An invoice of `node` payable through a blinded payment path whose
  * introduction node is hops[0] (hops empty: `node` is its own introduction
@@ -222,15 +236,7 @@ export interface BlindedInvoice {
 export function makeBlindedInvoice(
   net: Network, node: number, hops: number[], amountMsat: bigint, description: string, minFinalCltvExpiry: number, opts: PaymentPathOptions = {},
 ): BlindedInvoice {
-  const all = [...hops, node];
-  const pathHops = hops.map((n, i) => {
-    const next = all[i + 1];
-    const c = net.channelsOf(n).find((x) => Network.dirFrom(x, next) >= 0);
-    if (!c) throw new RangeError(`no channel between ${net.nodes[n].alias} and ${net.nodes[next].alias}`);
-    const p = c.sides[Network.dirFrom(c, n)];
-    const relay: PaymentRelay = { cltvExpiryDelta: p.cltvDelta, feeProportionalMillionths: Number(p.feePpm), feeBaseMsat: Number(p.feeBaseMsat) };
-    return { nodeId: point(net, n), shortChannelId: parseScid(c.scid), relay, htlcMinimumMsat: p.htlcMinMsat };
-  });
+  const pathHops = relayHops(net, node, hops);
   const invoice = net.createInvoice(node, amountMsat, description, minFinalCltvExpiry, opts.preimage);
   const pathId = opts.pathId ?? paymentPathId(net, node, fromHex(invoice.paymentHash));
   if (opts.pathId) registerPaymentPath(net, node, opts.pathId, invoice.paymentHash);
@@ -256,15 +262,7 @@ export function makeBlindedInvoice(
 export function extraPaymentPath(
   net: Network, node: number, hops: number[], pathId: Uint8Array, minFinalCltvExpiry: number, opts: PaymentPathOptions = {},
 ): { built: BuiltPath; payinfo: BlindedPayinfo } {
-  const all = [...hops, node];
-  const pathHops = hops.map((n, i) => {
-    const next = all[i + 1];
-    const c = net.channelsOf(n).find((x) => Network.dirFrom(x, next) >= 0);
-    if (!c) throw new RangeError(`no channel between ${net.nodes[n].alias} and ${net.nodes[next].alias}`);
-    const p = c.sides[Network.dirFrom(c, n)];
-    const relay: PaymentRelay = { cltvExpiryDelta: p.cltvDelta, feeProportionalMillionths: Number(p.feePpm), feeBaseMsat: Number(p.feeBaseMsat) };
-    return { nodeId: point(net, n), shortChannelId: parseScid(c.scid), relay, htlcMinimumMsat: p.htlcMinMsat };
-  });
+  const pathHops = relayHops(net, node, hops);
   const { hops: data, payinfo } = paymentPathData({
     hops: pathHops,
     finalNodeId: point(net, node),
