@@ -17,13 +17,14 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { secp } from '../host/crypto/noble.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
-import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
+import { LightningRpcClient } from '../host/node/client.js';
 import { checkSignature, decodeBolt12String, decodeOffer, encodeBolt12String, encodeTlvStream, merkleRoot, parseInvoice, readTlvRecords } from '../host/bolt12/index.js';
 import { unblindHop } from '../host/blinding/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
 import { Payer } from './helpers/merchant-world.js';
 import { HSM_SECRET, NODE_ID, NODE_PRIV, pathIdOf, preimageOf } from './helpers/merchant.js';
+import { refusal } from './helpers/rpc-refusal.js';
 
 const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
 const SEED = 'merchant-e2e';
@@ -140,15 +141,6 @@ describe.each(['node', 'device'] as const)('merchant flow in the plugin under ln
   const fetch = (p: Record<string, unknown>) => ld.call('dev-simnet-fetchinvoice', { node: node1, timeout: 30, ...p }) as Promise<Fetched>;
   const pay = (invoice: string) => ld.call('dev-simnet-pay', { node: node1, invoice }) as Promise<Paid>;
   const invoicesOf = async (offerId: string) => ((await lns.call('listinvoices', { offer_id: offerId })) as { invoices: Record<string, any>[] }).invoices;
-  async function refusal(p: Promise<unknown>): Promise<LightningRpcError> {
-    try {
-      await p;
-    } catch (e) {
-      if (e instanceof LightningRpcError) return e;
-      throw e;
-    }
-    throw new Error('expected an RPC error');
-  }
   /** Fetches, checks the invoice is the device's for this offer, pays it, and checks lnsigner shows it paid. */
   async function fetchAndPay(offer: { bolt12: string; offer_id: string }, p: Record<string, unknown>, amount: number) {
     const got = await fetch({ offer: offer.bolt12, ...p });

@@ -18,11 +18,12 @@ import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { secp } from '../host/crypto/noble.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
-import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
+import { LightningRpcClient } from '../host/node/client.js';
 import { checkSignature, decodeBolt12String, decodeOffer, invreqId, offerId, parseInvoice, parseInvoiceRequest } from '../host/bolt12/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { removeTempDirs, startDaemon, startEmulator, tempDir } from './helpers/e2e.js';
 import { HSM_SECRET, NODE_ID } from './helpers/merchant.js';
+import { refusal } from './helpers/rpc-refusal.js';
 
 const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
 const SEED = 'payer-fetch-e2e';
@@ -71,15 +72,6 @@ const offer = async (node: number, p: Record<string, unknown>) =>
   ((await ld.call('dev-simnet-offer', { node: ids[node], description: 'simnet goods', ...p })) as { offer: string }).offer;
 const fetch = (p: Record<string, unknown>) => lns.call('fetchinvoice', { timeout: 30, ...p }) as Promise<Fetched>;
 const status = async (node: number, hash: string) => ((await ld.call('dev-simnet-invoice-status', { node: ids[node], payment_hash: hash })) as { status: string }).status;
-async function refusal(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected an RPC error');
-}
 /** The payer_requests rows (read-only, beside the running daemon). */
 function payerRows(): Record<string, any>[] {
   const db = new Database(join(dir, 'lns', 'lnsigner.sqlite3'), { readonly: true });

@@ -13,13 +13,14 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { secp } from '../host/crypto/noble.js';
 import { spawnAnnounced, type AnnouncedProcess } from '../host/process/announced.js';
-import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
+import { LightningRpcClient } from '../host/node/client.js';
 import { checkSignature, decodeBolt12String, encodeBolt12String, encodeTlvStream, merkleRoot, parseInvoice, signatureMessage } from '../host/bolt12/index.js';
 import { unblindHop } from '../host/blinding/index.js';
 import type { SpawnedEmulator } from '../host/emulator/spawn.js';
 import { removeTempDirs, startEmulator, tempDir } from './helpers/e2e.js';
 import { HSM_SECRET, NODE_ID, NODE_PRIV, pathIdOf, preimageNoOfferOf, rec, stream, tu } from './helpers/merchant.js';
 import { ascii } from './helpers/bytes.js';
+import { refusal } from './helpers/rpc-refusal.js';
 
 const PLUGIN = join(PROJECT_ROOT, 'bin', 'lnsigner-plugin.js');
 const HSM_HEX = bytesToHex(HSM_SECRET);
@@ -80,15 +81,6 @@ describe('sendinvoice in the plugin under lnsigner simnet', () => {
     (await ld.call('dev-simnet-invoicerequest', { node: node1, ...p })) as { bolt12: string; invreq_id: string };
   const invreqStatus = async (bolt12: string) =>
     (await ld.call('dev-simnet-invreq-status', { node: node1, invreq: bolt12 })) as { active: boolean; used: boolean; invoices: { invoice: string; status: string; error?: string; replied: boolean }[] };
-  async function refusal(p: Promise<unknown>): Promise<LightningRpcError> {
-    try {
-      await p;
-    } catch (e) {
-      if (e instanceof LightningRpcError) return e;
-      throw e;
-    }
-    throw new Error('expected an RPC error');
-  }
 
   it('paid end to end: the device-signed invoice reaches the payer, which pays it; the result is waitinvoice\'s', async () => {
     expect(node0).toBe(bytesToHex(NODE_ID));

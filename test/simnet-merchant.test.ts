@@ -13,10 +13,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex as toHex, concatBytes, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { secp } from '../host/crypto/noble.js';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
-import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
+import { LightningRpcClient } from '../host/node/client.js';
 import { decodeBolt12String, encodeBolt12String } from '../host/bolt12/bech32-string.js';
 import { readRecords, record, signRecords, tu, verifyRecords } from '../host/simnet/payer/tlv.js';
 import { REGTEST_CHAIN } from '../host/simnet/payer/invoice-request.js';
+import { refusal } from './helpers/rpc-refusal.js';
 
 let dir: string;
 let sim: RunningSimnet;
@@ -41,15 +42,6 @@ const offer = async (p: Record<string, unknown>) => ((await rpc.call('dev-simnet
 const fetch = (p: Record<string, unknown>) => rpc.call('dev-simnet-fetchinvoice', { node: 'carol', timeout: 10, ...p }) as Promise<Fetched>;
 const pay = (invoice: string) => rpc.call('dev-simnet-pay', { node: 'carol', invoice }) as Promise<Paid>;
 const status = async (node: string, hash: string) => ((await rpc.call('dev-simnet-invoice-status', { node, payment_hash: hash })) as { status: string }).status;
-async function refusal(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected an RPC error');
-}
 const offerRecs = (lno: string) => readRecords(decodeBolt12String(lno).bytes);
 
 async function fetchAndPay(lno: string, p: Record<string, unknown>, amount: number): Promise<Fetched> {

@@ -15,10 +15,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/hashes/utils.js';
 import { PROJECT_ROOT } from '../host/paths.js';
 import { startSimnet, type RunningSimnet } from '../host/simnet/server.js';
-import { LightningRpcClient, LightningRpcError } from '../host/node/client.js';
+import { LightningRpcClient } from '../host/node/client.js';
 import { decodeBolt12String, encodeBolt12String, merkleRoot, encodeTlvRecord, readTlvRecords, verifyBolt12Signature } from '../host/bolt12/index.js';
 import { merkle, readRecords } from '../host/simnet/payer/tlv.js';
 import { buildInvoiceRequest, parseOffer } from '../host/simnet/payer/invoice-request.js';
+import { refusal } from './helpers/rpc-refusal.js';
 
 const MERCHANT = join(PROJECT_ROOT, 'test', 'fixtures', 'plugins', 'merchant-plugin.mjs');
 
@@ -45,15 +46,6 @@ const offer = async (p: Record<string, unknown>) => ((await rpc.call('fixture-me
 const fetch = (p: Record<string, unknown>) => rpc.call('dev-simnet-fetchinvoice', { node: 'carol', timeout: 10, ...p }) as Promise<Fetched>;
 const pay = (invoice: string, extra: Record<string, unknown> = {}) => rpc.call('dev-simnet-pay', { node: 'carol', invoice, ...extra }) as Promise<Paid>;
 const htlcs = async () => ((await rpc.call('fixture-merchant-htlcs', {})) as { htlcs: Array<{ onion: Record<string, unknown>; htlc: Record<string, unknown> }> }).htlcs;
-async function refusal(p: Promise<unknown>): Promise<LightningRpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LightningRpcError) return e;
-    throw e;
-  }
-  throw new Error('expected an RPC error');
-}
 
 describe('the payer cross-checks lnsigner\'s codec', () => {
   it('its Merkle root equals host/bolt12\'s for streams of 1..12 records, and lnsigner verifies its invoice_request signature', () => {
