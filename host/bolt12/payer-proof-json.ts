@@ -9,7 +9,7 @@
 // (framing, field encodings, unknown even type) throws as for other strings.
 import { hex } from '@scure/base';
 import { currencyMinorUnit } from './iso4217.js';
-import { fallbacksJson, Out, pathsJson, type Decoded, type JsonObject } from './decode-json.js';
+import { fallbacksJson, Out, pathsJson, type Decoded, type JsonObject } from './decode-json-parts.js';
 import { parsePayerProof, payerProofProblem } from './payer-proof.js';
 import type { TlvRecord } from './tlv.js';
 
