@@ -39,15 +39,17 @@ export interface OfferParams {
    * Test-only misbehaviour (docs/host/simnet.md): `silent` answers nothing;
    * `change_field` answers an invoice whose copy of the request has a changed
    * offer_description (validly signed); `wrong_signer` signs the invoice with
-   * a key that is not the offer's issuer (invoice_node_id = that key).
+   * a key that is not the offer's issuer (invoice_node_id = that key);
+   * `second_invoice` answers every request with two invoices (another
+   * payment hash each), the second sent right after the first.
    */
   misbehave?: Misbehaviour;
   /** Test-only: the invoices' number of invoice_paths and their payinfo htlc_maximum_msat (MPP across paths). */
   invoiceShape?: InvoiceShape;
 }
 
-export type Misbehaviour = 'silent' | 'change_field' | 'wrong_signer';
-export const MISBEHAVIOURS: readonly Misbehaviour[] = ['silent', 'change_field', 'wrong_signer'];
+export type Misbehaviour = 'silent' | 'change_field' | 'wrong_signer' | 'second_invoice';
+export const MISBEHAVIOURS: readonly Misbehaviour[] = ['silent', 'change_field', 'wrong_signer', 'second_invoice'];
 
 /** cln-rpc-digest §3.4: `<N><unit>` → (time_unit, period). */
 export function parseRecurrence(text: string): { unit: 0 | 1 | 2; period: number } | undefined {
@@ -190,6 +192,8 @@ function receive(net: Network, node: number, m: OnionMessagePayload, secret?: Ui
     const invoice = answer(net, offer, recs, secret);
     // §3.6: a recurrence cancel is recorded and never answered.
     if (invoice) reply({ invoice });
+    // Test-only: the same request answered again, with another invoice (another payment hash).
+    if (invoice && offer.params.misbehave === 'second_invoice') reply({ invoice: answer(net, offer, recs, secret)! });
   } catch (e) {
     // digest §3.2: "Failed invreq <lnr1…>: <reason>", only when a reply path exists.
     reply({ invoiceError: invoiceError(`Failed invreq ${lnr}: ${(e as Error).message}`) });
@@ -305,7 +309,9 @@ const sent = new WeakMap<Network, Map<string, number>>();
 function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint, description: string, signer: Uint8Array, extra: Rec[] = [], shape: InvoiceShape = {}): { bytes: Uint8Array; paymentHash: string } {
   const peers = net.channelsOf(node).map((c) => c.sides[1 - Network.dirFrom(c, node)].node).filter((n) => net.isOnline(n));
   const opts = { htlcMaximumMsat: shape.pathHtlcMaxMsat };
-  const b = makeBlindedInvoice(net, node, peers.length ? [peers[0]] : [], amount, description, MIN_FINAL_CLTV, opts);
+  // Test-only (dev-simnet-offer invoice_path_hops): the first path's blinded hops are the node's chain, as its offer_paths.
+  const first = shape.pathHops !== undefined ? chainTo(net, node, shape.pathHops - 1) : peers.length ? [peers[0]] : [];
+  const b = makeBlindedInvoice(net, node, first, amount, description, MIN_FINAL_CLTV, opts);
   // Test-only (dev-simnet-sendinvoice invoice_paths): more paths, each through another peer, same path_id.
   const paths = [b.built.path];
   const payinfos = [b.payinfo];
@@ -342,10 +348,12 @@ function buildInvoice(net: Network, node: number, reqRecs: Rec[], amount: bigint
  */
 /**
  * Test-only shape of an invoice: how many invoice_paths (one per peer), their
- * payinfo htlc_maximum_msat; sendinvoice only: invoice_created_at (default
- * now) and invoice_relative_expiry (default absent = 7200 s), for expired invoices.
+ * payinfo htlc_maximum_msat; invoice_created_at (default now) and
+ * invoice_relative_expiry (default absent = 7200 s), for expired invoices;
+ * offers only: the first path's blinded hops (1..3, the node's chain as for
+ * offer_paths; default 2: [first peer, node]).
  */
-export interface InvoiceShape { paths?: number; pathHtlcMaxMsat?: bigint; createdAt?: bigint; relativeExpiry?: bigint }
+export interface InvoiceShape { paths?: number; pathHtlcMaxMsat?: bigint; createdAt?: bigint; relativeExpiry?: bigint; pathHops?: number }
 
 /** dev-simnet-sendinvoice's options beyond the amount (docs/host/simnet.md). */
 export interface SendInvoiceOptions {

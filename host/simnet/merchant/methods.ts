@@ -57,14 +57,22 @@ export const MERCHANT_METHODS: M[] = [
       misbehave: opt(pMisbehave),
       invoice_paths: optDef(pU32, 1),
       path_htlc_max_msat: opt(pMsat),
+      // Test-only knobs (docs/host/simnet.md): the invoices' invoice_created_at / invoice_relative_expiry, their first path's blinded hops.
+      created_at: opt(pU64),
+      relative_expiry: opt(pU32),
+      invoice_path_hops: opt(pU32),
     },
     run: ({ values: v }, ctx: SimnetContext) => {
       if (v.paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'paths: should be 0..3');
+      if (v.invoice_path_hops !== undefined && (v.invoice_path_hops < 1 || v.invoice_path_hops > 3)) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_path_hops: should be 1..3');
       if (v.invoice_paths < 1 || v.invoice_paths > 3) throw new RpcError(ErrorCode.INVALID_PARAMS, 'invoice_paths: should be 1..3');
       try {
         const offer = makeOffer(ctx.net, nodeOf(ctx, v.node), {
           amountMsat: v.amount_msat === -1n ? undefined : v.amount_msat, description: v.description, quantityMax: v.quantity_max, singleUse: v.single_use, paths: v.paths, recurrence: v.recurrence, misbehave: v.misbehave,
-          invoiceShape: { paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat },
+          invoiceShape: {
+            paths: v.invoice_paths, pathHtlcMaxMsat: v.path_htlc_max_msat, createdAt: v.created_at,
+            relativeExpiry: v.relative_expiry === undefined ? undefined : BigInt(v.relative_expiry), pathHops: v.invoice_path_hops,
+          },
         });
         return { offer, single_use: v.single_use };
       } catch (e) {
