@@ -672,7 +672,9 @@ export const PAY_RULE_EXPIRED = 6;
 export const PAY_RULE_PATH = 7;
 /** Live parts of this invoice plus this one would exceed invoice_amount. */
 export const PAY_RULE_ONCE = 8;
-/** Another invoice already holds this recurrence period. */
+/** Another invoice already holds this recurrence period (detail: the rule
+ *  alone), or this one-off invoice_request for an offer (reason
+ *  PAY_PERIOD_REQUEST << 8). */
 export const PAY_RULE_PERIOD = 9;
 /** The pay log has no room (nothing old enough to drop). */
 export const PAY_RULE_LOG_FULL = 10;
@@ -680,6 +682,10 @@ export const PAY_RULE_LOG_FULL = 10;
  *  not verify at any hop of the part (reason 3; reason 2, "secrets do not
  *  match", is no longer used). */
 export const PAY_RULE_FAILURE = 11;
+/** PAY_RULE_PERIOD reason (detail bits 8..): the invoice answers a one-off
+ *  invoice_request for an offer (offer_issuer_id or offer_paths, no
+ *  recurrence counter) that another invoice in the pay log already holds. */
+export const PAY_PERIOD_REQUEST = 1;
 
 // ---- BOLT 12 policy terms (issue 12) ----------------------------------------------
 // docs/protocol.md "get_policy / set_policy", "allowlist"; docs/firmware/onion.md "Policy".

@@ -1,30 +1,41 @@
 // The pay log (issue 12, docs/firmware/payer.md "Pay log"): the BOLT 12
 // invoices, parts and recurrence periods the device has built onions for, in
 // the "paylog" flash partition (FLASH_PAYLOG_*, two sectors). It is what makes
-// "once per invoice" and "once per recurrence period" hold across a power
-// cycle.
+// "once per invoice", "once per recurrence period" and "one invoice per
+// one-off invoice_request" hold across a power cycle.
 //
 // Record (one per sector, PAYLOG_REC_SIZE bytes):
 //    0 magic u32le "PAYL" | 4 seq u32le | 8 invoices used u8 | 9 parts used u8 |
-//   10 periods used u8 | 11 reserved[5]
+//   10 periods used u8 | 11 format u8 (PAYLOG_FORMAT_*) | 12 reserved[4]
 //   16 invoices: INV_CAP × 32: root prefix[16] | amount msat u64le |
 //      expiry u32le (created_at + relative expiry) | flags u32le
 //   16 + 24·32 = 784 parts: PART_CAP × 48: part ref[16] | invoice index u8 |
 //      hop count u8 | reserved[6] | delivered amount msat u64le |
 //      part key tail[16] (bytes 16..31 of the part key; the ref is bytes 0..15)
 //   784 + 32·48 = 2320 periods: PERIOD_CAP × 32: period key[16] | invoice root prefix[16]
-//   2320 + 48·32 = 3856: CRC-32C u32le of bytes 4..3855
+//   2320 + 48·32 = 3856 requests: INV_CAP × 8: invreq root prefix[8] of invoice i
+//      (meaningful when invoice i's flags have INV_FLAG_REQUEST)
+//   3856 + 24·8 = 4048: CRC-32C u32le of bytes 4..4047           (4052 bytes)
+//
+// Format 0 (the first pay log firmware) had no requests table: its CRC sat
+// at 3856 (of bytes 4..3855) and byte 11 was a reserved zero. Such a copy is
+// still valid: plLoad reads it as format 1 with an empty requests table (no
+// invoice holds its request: those invoices keep once per invoice and per
+// period, and leave as before), and the next commit writes format 1. Any
+// other format byte makes a copy invalid.
 //
 // A part in the log is live (its HTLC may be in flight or paid); pay_failed
 // removes it. Atomic update as device/policy/store.ts: the new record goes to
 // the sector not holding the current one (seq + 1 selects sector seq & 1),
 // everything but the magic first, read back and compared, the magic last; the
-// valid copy (magic and CRC) with the higher seq wins, so a power cut leaves
-// the old record or the new one.
+// valid copy (magic, known format and CRC) with the higher seq wins, so a
+// power cut leaves the old record or the new one (a format-0 copy left in the
+// other sector has a lower seq than the first format-1 one).
 //
 // RAM: the firmware has no 4 KiB to spare (test/firmware-memory.test.ts), so
 // the record lives, for the request that uses it, in the upper part of the
-// reply buffer (txPayload() + PAYLOG_RAM_OFF): pay_invoice's reply is
+// reply buffer (txPayload() + PAYLOG_RAM_OFF, up to 2560 + 4052 = 6612; the
+// read-back chunk at 6656..7680): pay_invoice's reply is
 // ONION_PACKET_SIZE + 16 bytes (its scratch for the shared secrets ends at
 // 1366 + 16 + 27·32 = 2246), pay_failed's secrets scratch ends at 27·32 and
 // its reply (3 + failure message) is written after its last commit, all
@@ -46,14 +57,28 @@ const R_SEQ: usize = 4;
 const R_INVS: usize = 8;
 const R_PARTS: usize = 9;
 const R_PERIODS: usize = 10;
+const R_FORMAT: usize = 11;
 const R_INV: usize = 16;
 const INV_SIZE: usize = 32;
 const R_PART: usize = R_INV + <usize>INV_CAP * INV_SIZE;
 const PART_SIZE: usize = 48;
 const R_PERIOD: usize = R_PART + <usize>PART_CAP * PART_SIZE;
 const PERIOD_SIZE: usize = 32;
-const R_CRC: usize = R_PERIOD + <usize>PERIOD_CAP * PERIOD_SIZE;
+/** Where a format-0 record ended: its CRC's offset (and where the requests table starts). */
+const R_CRC_V0: usize = R_PERIOD + <usize>PERIOD_CAP * PERIOD_SIZE;
+const R_REQ: usize = R_CRC_V0;
+/** Bytes of the invreq root kept per invoice (see reqFind: a prefix can only add refusals). */
+const REQ_SIZE: usize = 8;
+const R_CRC: usize = R_REQ + <usize>INV_CAP * REQ_SIZE;
 export const PAYLOG_REC_SIZE: usize = R_CRC + 4;
+/** Record formats (byte R_FORMAT). */
+const PAYLOG_FORMAT_V0: u32 = 0;
+const PAYLOG_FORMAT_V1: u32 = 1;
+
+/** Invoice entry flags: the invoice holds a recurrence period; the invoice
+ *  holds its (one-off, offer) invoice_request (reqFind). */
+export const INV_FLAG_RECURRING: u32 = 1;
+export const INV_FLAG_REQUEST: u32 = 2;
 
 // Invoice entry fields.
 export const I_ROOT: usize = 0;
@@ -75,8 +100,9 @@ const PAYLOG_RAM_OFF: usize = 2560;
 const CHUNK_OFF: usize = 6656;
 const CHUNK: usize = 1024;
 // The reply of a pay request must end below the record, and both must fit the reply buffer.
-// (ONION_PACKET_SIZE + 16 + 27·32 = 2246 < 2560; 2560 + 3860 < 6656; 6656 + 1024 ≤ 8448.)
+// (ONION_PACKET_SIZE + 16 + 27·32 = 2246 < 2560; 2560 + 4052 < 6656; 6656 + 1024 ≤ 8448.)
 assert(PAYLOG_RAM_OFF + PAYLOG_REC_SIZE <= CHUNK_OFF && CHUNK_OFF + CHUNK <= <usize>FRAME_MAX_PAYLOAD);
+assert(PAYLOG_REC_SIZE <= <usize>FLASH_SECTOR);
 
 /** Codes beyond the board's FLASH_ERR_* (ERR_FLASH detail). */
 export const PAYLOG_ERR_VERIFY: i32 = 0x101;
@@ -88,20 +114,32 @@ export const PAYLOG_KEEP_SECONDS: u32 = 86400;
 @inline function chunk(): usize { return txPayload() + CHUNK_OFF; }
 
 let copySeq: u32 = 0;
+let copyFormat: u32 = 0;
 
-/** True when the copy in `sector` has its magic, a matching CRC and sane counts (copySeq = its seq). */
+/** The offset of a record's CRC in `format` (its size is that + 4). */
+@inline function crcOffset(format: u32): usize { return format == PAYLOG_FORMAT_V0 ? R_CRC_V0 : R_CRC; }
+
+/** True when the copy in `sector` has its magic, a known format, a matching CRC
+ *  and sane counts (copySeq = its seq, copyFormat = its format). */
 function validCopy(sector: u32): bool {
   const base = FLASH_PAYLOG_OFF + sector * FLASH_SECTOR;
   const c = chunk();
   let crc: i32 = CRC32C_INIT;
   let hdrOk = false;
   let stored: u32 = 0;
-  for (let at: usize = 0; at < PAYLOG_REC_SIZE; at += CHUNK) {
-    const n = PAYLOG_REC_SIZE - at < CHUNK ? PAYLOG_REC_SIZE - at : CHUNK;
+  // The first chunk holds the header: the format, and with it the size.
+  let crcAt: usize = R_CRC;
+  let size: usize = PAYLOG_REC_SIZE;
+  for (let at: usize = 0; at < size; at += CHUNK) {
+    const n = size - at < CHUNK ? size - at : CHUNK;
     if (board_flash_read(base + <u32>at, c, <i32>n) != FLASH_OK) return false;
     if (at == 0) {
       if (get32(c) != PAYLOG_MAGIC) return false;
       copySeq = get32(c + R_SEQ);
+      copyFormat = <u32>load<u8>(c + R_FORMAT);
+      if (copyFormat != PAYLOG_FORMAT_V0 && copyFormat != PAYLOG_FORMAT_V1) return false;
+      crcAt = crcOffset(copyFormat);
+      size = crcAt + 4;
       // A record the firmware would not write is not trusted either.
       hdrOk = <u32>load<u8>(c + R_INVS) <= INV_CAP && <u32>load<u8>(c + R_PARTS) <= PART_CAP
         && <u32>load<u8>(c + R_PERIODS) <= PERIOD_CAP;
@@ -109,8 +147,8 @@ function validCopy(sector: u32): bool {
     for (let i: usize = 0; i < n; i++) {
       const off = at + i;
       if (off < 4) continue;
-      if (off >= R_CRC) {
-        stored |= <u32>load<u8>(c + i) << (<u32>(off - R_CRC) << 3);
+      if (off >= crcAt) {
+        stored |= <u32>load<u8>(c + i) << (<u32>(off - crcAt) << 3);
         continue;
       }
       crc = crc32cByte(crc, <i32>load<u8>(c + i));
@@ -119,12 +157,15 @@ function validCopy(sector: u32): bool {
   return hdrOk && stored == <u32>crc32cFinish(crc);
 }
 
-/** Loads the newest valid record into RAM, or the empty log (seq 0). */
+/** Loads the newest valid record into RAM (a format-0 one read as format 1
+ *  with an empty requests table), or the empty log (seq 0). */
 export function plLoad(): void {
   const a = validCopy(0);
   const seqA = copySeq;
+  const fmtA = copyFormat;
   const b = validCopy(1);
   const seqB = copySeq;
+  const fmtB = copyFormat;
   let sector: i32 = -1;
   // Sequence numbers compared modulo 2^32.
   if (a && b) sector = <i32>(seqB - seqA) > 0 ? 1 : 0;
@@ -133,7 +174,11 @@ export function plLoad(): void {
   const r = rec();
   if (sector < 0 || board_flash_read(FLASH_PAYLOG_OFF + <u32>sector * FLASH_SECTOR, r, <i32>PAYLOG_REC_SIZE) != FLASH_OK) {
     fillBytes(r, 0, PAYLOG_REC_SIZE);
+  } else if ((sector == 0 ? fmtA : fmtB) == PAYLOG_FORMAT_V0) {
+    // Format 0: its CRC and the erased bytes after it become an empty requests table.
+    fillBytes(r + R_REQ, 0, PAYLOG_REC_SIZE - R_REQ);
   }
+  store<u8>(r + R_FORMAT, <u8>PAYLOG_FORMAT_V1);
 }
 
 function recCrc(r: usize): u32 {
@@ -148,6 +193,7 @@ export function plCommit(): i32 {
   const r = rec();
   const seq = get32(r + R_SEQ) + 1;
   put32(r + R_SEQ, seq);
+  store<u8>(r + R_FORMAT, <u8>PAYLOG_FORMAT_V1);
   put32(r, 0xffffffff);
   put32(r + R_CRC, recCrc(r));
   const off = FLASH_PAYLOG_OFF + (seq & 1) * FLASH_SECTOR;
@@ -180,6 +226,8 @@ export function periodUsed(): u32 { return <u32>load<u8>(rec() + R_PERIODS); }
 export function invAt(i: u32): usize { return rec() + R_INV + <usize>i * INV_SIZE; }
 export function partAt(i: u32): usize { return rec() + R_PART + <usize>i * PART_SIZE; }
 export function periodAt(i: u32): usize { return rec() + R_PERIOD + <usize>i * PERIOD_SIZE; }
+/** The invreq root prefix of invoice i. */
+function reqAt(i: u32): usize { return rec() + R_REQ + <usize>i * REQ_SIZE; }
 
 /** Public identifiers: variable-time comparison is fine. */
 function same16(a: usize, b: usize): bool {
@@ -191,6 +239,24 @@ function same16(a: usize, b: usize): bool {
 export function invFind(root: usize): i32 {
   const n = invUsed();
   for (let i: u32 = 0; i < n; i++) if (same16(invAt(i) + I_ROOT, root)) return <i32>i;
+  return -1;
+}
+
+/**
+ * Index of the invoice that holds the invoice_request whose merkle root is at
+ * `req` (flags INV_FLAG_REQUEST and the same root prefix), or -1. Only
+ * REQ_SIZE bytes are kept: the same request always has the same prefix, so
+ * the shortening can only refuse more (two requests the device signed whose
+ * roots share 8 bytes), never let a second invoice through.
+ */
+export function reqFind(req: usize): i32 {
+  const n = invUsed();
+  for (let i: u32 = 0; i < n; i++) {
+    if ((get32(invAt(i) + I_FLAGS) & INV_FLAG_REQUEST) == 0) continue;
+    let same = true;
+    for (let k: usize = 0; k < REQ_SIZE; k++) if (load<u8>(reqAt(i) + k) != load<u8>(req + k)) { same = false; break; }
+    if (same) return <i32>i;
+  }
   return -1;
 }
 
@@ -241,8 +307,12 @@ function invRemove(i: u32): void {
     k++;
   }
   const n = invUsed();
-  for (let j: u32 = i + 1; j < n; j++) copyBytes(invAt(j - 1), invAt(j), INV_SIZE);
+  for (let j: u32 = i + 1; j < n; j++) {
+    copyBytes(invAt(j - 1), invAt(j), INV_SIZE);
+    copyBytes(reqAt(j - 1), reqAt(j), REQ_SIZE);
+  }
   fillBytes(invAt(n - 1), 0, INV_SIZE);
+  fillBytes(reqAt(n - 1), 0, REQ_SIZE);
   store<u8>(rec() + R_INVS, <u8>(n - 1));
 }
 
@@ -266,8 +336,9 @@ export function plDropExpired(now: u32, keep: i32): void {
   }
 }
 
-/** Appends an invoice; its index, or -1 when full. */
-export function invAdd(root: usize, amount: u64, expiry: u32, flags: u32): i32 {
+/** Appends an invoice (`req`: its invreq merkle root, kept as a prefix,
+ *  counted by reqFind when flags has INV_FLAG_REQUEST); its index, or -1 when full. */
+export function invAdd(root: usize, amount: u64, expiry: u32, flags: u32, req: usize): i32 {
   const n = invUsed();
   if (n >= INV_CAP) return -1;
   const e = invAt(n);
@@ -275,6 +346,7 @@ export function invAdd(root: usize, amount: u64, expiry: u32, flags: u32): i32 {
   store<u64>(e + I_AMOUNT, amount);
   put32(e + I_EXPIRY, expiry);
   put32(e + I_FLAGS, flags);
+  copyBytes(reqAt(n), req, REQ_SIZE);
   store<u8>(rec() + R_INVS, <u8>(n + 1));
   return <i32>n;
 }

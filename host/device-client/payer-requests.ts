@@ -145,17 +145,23 @@ export const PAY_RULE_SENTENCES: Readonly<Record<number, string>> = {
   [P.PAY_RULE_EXPIRED]: 'the invoice has expired (or the device clock is not set)',
   [P.PAY_RULE_PATH]: "the route's blinded tail is not one of the invoice's paths, or they need features the device does not know",
   [P.PAY_RULE_ONCE]: 'the invoice is already paid or being paid (its live parts would exceed its amount)',
-  [P.PAY_RULE_PERIOD]: 'another invoice was already paid for this recurrence period',
+  [P.PAY_RULE_PERIOD]: 'another invoice was already paid for this recurrence period or this invoice request',
   [P.PAY_RULE_LOG_FULL]: "the device's pay log is full (nothing old enough to drop)",
   [P.PAY_RULE_FAILURE]: 'the failure is not one of a live part of this device (unknown part, or the failure onion does not verify at any hop)',
 };
 
 const FAILURE_REASON: Readonly<Record<number, string>> = { 1: 'unknown part', 3: 'failure onion does not verify' };
+/** PAY_RULE_PERIOD reasons (detail >> 8): 0 the recurrence period, PAY_PERIOD_REQUEST the invoice_request. */
+const PERIOD_REASON: Readonly<Record<number, string>> = {
+  0: 'another invoice was already paid for this recurrence period',
+  [P.PAY_PERIOD_REQUEST]: 'another invoice was already paid for this invoice request (one invoice per one-off request for an offer: a second invoice with another payment hash is not paid)',
+};
 
 /** "pay rule 8: the invoice is already paid …", with the field, hop or reason the detail names. */
 export function payRuleSentence(detail: number): string {
   const rule = detail & 0xff;
   const arg = detail >>> 8;
+  if (rule === P.PAY_RULE_PERIOD) return `pay rule ${rule}: ${PERIOD_REASON[arg] ?? `${PAY_RULE_SENTENCES[rule]} (reason ${arg})`}`;
   const text = PAY_RULE_SENTENCES[rule] ?? 'unknown rule';
   let where = '';
   if (rule === P.PAY_RULE_FAILURE) where = arg ? ` (${FAILURE_REASON[arg] ?? `reason ${arg}`})` : '';

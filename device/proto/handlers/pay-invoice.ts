@@ -1,6 +1,7 @@
 // pay_invoice (issue 12): the onion of one part of a BOLT 12 payment, built
 // only for an invoice the device verified against a request it signed, for
-// the invoice amount, once per invoice and per recurrence period. Layout:
+// the invoice amount, once per invoice and per recurrence period, and one
+// invoice per one-off invoice_request for an offer. Layout:
 // shared/protocol.ts PAY_OFF_*, docs/protocol.md "pay_invoice"; rules and pay
 // log: docs/firmware/payer.md.
 //
@@ -19,7 +20,7 @@ import {
   ERR_BAD_PAYLOAD, ERR_FLASH, ERR_NOT_PROVISIONED, ERR_ONION_ROUTE, ERR_PAY_RULE, ERR_POLICY, MSG_PAY_INVOICE,
   ONION_MAX_ROUTING, ONION_PACKET_SIZE, PAY_OFF_FIRST_AMOUNT, PAY_OFF_FLAGS, PAY_OFF_HOPS, PAY_OFF_INVOICE,
   PAY_OFF_INVOICE_LEN, PAY_OFF_INVREQ_SIG, PAY_OFF_PARTID, PAY_PART_REF_SIZE, PAY_RULE_LOG_FULL, PAY_RULE_ONCE,
-  PAY_RULE_PERIOD,
+  PAY_RULE_PERIOD, PAY_PERIOD_REQUEST,
 } from "../../../shared/protocol";
 import { FLASH_OK, PROV_OFF_NODE_KEY } from "../../../shared/board";
 import { hal_clock_seconds } from "../../hal";
@@ -36,15 +37,15 @@ import { sha256Final, sha256Init, sha256Update, SHA256_CTX_SIZE } from "../../cr
 import { wipe } from "../../crypto/scalar";
 import {
   F_INVOICE_NODE_ID, F_INVOICE_PAYMENT_HASH, F_INVREQ_PAYER_ID, F_INVREQ_RECURRENCE_COUNTER, F_INVREQ_RECURRENCE_START,
-  INVOICE_ROOT, detail, fptr, flen, has, readTu,
+  INVOICE_ROOT, INVREQ_ROOT, detail, fptr, flen, has, noOffer, readTu,
 } from "../../merchant/invoice-rules";
 import {
   description, descriptionLen, invoiceAmount, invoiceExpiry, offerId, payRuleAmount, payRuleExpired, payRuleOurs,
   payRuleParse, payRulePath, payRuleSignature, payRuleSigner, payerNote, payerNoteLen,
 } from "../../payer/rules";
 import {
-  INV_CAP, PART_CAP, PERIOD_CAP, invAdd, invFind, invLive, invUsed, partAdd, partFind, partUsed, periodAdd, periodFind,
-  periodSameRoot, periodUsed, plCommit, plDropExpired, plLoad,
+  INV_CAP, INV_FLAG_RECURRING, INV_FLAG_REQUEST, PART_CAP, PERIOD_CAP, invAdd, invFind, invLive, invUsed, partAdd,
+  partFind, partUsed, periodAdd, periodFind, periodSameRoot, periodUsed, plCommit, plDropExpired, plLoad, reqFind,
 } from "../../payer/store";
 import { get16 } from "../bytes";
 import { refuse } from "../dispatch";
@@ -57,9 +58,6 @@ const OFFER_ID: usize = memory.data(32, 8);
 const PERIOD_KEY: usize = memory.data(32, 8);
 const NUM: usize = memory.data(8, 8);
 const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
-
-/** Invoice entry flag: the invoice holds a recurrence period. */
-const INV_FLAG_RECURRING: u32 = 1;
 
 /** Period key: SHA256(offer_id ‖ invreq_payer_id ‖ counter u64le ‖ start flag u8 [‖ start u64le]). */
 function periodKey(): void {
@@ -123,6 +121,11 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
   const amount = invoiceAmount();
   const hash = fptr(F_INVOICE_PAYMENT_HASH);
   const recurring = has(F_INVREQ_RECURRENCE_COUNTER);
+  // A one-off request answering an offer (offer_issuer_id or offer_paths, no
+  // recurrence counter) takes one invoice; our own lnr1 (no offer) may be
+  // multi-use (the host keeps a single-use one single), a recurring one is
+  // held per period. Its key: INVREQ_ROOT, left by rule 3 (ruleInvreq).
+  const oneOff = !recurring && !noOffer();
   const hasOfferId = offerId(inv, invLen, out, OFFER_ID);
   if (!hasOfferId) wipe(OFFER_ID, 32);
   if (recurring) periodKey();
@@ -160,6 +163,16 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
     if (recurring) {
       periodIdx = periodFind(PERIOD_KEY);
       if (periodIdx >= 0 && !periodSameRoot(<u32>periodIdx, INVOICE_ROOT)) return refuse(ERR_PAY_RULE, detail(PAY_RULE_PERIOD, 2000000092));
+    }
+    // Rule 9 (PAY_RULE_PERIOD, reason PAY_PERIOD_REQUEST << 8): issue 12
+    // item 3/7, "a second invoice for the same request … refused before any
+    // HTLC leaves": a one-off invoice_request for an offer (same invreq
+    // merkle root) is held by the first invoice paid for it, as long as that
+    // invoice is in the pay log; another invoice (another root, e.g. another
+    // payment hash) for it is refused.
+    if (oneOff) {
+      const h = reqFind(INVREQ_ROOT);
+      if (h >= 0 && h != invIdx) return refuse(ERR_PAY_RULE, <u32>PAY_RULE_PERIOD | (<u32>PAY_PERIOD_REQUEST << 8));
     }
     // Rule 10 (PAY_RULE_LOG_FULL): room for the invoice, the part and the
     // period, after dropping invoices 24 h past their expiry.
@@ -227,7 +240,10 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
       // Not recorded: the onion must not leave the device.
       if (c != FLASH_OK) { wipeReply(out, n); return refuse(ERR_FLASH, <u32>c); }
     }
-    if (invIdx < 0) invIdx = invAdd(INVOICE_ROOT, amount, invoiceExpiry(), recurring ? INV_FLAG_RECURRING : 0);
+    if (invIdx < 0) {
+      const flags = recurring ? INV_FLAG_RECURRING : oneOff ? INV_FLAG_REQUEST : 0;
+      invIdx = invAdd(INVOICE_ROOT, amount, invoiceExpiry(), flags, INVREQ_ROOT);
+    }
     partAdd(PART_KEY, <u32>invIdx, <u32>n, routeDelivered);
     if (recurring && periodIdx < 0) periodAdd(PERIOD_KEY, INVOICE_ROOT);
     const c = plCommit();
