@@ -6,7 +6,9 @@
 // onion and the part ref only; every hop peels the onion with @noble
 // (host/onion/sphinx.ts) with the key the test gave it; build_onion for the
 // same route makes another onion (its secrets do not open a pay part); every
-// rule refuses with its detail; MPP; failure onions made at the erring hop
+// rule refuses with its detail; MPP; one invoice per one-off invoice_request
+// for an offer (also after a reboot; lnr1 requests exempt; a format-0 pay log
+// read); failure onions made at the erring hop
 // (from the secret the hop itself finds) release a part and credit the
 // 24-hour window, forged ones are refused; the pay log survives a reboot;
 // random payloads never trap.

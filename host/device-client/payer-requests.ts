@@ -154,7 +154,7 @@ const FAILURE_REASON: Readonly<Record<number, string>> = { 1: 'unknown part', 3:
 /** PAY_RULE_PERIOD reasons (detail >> 8): 0 the recurrence period, PAY_PERIOD_REQUEST the invoice_request. */
 const PERIOD_REASON: Readonly<Record<number, string>> = {
   0: 'another invoice was already paid for this recurrence period',
-  [P.PAY_PERIOD_REQUEST]: 'another invoice was already paid for this invoice request (one invoice per one-off request for an offer: a second invoice with another payment hash is not paid)',
+  [P.PAY_PERIOD_REQUEST]: 'another invoice was already paid for this invoice request (a one-off request for an offer takes one invoice: a second one, e.g. with another payment hash, is not paid)',
 };
 
 /** "pay rule 8: the invoice is already paid …", with the field, hop or reason the detail names. */
