@@ -220,7 +220,7 @@ describe('pay invoices fetched from offers (lnsigner fetchinvoice + pay)', () =>
     await payAndCheck(first, 5);
     const e = await refusal(rpc.call('pay', { bolt11: second.invoice }));
     expect(e.code).toBe(213);
-    expect(e.message).toMatch(/^The signing device declined the payment: pay rule 9: another invoice was already paid for this invoice request \(one invoice per one-off request/);
+    expect(e.message).toMatch(/^The signing device declined the payment: pay rule 9: another invoice was already paid for this invoice request \(a one-off request for an offer takes one invoice/);
     expect(e.data).toMatchObject({ device_status: 'ERR_PAY_RULE', rule: 9 });
     expect(await nodeParts(second.payment_hash)).toEqual([]);
     expect(await ourParts(second.payment_hash)).toEqual([]);
