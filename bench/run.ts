@@ -1,4 +1,6 @@
-// `npm run bench [-- --json] [--filter <substring>] [--ms <budget per case>]`
+// `npm run bench [-- --json] [--filter <substring>] [--suite <substring>] [--ms <budget per case>]`
+// (--filter picks cases after every suite has set up; --suite skips the
+// setup of suites whose title does not contain the text: a quicker subset)
 // Prints a table (or one JSON object per line) of ops/s for every case of every
 // suite; implementations of the same operation run in the same process, one
 // after the other, so their ratio is meaningful on a noisy machine.
@@ -6,7 +8,7 @@ import { measure, type Measurement } from './measure.js';
 import type { BenchSuite } from './types.js';
 import { suites } from './suites/index.js';
 
-interface Options { json: boolean; filter?: string; ms: number }
+interface Options { json: boolean; filter?: string; suite?: string; ms: number }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { json: false, ms: 400 };
@@ -14,8 +16,9 @@ function parseArgs(argv: string[]): Options {
     const a = argv[i];
     if (a === '--json') o.json = true;
     else if (a === '--filter') o.filter = argv[++i];
+    else if (a === '--suite') o.suite = argv[++i];
     else if (a === '--ms') o.ms = Number(argv[++i]);
-    else throw new Error(`unknown option ${a} (use --json, --filter <s>, --ms <n>)`);
+    else throw new Error(`unknown option ${a} (use --json, --filter <s>, --suite <s>, --ms <n>)`);
   }
   if (!Number.isFinite(o.ms) || o.ms <= 0) throw new Error('--ms needs a positive number');
   return o;
@@ -58,7 +61,10 @@ async function runSuite(s: BenchSuite, o: Options): Promise<void> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  for (const s of suites) await runSuite(s, o);
+  for (const s of suites) {
+    if (o.suite && !s.title.toLowerCase().includes(o.suite.toLowerCase())) continue;
+    await runSuite(s, o);
+  }
 }
 
 main().catch((e) => {
