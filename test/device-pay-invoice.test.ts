@@ -9,8 +9,8 @@
 // rule refuses with its detail; MPP; one invoice per one-off invoice_request
 // for an offer (also after a reboot; lnr1 requests exempt; a format-0 pay log
 // read); failure onions made at the erring hop
-// (from the secret the hop itself finds) release a part and credit the
-// 24-hour window, forged ones are refused; the pay log survives a reboot;
+// (from the secret the hop itself finds) release a part (the 24-hour window
+// keeps counting it), forged ones are refused; the pay log survives a reboot;
 // random payloads never trap.
 // Rules: docs/firmware/payer.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,7 +87,8 @@ describe('pay_invoice: the onion of a valid invoice', () => {
     // Part ref = SHA256(invoice root ‖ partid ‖ SHA256(first-hop amount ‖ hops))[0..16].
     const le = (v: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, v, true); return b; };
     const routeHash = sha256(cat(le(r.firstAmountMsat), ...r.hops.flatMap((h) => [h.pubkey, h.payload])));
-    expect(x(part.partRef)).toBe(x(sha256(cat(inv.root, le(7n), routeHash)).slice(0, 16)));
+    // A domain tag of its own: no build_onion part key (payment hash ‖ partid ‖ route hash) can equal it.
+    expect(x(part.partRef)).toBe(x(sha256(cat(new TextEncoder().encode('lnsigner pay part'), inv.root, le(7n), routeHash)).slice(0, 16)));
     // The first peer peels its payload (amount, cltv, scid), the introduction
     // node its own (encrypted data, current_path_key), the final node (behind
     // its blinded id) the final payload.
@@ -410,7 +411,7 @@ describe('pay_invoice: one invoice per one-off invoice_request for an offer (PAY
   });
 });
 
-describe('pay_failed: a failure made at a hop of the route releases the part and credits the 24-hour window', () => {
+describe('pay_failed: a failure made at a hop of the route releases the part; the 24-hour window keeps it', () => {
   const partOf = (inv: Inv, req: Req, r = route(inv.path, inv.amount), partId = 0n): PayInvoicePart =>
     ({ invoice: inv.tlv, invreqSignature: req.signature, partId, firstHopAmountMsat: r.firstAmountMsat, hops: r.hops });
   /** What the route's hops see: each finds its shared secret by peeling with its own key. */
@@ -459,13 +460,17 @@ describe('pay_failed: a failure made at a hop of the route releases the part and
     expect(f.erringIndex).toBe(1);
     expect(f.failcode).toBe(0x1007);
     expect(x(f.failureMessage)).toBe(x(msg));
-    // The 24-hour window is credited: the entry of the part is gone.
+    // The 24-hour window is NOT credited (a hop the host chose could forge the
+    // failure after forwarding): the entry of the part stays.
     const after = policy();
-    expect(after.logUsed).toBe(mid.logUsed - 1);
-    expect(after.spentLast24hMsat).toBe(mid.spentLast24hMsat - r.firstAmountMsat);
+    expect(after.logUsed).toBe(mid.logUsed);
+    expect(after.spentLast24hMsat).toBe(mid.spentLast24hMsat);
     expect(before.logUsed).toBe(mid.logUsed - 1); // (build_onion's part above)
-    // A retry within the daily limit that would not have fit without the credit.
+    // The retry counts again: a daily limit with room for one more part pays it, one without refuses it.
     const retry = route(inv.path, 8000n);
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ ...NO_LIMITS, dailyLimitMsat: after.spentLast24hMsat + retry.firstAmountMsat - 1n }));
+    const short = refusalOf(() => call(P.MSG_PAY_INVOICE, payPayload(inv, req, retry, 2n)));
+    expect([short.code, short.detail]).toEqual([P.ERR_POLICY, P.POLICY_LIMIT_DAILY]);
     call(P.MSG_SET_POLICY, encodeSetPolicy({ ...NO_LIMITS, dailyLimitMsat: after.spentLast24hMsat + retry.firstAmountMsat }));
     pay(inv, req, retry, 2n);
     call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));

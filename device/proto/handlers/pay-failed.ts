@@ -9,9 +9,12 @@
 // only a hop of the route can make a failure that verifies.
 //
 // Verified at hop i ⇒ the part is failed: its amount is released from the
-// invoice (a retry may pay it) and its spend log entry is removed (the
-// 24-hour window is credited): the hop that returned the failure upstream can
-// no longer take the payer's money, and the host cannot forge the failure.
+// invoice (a retry may pay it). Its spend log entry stays (the 24-hour window
+// is NOT credited): the failure reaches the device through the host, and a
+// hop the host chose can make one that verifies after it forwarded the HTLC
+// (review of issue 12: a colluding hop that learned the preimage settles the
+// retry itself); with the entry kept, every such round is still counted by
+// the daily, per-payee and max-amount limits, so the loss stays bounded.
 // Reply: erring hop index u8 | failure message length u16le | failure message
 // (BOLT 4 failuremsg: failcode u16be ‖ data) so the host can classify it.
 // Layout: shared/protocol.ts PAYFAIL_*, docs/protocol.md "pay_failed",
@@ -29,7 +32,6 @@ import { BOLT12_KIND_INVOICE, BOLT12_OK } from "../../../shared/bolt12-limits";
 import { FLASH_OK, PROV_OFF_NODE_KEY } from "../../../shared/board";
 import { REC, storeLoad, storeWipeRam } from "../../keys/store";
 import { ONION_OK, onionParseHops, onionPaySessionKey, onionSharedSecrets } from "../../onion/sphinx";
-import { policyCommit, policyLoad, logRemove } from "../../policy/store";
 import { wipe } from "../../crypto/scalar";
 import { failureDecode, failureMsgLen } from "../../payer/failure";
 import { merkleRootChecked } from "../../bolt12/merkle";
@@ -93,16 +95,10 @@ export function handlePayFailed(req: usize, len: i32, out: usize): i32 {
   wipe(ss, <usize>n << 5);
   if (hop < 0) return refuse(ERR_PAY_RULE, <u32>PAY_RULE_FAILURE | (FAIL_ONION << 8));
 
-  // The part is failed. Design: its spend log entry goes (the 24-hour window
-  // is credited) — first, so that a power cut before the pay log commit
-  // leaves the part live and a resend of the same failure finishes both
-  // (logRemove then finds nothing) — then it leaves the pay log (its amount
-  // is released from the invoice).
-  policyLoad();
-  if (logRemove(PART_KEY)) {
-    const c = policyCommit();
-    if (c != FLASH_OK) return refuse(ERR_FLASH, <u32>c);
-  }
+  // The part is failed: it leaves the pay log (its amount is released from
+  // the invoice). Its spend log entry stays (see the top of this file): a
+  // forged failure from a colluding hop buys the host at most another round
+  // inside the 24-hour limits.
   partRemove(<u32>i);
   const c = plCommit();
   if (c != FLASH_OK) return refuse(ERR_FLASH, <u32>c);

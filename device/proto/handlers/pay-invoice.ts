@@ -58,6 +58,9 @@ const OFFER_ID: usize = memory.data(32, 8);
 const PERIOD_KEY: usize = memory.data(32, 8);
 const NUM: usize = memory.data(8, 8);
 const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 8);
+const PART_TAG: usize = memory.data<u8>([
+  0x6c, 0x6e, 0x73, 0x69, 0x67, 0x6e, 0x65, 0x72, 0x20, 0x70, 0x61, 0x79, 0x20, 0x70, 0x61, 0x72, 0x74,
+]); // "lnsigner pay part" (17 bytes)
 
 /** Period key: SHA256(offer_id ‖ invreq_payer_id ‖ counter u64le ‖ start flag u8 [‖ start u64le]). */
 function periodKey(): void {
@@ -85,6 +88,12 @@ function periodKey(): void {
 export function payPartKey(req: usize, hops: usize, end: usize, out: usize): void {
   routeHash(req + PAY_OFF_FIRST_AMOUNT, hops, end, ROUTE_HASH);
   sha256Init(CTX);
+  // Its own domain tag (review of issue 12): build_onion's part key is
+  // SHA256(payment_hash ‖ partid ‖ route hash) with a hash the host names, so
+  // without the tag a build_onion with hash := this invoice's root would
+  // record this part's key in the spend log beforehand and pay_invoice would
+  // take it for a resend and skip the policy and the BOLT 12 terms.
+  sha256Update(CTX, PART_TAG, 17);
   sha256Update(CTX, INVOICE_ROOT, 32);
   sha256Update(CTX, req + PAY_OFF_PARTID, 8);
   sha256Update(CTX, ROUTE_HASH, 32);
@@ -196,11 +205,15 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
       if (t != 0) return refuse(ERR_POLICY, <u32>t);
     }
     // Design: above confirm_above_msat, unless the offer is allowlisted, the
-    // user approves amount, description, issuer and payer note first.
-    if (routeDelivered > limitConfirmAbove() && !(hasOfferId && allowlisted(OFFER_ID))) {
+    // user approves amount, description, issuer and payer note first. The
+    // threshold is compared with the whole invoice amount, not this part's
+    // (review of issue 12: parts at or below it would otherwise pay any
+    // invoice up to PART_CAP × the threshold without a press), and the
+    // prompt shows the invoice amount.
+    if (amount > limitConfirmAbove() && !(hasOfferId && allowlisted(OFFER_ID))) {
       textReset();
       textStr("Pay ");
-      textDec(routeDelivered);
+      textDec(amount);
       textStr(" msat\n");
       if (descriptionLen > 0) { textAscii(description, descriptionLen, 32); textStr("\n"); }
       textStr("to ");
