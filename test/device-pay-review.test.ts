@@ -5,17 +5,20 @@
 //   BOLT 12 terms;
 // - the confirmation threshold is compared with the invoice amount, so parts
 //   at or below it do not pay a larger invoice without a press, and the prompt
-//   shows the invoice amount.
+//   shows the invoice amount;
+// - a part pay_failed released is checked and counted again when the same part
+//   (same partid and route) is sent again: its old spend entry does not make it
+//   a free resend (a colluding hop that forged the failure could settle it again).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as P from '../shared/protocol.js';
 import { PROMPT_APPROVED } from '../shared/board.js';
 import { MemoryFlash } from '../host/emulator/flash.js';
 import { autoPrompt } from '../host/firmware/load.js';
 import { decodePolicy, encodeBuildOnion, encodeProvision, encodeSetPolicy } from '../host/device-client/requests.js';
-import { decodePayInvoiceReply } from '../host/device-client/payer-requests.js';
+import { decodePayFailedReply, decodePayInvoiceReply, encodePayFailed } from '../host/device-client/payer-requests.js';
 import { chipCall, powerUp, refusalOf, type Chip } from './helpers/chip.js';
 import { HSM_SECRET } from './helpers/merchant.js';
-import { invoice as invoiceAt, offerRecs, payPayload, request as requestOn, route } from './helpers/payer.js';
+import { failureAt, hopPrivs, hopSecrets, invoice as invoiceAt, offerRecs, payPayload, request as requestOn, route } from './helpers/payer.js';
 
 const NOW = 1_765_000_000;
 const shown: string[] = [];
@@ -64,5 +67,28 @@ describe('pay_invoice after the review', () => {
     decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payPayload(inv2, small, route(inv2.path, 5000n), 1n)));
     expect(shown.length).toBe(n1);
     call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
+  });
+
+  it('the same part sent again after pay_failed released it is checked and counted again', () => {
+    call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
+    const req = requestOn(call, offerRecs(3000n));
+    const inv = invoiceAt(req, 3000n, {}, NOW);
+    const r = route(inv.path, 3000n);
+    const payload = payPayload(inv, req, r, 4n);
+    const built = decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payload));
+    const mid = policy();
+    const part = { invoice: inv.tlv, invreqSignature: req.signature, partId: 4n, firstHopAmountMsat: r.firstAmountMsat, hops: r.hops };
+    const reply = failureAt(hopSecrets(built.onion, hopPrivs(inv.path), inv.paymentHash), 2, Uint8Array.of(0x40, 0x0f));
+    expect(decodePayFailedReply(call(P.MSG_PAY_FAILED, encodePayFailed(part, reply)), 3).erringIndex).toBe(2);
+    // Released, not credited: the window still holds the part.
+    expect(policy().logUsed).toBe(mid.logUsed);
+    // A daily limit with no room for another part: the same part again is refused…
+    call(P.MSG_SET_POLICY, encodeSetPolicy({ ...NO_LIMITS, dailyLimitMsat: mid.spentLast24hMsat }));
+    const e = refusalOf(() => call(P.MSG_PAY_INVOICE, payload));
+    expect([e.code, e.detail]).toEqual([P.ERR_POLICY, P.POLICY_LIMIT_DAILY]);
+    // …and with room it is paid and counted a second time.
+    call(P.MSG_SET_POLICY, encodeSetPolicy(NO_LIMITS));
+    decodePayInvoiceReply(call(P.MSG_PAY_INVOICE, payload));
+    expect(policy().logUsed).toBe(mid.logUsed + 1);
   });
 });

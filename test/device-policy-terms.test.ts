@@ -167,7 +167,7 @@ describe('device/policy/bolt12-terms.ts (the calls of the pay handler)', () => {
     expect(t.check(0, a, 1n)).toBe(P.POLICY_LIMIT_CLOCK);
   });
 
-  it('logRemove (pay_failed): a failed part leaves the payee window and the spend log; an unknown key removes nothing', () => {
+  it('logRemove (kept for the store; pay_failed does not call it): a removed part leaves the payee window and the spend log; an unknown key removes nothing', () => {
     const { flash, chip } = device(autoPrompt());
     ok(chip, P.MSG_SET_POLICY, encodeSetPolicy({ ...NONE12, payeeDailyMsat: 100_000n }));
     const t = terms(flash);

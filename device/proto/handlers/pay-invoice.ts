@@ -29,7 +29,7 @@ import { ONION_ERR_PAYLOAD, ONION_ERR_PUBKEY, ONION_OK, onionBuild, onionErrHop,
 import { routeDelivered, routeTotal } from "../../onion/route";
 import { limitConfirmAbove, logAppend, logExpire, policyCommit, policyLoad, setClockFloor } from "../../policy/store";
 import { windowTime } from "../../policy/clock";
-import { logFind, policyCheck, satAdd } from "../../policy/check";
+import { policyCheck, satAdd } from "../../policy/check";
 import { allowlisted, payeeTag, termsCheck } from "../../policy/bolt12-terms";
 import { confirmGate } from "../../confirm/gate";
 import { textAscii, textDec, textHex, textReset, textStr } from "../../confirm/text";
@@ -161,7 +161,6 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
   let invIdx = invFind(INVOICE_ROOT);
   let periodIdx: i32 = -1;
   const tag = payeeTag(fptr(F_INVOICE_NODE_ID));
-  const spent = logFind(PART_KEY) >= 0;
   if (!recorded) {
     // Rule 8 (PAY_RULE_ONCE): the live parts of this invoice plus this one
     // deliver at most invoice_amount: a paid invoice is not paid again.
@@ -194,16 +193,20 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
     if (invUsed() + <u32>needInv > INV_CAP || partUsed() + 1 > PART_CAP || periodUsed() + <u32>needPeriod > PERIOD_CAP) {
       return refuse(ERR_PAY_RULE, <u32>PAY_RULE_LOG_FULL);
     }
-    if (!spent) {
-      // The spending policy as build_onion (max amount, fees, daily), then
-      // the BOLT 12 terms: per payee (invoice_node_id) 24 h, and the period
-      // cap of a recurring payment (this part, and the invoice as a whole).
-      const p = policyCheck(board, sent, routeDelivered, routeTotal, hash);
-      if (p != 0) return refuse(ERR_POLICY, <u32>p);
-      let t = termsCheck(now, tag, sent, recurring);
-      if (t == 0 && recurring) t = termsCheck(now, 0, amount, true);
-      if (t != 0) return refuse(ERR_POLICY, <u32>t);
-    }
+    // The spending policy as build_onion (max amount, fees, daily), then
+    // the BOLT 12 terms: per payee (invoice_node_id) 24 h, and the period
+    // cap of a recurring payment (this part, and the invoice as a whole).
+    // Every part not live in the pay log is checked and counted, even when
+    // the spend log already holds its key: that entry belongs to a part
+    // pay_failed released (whose window is not credited), and the same part
+    // sent again is another HTLC a colluding hop could settle, so it must
+    // count again (a power cut between the two commits below only makes a
+    // part count twice: the safe side).
+    const p = policyCheck(board, sent, routeDelivered, routeTotal, hash);
+    if (p != 0) return refuse(ERR_POLICY, <u32>p);
+    let t = termsCheck(now, tag, sent, recurring);
+    if (t == 0 && recurring) t = termsCheck(now, 0, amount, true);
+    if (t != 0) return refuse(ERR_POLICY, <u32>t);
     // Design: above confirm_above_msat, unless the offer is allowlisted, the
     // user approves amount, description, issuer and payer note first. The
     // threshold is compared with the whole invoice amount, not this part's
@@ -246,13 +249,11 @@ export function handlePayInvoice(req: usize, len: i32, out: usize): i32 {
   const ref = out + <usize>ONION_PACKET_SIZE;
   for (let i: usize = 0; i < <usize>PAY_PART_REF_SIZE; i++) store<u8>(ref + i, load<u8>(PART_KEY + i));
   if (!recorded) {
-    if (!spent) {
-      logAppend(now, sent, PART_KEY, hash, tag);
-      setClockFloor(now);
-      const c = policyCommit();
-      // Not recorded: the onion must not leave the device.
-      if (c != FLASH_OK) { wipeReply(out, n); return refuse(ERR_FLASH, <u32>c); }
-    }
+    logAppend(now, sent, PART_KEY, hash, tag);
+    setClockFloor(now);
+    const pc = policyCommit();
+    // Not recorded: the onion must not leave the device.
+    if (pc != FLASH_OK) { wipeReply(out, n); return refuse(ERR_FLASH, <u32>pc); }
     if (invIdx < 0) {
       const flags = recurring ? INV_FLAG_RECURRING : oneOff ? INV_FLAG_REQUEST : 0;
       invIdx = invAdd(INVOICE_ROOT, amount, invoiceExpiry(), flags, INVREQ_ROOT);
